@@ -1,0 +1,130 @@
+# innernet in C: GNU make, pkg-config.
+#
+#	make			build everything into $(B)/
+#	make check		unit tests, then the namespace suite (root)
+#	make SAN=1 check	the same with AddressSanitizer + UBSan
+#	make install DESTDIR= PREFIX=
+#	make deps		install build and test dependencies (Debian)
+#	make demo		a server and two peers in namespaces
+
+PREFIX	?= /usr/local
+SBINDIR	?= $(PREFIX)/sbin
+MANDIR	?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DESTDIR	?=
+
+CC	?= cc
+PKG_CONFIG ?= pkg-config
+
+ifeq ($(SAN),1)
+B	:= build-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+else
+B	:= build
+SANFLAGS :=
+endif
+
+WARN	:= -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow \
+	-Wpointer-arith -Wmissing-prototypes -Wstrict-prototypes
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=gnu11 $(WARN) $(SANFLAGS) -D_GNU_SOURCE \
+	-Iinnernetd -Iimsg -Icompat \
+	$(shell $(PKG_CONFIG) --cflags libbsd-overlay)
+LDFLAGS	+= $(SANFLAGS)
+
+pc	= $(shell $(PKG_CONFIG) --cflags --libs $(1))
+
+LIB_EVENT	:= $(call pc,libevent)
+LIB_SQLITE	:= $(call pc,sqlite3)
+LIB_MNL		:= $(call pc,libmnl)
+LIB_SODIUM	:= $(call pc,libsodium)
+LIB_BSD		:= $(call pc,libbsd-overlay)
+LIB_YAML	:= $(call pc,yaml-0.1)
+LIB_JANSSON	:= $(call pc,jansson)
+
+# Code every program links: the imsg library, the portable layer, logging
+# and the small helpers for addresses, names and keys.
+COMMON_SRCS := $(wildcard imsg/*.c) $(wildcard compat/*.c) \
+	innernetd/log.c innernetd/util.c
+
+INNERNETD_SRCS := $(filter-out innernetd/log.c innernetd/util.c, \
+	$(wildcard innernetd/*.c))
+DBD_SRCS	:= $(wildcard innernet-dbd/*.c)
+WGD_SRCS	:= $(wildcard innernet-wgd/*.c)
+CTL_SRCS	:= $(wildcard innernetctl/*.c)
+
+obj	= $(patsubst %.c,$(B)/%.o,$(1))
+
+PROGS	:= $(B)/innernetd $(B)/innernet-dbd $(B)/innernet-wgd $(B)/innernetctl
+
+all: $(PROGS)
+
+$(B)/%.o: %.c innernetd/innernet.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/innernetd: $(call obj,$(INNERNETD_SRCS) $(COMMON_SRCS))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_EVENT) $(LIB_JANSSON) $(LIB_SODIUM) \
+		$(LIB_YAML) $(LIB_BSD)
+
+$(B)/innernet-dbd: $(call obj,$(DBD_SRCS) $(COMMON_SRCS))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_EVENT) $(LIB_SQLITE) $(LIB_JANSSON) \
+		$(LIB_SODIUM) $(LIB_BSD)
+
+$(B)/innernet-wgd: $(call obj,$(WGD_SRCS) $(COMMON_SRCS))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_EVENT) $(LIB_MNL) $(LIB_SODIUM) \
+		$(LIB_BSD)
+
+$(B)/innernetctl: $(call obj,$(sort $(CTL_SRCS) $(COMMON_SRCS)))
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_EVENT) $(LIB_JANSSON) $(LIB_SODIUM) \
+		$(LIB_BSD)
+
+# Unit tests: each regress/unit/<area>.mk adds to UNIT_TESTS, a list of
+# $(B)/regress/<name> programs, with its own link rule.
+UNIT_TESTS :=
+include $(wildcard regress/*/*.mk)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+unit: $(PROGS) $(UNIT_TESTS)
+	@B=$(B) sh regress/run-unit.sh $(UNIT_TESTS)
+
+check: $(PROGS) $(UNIT_TESTS)
+	@B=$(B) sh regress/run.sh $(UNIT_TESTS)
+
+lint-man:
+	@sh regress/man/lint.sh
+
+deps:
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y \
+		--no-install-recommends \
+		build-essential clang pkg-config libevent-dev libsqlite3-dev \
+		libmnl-dev libsodium-dev libbsd-dev libyaml-dev libjansson-dev \
+		wireguard-go wireguard-tools iproute2 iputils-ping procps \
+		sqlite3 mandoc netcat-openbsd curl
+
+demo: $(PROGS)
+	@B=$(B) sh regress/netns/demo.sh
+
+install: $(PROGS)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
+	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/innernetd $(DESTDIR)$(SBINDIR)/innernet-dbd \
+		$(DESTDIR)$(SBINDIR)/innernet-wgd $(DESTDIR)$(SBINDIR)/innernetctl
+	rm -f $(DESTDIR)$(MANDIR)/man5/innernet.conf.5 \
+		$(DESTDIR)$(MANDIR)/man8/innernetd.8 \
+		$(DESTDIR)$(MANDIR)/man8/innernet-dbd.8 \
+		$(DESTDIR)$(MANDIR)/man8/innernet-wgd.8 \
+		$(DESTDIR)$(MANDIR)/man8/innernetctl.8
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all unit check lint-man deps demo install uninstall clean

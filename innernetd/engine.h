@@ -1,0 +1,213 @@
+/*
+ * Copyright (c) 2026 The innernet-in-C authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The engine: the unprivileged, network-facing process.  It serves the
+ * innernet HTTP API of every server-role network, fetches state for every
+ * client-role network, answers innernetctl on the control socket, and
+ * drives dbd and wgd by imsg.  Internal to innernetd/.
+ */
+
+#ifndef ENGINE_H
+#define ENGINE_H
+
+#include <sys/queue.h>
+#include <sys/uio.h>
+
+#include <event.h>
+#include <jansson.h>
+
+#include "imsg.h"
+#include "innernet.h"
+
+struct evhttp;
+struct evhttp_request;
+
+/* The in-memory mirror of a server network's database. */
+struct netstate {
+	struct in_cidr	*cidrs;
+	size_t		 ncidrs;
+	struct ns_peer	*peers;
+	size_t		 npeers;
+	struct in_assoc	*assocs;
+	size_t		 nassocs;
+	uint64_t	 generation;	/* bumped on every change */
+};
+
+struct ns_peer {
+	struct in_peer	 p;
+	char		*candidates;	/* NUL-separated, p.candidates_len */
+	char		 observed[IN_ENDPOINTSZ]; /* from WireGuard, or "" */
+};
+
+struct engine_net {
+	TAILQ_ENTRY(engine_net) entry;
+	struct in_network	 net;
+	struct in_netopts	 opts;
+	int			 loaded;	/* mirror / cache complete */
+
+	/* server role */
+	struct netstate		 state;
+	struct evhttp		*http;
+	void			*state_cache;	/* per-class JSON, http.c */
+
+	/* client role */
+	struct event		*fetch_ev;
+	struct netstate		 cache;		/* last fetched state */
+	char			 etag[64];
+	int			 fetching;
+};
+TAILQ_HEAD(engine_nets, engine_net);
+
+extern struct engine_nets	 engine_nets;
+extern struct in_conf_global	 engine_conf;
+extern struct event_base	*engine_base;
+extern struct evdns_base	*engine_dns;	/* set up before chroot */
+
+/*
+ * Requests to dbd and wgd.  engine_req_new() registers a callback and
+ * returns the request id to put in hdr.peerid of every message of the
+ * request.  The callback runs for each answer with that id; the request
+ * ends after an answer of type *_OK, *_ERR or *_END has been delivered
+ * (the callback sees it, then the request is forgotten).  If the peer
+ * process goes away the engine exits, so callbacks never dangle.
+ */
+typedef void	(*engine_cb)(struct imsg *, void *);
+
+uint32_t engine_req_new(engine_cb, void *);
+void	 engine_req_cancel(uint32_t);
+int	 engine_db_compose(uint32_t, uint32_t, const void *, size_t);
+int	 engine_db_composev(uint32_t, uint32_t, const struct iovec *, int);
+int	 engine_wg_compose(uint32_t, uint32_t, const void *, size_t);
+int	 engine_parent_compose(uint32_t, uint32_t, const void *, size_t);
+
+struct engine_net *engine_net_find(const char *);
+struct engine_net *engine_net_add(const struct in_network *);
+void	 engine_net_remove(struct engine_net *);
+const struct in_netopts *engine_netopts(const char *);
+
+/* engine.c: helpers on answers */
+int	 engine_imsg_error(struct imsg *, struct in_error *);
+
+/* netstate.c: the mirror and the visibility rule */
+void	 ns_init(struct netstate *);
+void	 ns_clear(struct netstate *);
+int	 ns_peer_upsert(struct netstate *, const struct in_peer *,
+	    const void *, size_t);
+int	 ns_peer_remove(struct netstate *, int64_t);
+int	 ns_cidr_upsert(struct netstate *, const struct in_cidr *);
+int	 ns_cidr_remove(struct netstate *, int64_t);
+int	 ns_assoc_upsert(struct netstate *, const struct in_assoc *);
+int	 ns_assoc_remove(struct netstate *, int64_t);
+struct ns_peer *ns_peer_by_ip(struct netstate *, const struct in_ip *);
+struct ns_peer *ns_peer_by_id(struct netstate *, int64_t);
+struct ns_peer *ns_peer_by_name(struct netstate *, const char *);
+struct ns_peer *ns_peer_by_key(struct netstate *, const char *);
+struct in_cidr *ns_cidr_by_id(struct netstate *, int64_t);
+struct in_cidr *ns_cidr_by_name(struct netstate *, const char *);
+int	 ns_peer_visible_to(struct netstate *, const struct ns_peer *,
+	    const struct ns_peer *);
+
+/* json.c: the upstream JSON shapes */
+json_t	*json_from_peer(const struct in_peer *, const char *, size_t);
+json_t	*json_from_cidr(const struct in_cidr *);
+json_t	*json_from_assoc(const struct in_assoc *);
+int	 json_to_peer_contents(json_t *, struct in_peer *, char *, size_t,
+	    char *, size_t);
+int	 json_to_cidr_contents(json_t *, struct in_cidr *, char *, size_t);
+int	 json_to_assoc_contents(json_t *, struct in_assoc *, char *, size_t);
+
+/* http.c: API server per server-role network */
+int	 http_start(struct engine_net *);
+void	 http_stop(struct engine_net *);
+void	 http_state_invalidate(struct engine_net *);
+
+/*
+ * server.c: server-role operations, shared by the HTTP API (api_*.c) and
+ * the control socket (ctl.c).  Each completes exactly once through a
+ * server_cb: status is an HTTP status (200, 201, 204 on success; 400, 401,
+ * 404, 410, 413, 500 ...), err a message for errors (else NULL), result
+ * the JSON answer for 200/201 (a new reference the callee owns and
+ * releases after the callback returns; NULL for 204 and errors).  The
+ * callback may run before the function returns.  "caller" is the peer
+ * making an API request, or NULL for the local administrator (root on
+ * the server host, via the control socket), who is allowed everything an
+ * admin peer is.
+ */
+typedef void	(*server_cb)(void *, int, const char *, json_t *);
+
+void	 server_net_start(struct engine_net *);	/* load mirror, WG, HTTP */
+void	 server_net_stop(struct engine_net *);
+void	 server_net_create(const struct in_netcreate *, server_cb, void *);
+void	 server_net_delete(struct engine_net *, server_cb, void *);
+
+void	 server_state(struct engine_net *, struct ns_peer *, server_cb,
+	    void *);
+void	 server_redeem(struct engine_net *, struct ns_peer *, json_t *,
+	    server_cb, void *);
+void	 server_endpoint(struct engine_net *, struct ns_peer *, json_t *,
+	    server_cb, void *);
+void	 server_candidates(struct engine_net *, struct ns_peer *, json_t *,
+	    server_cb, void *);
+
+void	 server_peers_list(struct engine_net *, server_cb, void *);
+void	 server_peer_add(struct engine_net *, json_t *, server_cb, void *);
+void	 server_peer_update(struct engine_net *, int64_t, json_t *,
+	    server_cb, void *);
+void	 server_peer_disable(struct engine_net *, int64_t, server_cb,
+	    void *);
+void	 server_cidrs_list(struct engine_net *, server_cb, void *);
+void	 server_cidr_add(struct engine_net *, json_t *, server_cb, void *);
+void	 server_cidr_update(struct engine_net *, int64_t, json_t *,
+	    server_cb, void *);
+void	 server_cidr_delete(struct engine_net *, int64_t, server_cb, void *);
+void	 server_assocs_list(struct engine_net *, server_cb, void *);
+void	 server_assoc_add(struct engine_net *, json_t *, server_cb, void *);
+void	 server_assoc_delete(struct engine_net *, int64_t, server_cb,
+	    void *);
+
+/* control.c: the UNIX control socket, JSON documents over imsg */
+struct ctl_conn;
+void	 control_init(int);
+void	 control_reply(struct ctl_conn *, json_t *);	/* steals ref */
+void	 control_reply_error(struct ctl_conn *, int, const char *, ...)
+	    __attribute__((__format__ (printf, 3, 4)));
+
+/* ctl.c: one handler per innernetctl verb */
+void	 ctl_dispatch(struct ctl_conn *, json_t *);
+
+/*
+ * client.c: client role.  Same server_cb convention.  client_admin()
+ * sends an admin API request to the network's server over the tunnel
+ * (method, path, JSON body or NULL) and completes with the server's
+ * status and JSON answer.
+ */
+void	 client_net_start(struct engine_net *);	/* WG up, fetch timer */
+void	 client_net_stop(struct engine_net *);
+void	 client_install(json_t *, server_cb, void *);
+void	 client_fetch(struct engine_net *, server_cb, void *);
+void	 client_up(struct engine_net *, server_cb, void *);
+void	 client_down(struct engine_net *, server_cb, void *);
+void	 client_uninstall(struct engine_net *, server_cb, void *);
+void	 client_set_listen_port(struct engine_net *, int, server_cb,
+	    void *);
+void	 client_override_endpoint(struct engine_net *, const char *,
+	    server_cb, void *);
+void	 client_admin(struct engine_net *, const char *, const char *,
+	    json_t *, server_cb, void *);
+json_t	*client_list(struct engine_net *);	/* peers, cidrs, WG stats */
+
+#endif /* ENGINE_H */

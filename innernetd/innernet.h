@@ -1,0 +1,480 @@
+/*
+ * Copyright (c) 2026 The innernet-in-C authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * What crosses process boundaries: imsg types, the fixed structs they
+ * carry, limits and defaults.  Every process includes this file; it is the
+ * whole contract between them.  Structs are sent as is (same host, same
+ * binary generation), every string in them is a bounded, NUL-terminated
+ * array which the receiver checks with in_str_ok() before use.
+ */
+
+#ifndef INNERNET_H
+#define INNERNET_H
+
+#include <sys/types.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define INNERNET_VERSION	"0.1.0"
+/* The upstream release whose wire protocol we speak. */
+#define INNERNET_UPSTREAM	"1.7.1"
+
+#define INNERNET_CONF		"/etc/innernet.conf"
+#define INNERNET_SOCKET		"/var/run/innernetd.sock"
+#define INNERNET_STATEDIR	"/var/lib/innernet"
+#define INNERNET_USER		"_innernet"
+#define INNERNET_EMPTYDIR	"/var/empty"
+#define INNERNET_HOSTS		"/etc/hosts"
+#define INNERNET_WGSOCKDIR	"/var/run/wireguard"
+
+/*
+ * Regress only: a child whose name is in this environment variable makes
+ * a syscall outside its promises once it runs sandboxed, so a test can
+ * watch the kernel kill it and the set go down.
+ */
+#define IN_REGRESS_VIOLATE_ENV	"INNERNET_REGRESS_VIOLATE"
+
+/* Names of the processes, for setproctitle, logs and status. */
+#define PROC_PARENT		"parent"
+#define PROC_ENGINE		"engine"
+#define PROC_DBD		"dbd"
+#define PROC_WGD		"wgd"
+
+/*
+ * Descriptors a child finds at exec: the pipe to the parent and, for the
+ * engine, the pipes to dbd and wgd and the listening control socket.
+ */
+#define PROC_FD_PARENT		3
+#define PROC_FD_DBD		4	/* engine only */
+#define PROC_FD_WGD		5	/* engine only */
+#define PROC_FD_CONTROL		6	/* engine only */
+#define PROC_FD_ENGINE		4	/* dbd and wgd: their pipe to the engine */
+
+/* Limits. */
+#define IN_NAMESZ		64	/* hostname(7) label, 63 + NUL */
+#define IN_IFNAMSZ		16	/* network name == interface name */
+#define IN_KEYSZ		45	/* base64 of 32 bytes + NUL */
+#define IN_HOSTSZ		254	/* DNS name, 253 + NUL */
+#define IN_ENDPOINTSZ		262	/* host:port, [v6]:port + NUL */
+#define IN_ADDRSTRSZ		46	/* INET6_ADDRSTRLEN */
+#define IN_CIDRSTRSZ		50	/* address/prefix */
+#define IN_PATHSZ		256
+#define IN_ERRSZ		256
+#define IN_MAXCANDIDATES	10
+#define IN_MAXALLOWEDIPS	8
+#define IN_MAXNETWORKS		64
+
+/* Defaults, as upstream. */
+#define IN_DEFAULT_PORT		51820
+#define IN_DEFAULT_KEEPALIVE	25
+#define IN_DEFAULT_MTU		1280
+#define IN_FETCH_INTERVAL	60	/* seconds, client role */
+#define IN_ENDPOINT_REFRESH	10	/* seconds, server role */
+#define IN_SWEEP_INTERVAL	10	/* seconds, expired invitations */
+#define IN_REDEEM_WAIT		5	/* seconds for the server's key swap */
+#define IN_ROOT_CIDR_ID		1
+#define IN_INFRA_CIDR_ID	2
+#define IN_SERVER_PEER_ID	1
+#define IN_DB_VERSION		2	/* PRAGMA user_version */
+
+/* An IPv4 or IPv6 address; af is AF_INET or AF_INET6. */
+struct in_ip {
+	uint8_t		af;
+	uint8_t		pad[3];
+	union {
+		struct in_addr	v4;
+		struct in6_addr	v6;
+		uint8_t		b[16];
+	} u;
+};
+
+struct in_prefix {
+	struct in_ip	ip;		/* network address (host bits zero) */
+	uint8_t		len;
+	uint8_t		pad[3];
+};
+
+/*
+ * A peer, as in the upstream peers table.  keepalive -1 is null.
+ * invite_expires 0 is null, otherwise seconds since the epoch.  On the
+ * wire the struct is followed by candidates_len bytes: the candidate
+ * endpoints, each NUL-terminated, at most IN_MAXCANDIDATES of them.
+ */
+struct in_peer {
+	int64_t		id;
+	int64_t		cidr_id;
+	int64_t		invite_expires;
+	char		name[IN_NAMESZ];
+	char		public_key[IN_KEYSZ];
+	char		endpoint[IN_ENDPOINTSZ];	/* "" = null */
+	struct in_ip	ip;
+	int32_t		keepalive;
+	uint8_t		is_admin;
+	uint8_t		is_disabled;
+	uint8_t		is_redeemed;
+	uint8_t		ncandidates;
+	uint16_t	candidates_len;
+	uint8_t		pad[6];
+};
+#define IN_CANDIDATES_MAXLEN	(IN_MAXCANDIDATES * IN_ENDPOINTSZ)
+
+struct in_cidr {
+	int64_t		id;
+	int64_t		parent;		/* 0 = null (the root) */
+	char		name[IN_NAMESZ];
+	struct in_prefix cidr;
+};
+
+struct in_assoc {
+	int64_t		id;
+	int64_t		cidr_id_1;
+	int64_t		cidr_id_2;
+};
+
+enum in_role {
+	IN_ROLE_SERVER = 1,
+	IN_ROLE_CLIENT = 2,
+};
+
+enum in_backend {
+	IN_BACKEND_AUTO = 0,
+	IN_BACKEND_KERNEL,
+	IN_BACKEND_USERSPACE,
+};
+
+/*
+ * A network this host takes part in, as recorded by dbd.  Server role:
+ * address is the server's own internal address, net the root CIDR,
+ * external_endpoint what invitations name.  Client role: the server_*
+ * fields come from the invitation.
+ */
+struct in_network {
+	char		name[IN_IFNAMSZ];
+	uint8_t		role;			/* enum in_role */
+	uint8_t		pad[7];
+	struct in_prefix net;			/* root CIDR */
+	struct in_ip	address;		/* our own overlay address */
+	uint16_t	listen_port;		/* 0 = unset (client) */
+	uint16_t	server_port;		/* server's internal API port */
+	uint8_t		pad2[4];
+	struct in_ip	server_ip;		/* server's internal address */
+	char		public_key[IN_KEYSZ];	/* our own */
+	char		server_public_key[IN_KEYSZ];
+	char		external_endpoint[IN_ENDPOINTSZ]; /* server's */
+	char		override_endpoint[IN_ENDPOINTSZ]; /* client: ours */
+	int64_t		created;
+};
+
+/* Per-network options from innernet.conf; zero means "default". */
+struct in_netopts {
+	char		name[IN_IFNAMSZ];
+	uint8_t		backend;		/* enum in_backend */
+	uint8_t		write_hosts;		/* 0 default(yes) 1 yes 2 no */
+	uint8_t		pad[6];
+	uint32_t	mtu;
+	uint32_t	fetch_interval;		/* seconds */
+	uint16_t	listen_port;
+	uint8_t		pad2[6];
+	char		host_suffix[IN_HOSTSZ];	/* "" = "<network>.wg" */
+	uint8_t		host_suffix_set;	/* "" given explicitly */
+	uint8_t		pad3[7];
+};
+
+/* Daemon-wide settings from innernet.conf. */
+struct in_conf_global {
+	char		user[32];
+	char		state_dir[IN_PATHSZ];
+	char		socket_path[IN_PATHSZ];
+	char		hosts_file[IN_PATHSZ];
+	char		wg_userspace[IN_PATHSZ];	/* wireguard-go path */
+	uint8_t		backend;		/* enum in_backend */
+	uint8_t		write_hosts;		/* 1 yes 2 no */
+	uint8_t		verbose;
+	uint8_t		pad[5];
+	uint32_t	fetch_interval;
+	uint32_t	mtu;
+	uint32_t	max_connections;	/* HTTP API */
+	uint32_t	max_body;		/* bytes */
+	uint32_t	timeout;		/* seconds, HTTP read/idle */
+};
+
+/* Error answer to any request: the HTTP-like status says what kind. */
+struct in_error {
+	int32_t		status;		/* 400, 401, 404, 409, 410, 500 ... */
+	char		msg[IN_ERRSZ];
+};
+
+/* A request naming a network, and optionally one row. */
+struct in_netreq {
+	char		network[IN_IFNAMSZ];
+	uint8_t		pad[8];
+	int64_t		id;
+};
+
+/* dbd: change a peer; the struct in_peer follows (with candidates). */
+struct in_peerreq {
+	char		network[IN_IFNAMSZ];
+	struct in_peer	peer;
+};
+
+struct in_cidrreq {
+	char		network[IN_IFNAMSZ];
+	struct in_cidr	cidr;
+};
+
+struct in_assocreq {
+	char		network[IN_IFNAMSZ];
+	struct in_assoc	assoc;
+};
+
+/* dbd: create a server network: root CIDR, infra CIDR, server peer. */
+struct in_netcreate {
+	struct in_network net;
+	char		root_name[IN_NAMESZ];	/* CIDR name of the root */
+	char		server_name[IN_NAMESZ];	/* "innernet-server" */
+};
+
+/* dbd: redeem: the peer with this id takes public_key. */
+struct in_redeem {
+	char		network[IN_IFNAMSZ];
+	uint8_t		pad[8];
+	int64_t		id;
+	char		public_key[IN_KEYSZ];
+};
+
+/* wgd: bring an interface up (or reconfigure it). */
+struct in_wgif {
+	char		name[IN_IFNAMSZ];
+	uint8_t		backend;	/* enum in_backend */
+	uint8_t		pad[7];
+	struct in_prefix address;	/* our address with the network prefix */
+	struct in_prefix route;		/* root CIDR routed into the interface */
+	uint16_t	listen_port;	/* 0 = let WireGuard choose */
+	uint8_t		pad2[2];
+	uint32_t	mtu;
+	uint32_t	fwmark;
+};
+
+/* wgd: one WireGuard peer; endpoint is numeric ("" = none). */
+struct in_wgpeer {
+	char		ifname[IN_IFNAMSZ];
+	char		public_key[IN_KEYSZ];
+	char		endpoint[IN_ENDPOINTSZ];
+	int32_t		keepalive;	/* -1 / 0 = off */
+	uint8_t		nallowed;
+	uint8_t		pad[3];
+	struct in_prefix allowed[IN_MAXALLOWEDIPS];
+};
+
+/* wgd -> engine: what WireGuard knows about a peer. */
+struct in_wgstat {
+	char		ifname[IN_IFNAMSZ];
+	char		public_key[IN_KEYSZ];
+	char		endpoint[IN_ENDPOINTSZ];	/* "" = none seen */
+	int64_t		last_handshake;		/* seconds since epoch, 0 never */
+	uint64_t	rx_bytes;
+	uint64_t	tx_bytes;
+};
+
+/* wgd <-> engine: key operations for an interface. */
+struct in_wgkey {
+	char		ifname[IN_IFNAMSZ];
+	char		key[IN_KEYSZ];		/* private in KEY_SET, else public */
+	uint16_t	listen_port;		/* in answers: the actual port */
+	uint8_t		pad[1];
+};
+
+/* wgd: one line of a network's /etc/hosts section. */
+struct in_hostent {
+	char		ifname[IN_IFNAMSZ];
+	struct in_ip	ip;
+	char		name[IN_HOSTSZ];	/* full name, suffix included */
+};
+
+/* Any process -> engine: for `innernetctl status`. */
+struct in_procinfo {
+	char		name[16];		/* PROC_* */
+	int32_t		pid;
+	uint32_t	uid;
+	uint32_t	gid;
+	uint8_t		chrooted;
+	uint8_t		pad[3];
+	char		root[IN_PATHSZ];	/* chroot directory or "/" */
+	char		sandbox[128];		/* sandbox_state() */
+};
+
+enum imsg_type {
+	IMSG_NONE,
+
+	/* parent -> children: configuration, sent at start and on reload */
+	IMSG_CONF_GLOBAL,	/* struct in_conf_global */
+	IMSG_CONF_NETOPTS,	/* struct in_netopts, one per configured net */
+	IMSG_CONF_END,		/* empty: configuration complete, apply it */
+
+	/* any -> any: status for `innernetctl status` */
+	IMSG_PROCINFO_REQ,	/* empty */
+	IMSG_PROCINFO,		/* struct in_procinfo */
+
+	/*
+	 * wgd -> parent: start userspace WireGuard for an interface (the
+	 * sandboxed wgd may not exec).  struct in_wgif; the parent answers
+	 * IMSG_WG_OK or IMSG_WG_ERR with the same peerid once the UAPI
+	 * socket exists.
+	 */
+	IMSG_PARENT_WGGO_START,
+
+	/*
+	 * engine <-> dbd.  A request carries a request id in hdr.peerid; the
+	 * answer carries the same id: rows, then IMSG_DB_END, or a single
+	 * IMSG_DB_OK / IMSG_DB_ERR (struct in_error).  Unsolicited messages
+	 * from dbd use peerid 0.
+	 */
+	IMSG_DB_OK,		/* empty, or the changed row precedes it */
+	IMSG_DB_ERR,		/* struct in_error */
+	IMSG_DB_END,		/* empty: end of a row stream */
+	IMSG_DB_NETWORK,	/* struct in_network (row) */
+	IMSG_DB_PEER,		/* struct in_peer + candidates (row) */
+	IMSG_DB_CIDR,		/* struct in_cidr (row) */
+	IMSG_DB_ASSOC,		/* struct in_assoc (row) */
+
+	IMSG_DB_NETWORKS_REQ,	/* empty -> NETWORK rows, END */
+	IMSG_DB_NETWORK_CREATE,	/* struct in_netcreate -> NETWORK, OK | ERR */
+	IMSG_DB_NETWORK_UPDATE,	/* struct in_network (by name) -> OK | ERR */
+	IMSG_DB_NETWORK_DELETE,	/* struct in_netreq -> OK | ERR */
+	IMSG_DB_LOAD,		/* struct in_netreq -> CIDR*, PEER*, ASSOC*, END */
+
+	/* server role mutations, each one transaction */
+	IMSG_DB_PEER_ADD,	/* struct in_peerreq -> PEER, OK | ERR */
+	IMSG_DB_PEER_UPDATE,	/* struct in_peerreq -> PEER, OK | ERR */
+	IMSG_DB_PEER_REDEEM,	/* struct in_redeem -> PEER, OK | ERR */
+	IMSG_DB_CIDR_ADD,	/* struct in_cidrreq -> CIDR, OK | ERR */
+	IMSG_DB_CIDR_UPDATE,	/* struct in_cidrreq (rename) -> CIDR, OK */
+	IMSG_DB_CIDR_DELETE,	/* struct in_netreq -> OK | ERR */
+	IMSG_DB_ASSOC_ADD,	/* struct in_assocreq -> ASSOC, OK | ERR */
+	IMSG_DB_ASSOC_DELETE,	/* struct in_netreq -> OK | ERR */
+	IMSG_DB_PEER_EXPIRED,	/* dbd -> engine, peerid 0: struct in_netreq */
+
+	/*
+	 * client role: replace the cached state of a network in one
+	 * transaction: STORE_BEGIN, PEER*, CIDR*, STORE_END -> OK | ERR.
+	 */
+	IMSG_DB_STORE_BEGIN,	/* struct in_netreq */
+	IMSG_DB_STORE_END,	/* struct in_netreq */
+
+	/*
+	 * engine <-> wgd, request id in hdr.peerid as for dbd; answers
+	 * IMSG_WG_OK / IMSG_WG_ERR (struct in_error).
+	 */
+	IMSG_WG_OK,
+	IMSG_WG_ERR,		/* struct in_error */
+	IMSG_WG_END,		/* end of a row stream */
+	IMSG_WG_IF_UP,		/* struct in_wgif -> WG_KEY (public), OK|ERR */
+	IMSG_WG_IF_DOWN,	/* struct in_netreq -> OK | ERR */
+	IMSG_WG_KEY_SET,	/* struct in_wgkey (private) -> WG_KEY, OK */
+	IMSG_WG_KEY_NEW,	/* struct in_wgkey -> WG_KEY (public), OK */
+	IMSG_WG_KEY_PENDING,	/* new pair, not applied -> WG_KEY, OK */
+	IMSG_WG_KEY_COMMIT,	/* struct in_wgkey: apply the pending key */
+	IMSG_WG_KEY_ABORT,	/* struct in_wgkey: forget the pending key */
+	IMSG_WG_KEY_DELETE,	/* struct in_wgkey: remove the stored key */
+	IMSG_WG_KEY,		/* struct in_wgkey (public key, port) */
+	IMSG_WG_LISTEN_PORT,	/* struct in_wgkey (port) -> OK | ERR */
+	IMSG_WG_PEER_SET,	/* struct in_wgpeer: add or change -> OK|ERR */
+	IMSG_WG_PEER_REMOVE,	/* struct in_wgpeer (key) -> OK | ERR */
+	IMSG_WG_SYNC_BEGIN,	/* struct in_netreq: full peer set follows */
+	IMSG_WG_SYNC_PEER,	/* struct in_wgpeer */
+	IMSG_WG_SYNC_END,	/* struct in_netreq: apply the diff -> OK|ERR */
+	IMSG_WG_STATS_REQ,	/* struct in_netreq -> WG_STAT*, WG_END */
+	IMSG_WG_STAT,		/* struct in_wgstat */
+	IMSG_WG_HOSTS_BEGIN,	/* struct in_netreq */
+	IMSG_WG_HOSTS_ENT,	/* struct in_hostent */
+	IMSG_WG_HOSTS_END,	/* struct in_netreq: rewrite -> OK | ERR */
+	IMSG_WG_HOSTS_CLEAR,	/* struct in_netreq: drop the section */
+	IMSG_WG_ADDRS_REQ,	/* empty -> WG_ADDR*, WG_END: local addresses */
+	IMSG_WG_ADDR,		/* struct in_ip, NAT candidates of the client */
+
+	/*
+	 * innernetctl <-> engine over the control socket: a JSON document
+	 * split into IMSG_CTL_DATA chunks, closed by IMSG_CTL_END.
+	 */
+	IMSG_CTL_DATA,
+	IMSG_CTL_END,
+
+	IMSG_MAX
+};
+
+/* Largest JSON document accepted on the control socket. */
+#define CTL_MAXJSON		(8 * 1024 * 1024)
+
+/*
+ * Children are exec'd as: <program> [-d] [-v...] -u user -s statedir
+ * (the engine is innernetd -E with the same flags), with the descriptors
+ * above in place, and get their configuration by IMSG_CONF_*.  They
+ * answer IMSG_PROCINFO_REQ on any pipe with IMSG_PROCINFO.
+ */
+void	regress_violate(const char *);	/* util.c */
+
+/* log.c */
+void	log_init(int, int);
+void	log_procinit(const char *);
+void	log_setverbose(int);
+int	log_getverbose(void);
+void	log_warn(const char *, ...)
+	    __attribute__((__format__ (printf, 1, 2)));
+void	log_warnx(const char *, ...)
+	    __attribute__((__format__ (printf, 1, 2)));
+void	log_info(const char *, ...)
+	    __attribute__((__format__ (printf, 1, 2)));
+void	log_debug(const char *, ...)
+	    __attribute__((__format__ (printf, 1, 2)));
+void	logit(int, const char *, ...)
+	    __attribute__((__format__ (printf, 2, 3)));
+void	vlog(int, const char *, va_list)
+	    __attribute__((__format__ (printf, 2, 0)));
+__attribute__((__noreturn__)) void fatal(const char *, ...)
+	    __attribute__((__format__ (printf, 1, 2)));
+__attribute__((__noreturn__)) void fatalx(const char *, ...)
+	    __attribute__((__format__ (printf, 1, 2)));
+
+/* util.c: parsing and checks shared by every process */
+#define in_str_ok(a)	(memchr((a), '\0', sizeof(a)) != NULL)
+int	 in_ip_parse(const char *, struct in_ip *);
+int	 in_ip_str(const struct in_ip *, char *, size_t);
+int	 in_ip_cmp(const struct in_ip *, const struct in_ip *);
+int	 in_ip_is_unspecified(const struct in_ip *);
+int	 in_prefix_parse(const char *, struct in_prefix *);
+int	 in_prefix_parse_host(const char *, struct in_prefix *, struct in_ip *);
+int	 in_prefix_str(const struct in_prefix *, char *, size_t);
+int	 in_prefix_contains(const struct in_prefix *, const struct in_ip *);
+int	 in_prefix_within(const struct in_prefix *, const struct in_prefix *);
+int	 in_prefix_overlaps(const struct in_prefix *, const struct in_prefix *);
+int	 in_prefix_is_network_or_broadcast(const struct in_prefix *,
+	    const struct in_ip *);
+void	 in_prefix_host(const struct in_ip *, struct in_prefix *);
+int	 in_hostname_ok(const char *);
+int	 in_ifname_ok(const char *);
+int	 in_key_ok(const char *);
+int	 in_endpoint_parse(const char *, char *, size_t, uint16_t *);
+int	 in_endpoint_ok(const char *);
+int	 in_endpoint_numeric(const char *, struct sockaddr_storage *,
+	    socklen_t *);
+int	 in_sockaddr_endpoint(const struct sockaddr *, char *, size_t);
+int	 in_peer_candidates_ok(const struct in_peer *, const void *, size_t);
+const char *in_imsg_name(unsigned int);
+
+#endif /* INNERNET_H */

@@ -35,13 +35,13 @@ LDFLAGS	+= $(SANFLAGS)
 
 pc	= $(shell $(PKG_CONFIG) --cflags --libs $(1))
 
-LIB_EVENT	:= $(call pc,libevent)
-LIB_SQLITE	:= $(call pc,sqlite3)
-LIB_MNL		:= $(call pc,libmnl)
-LIB_SODIUM	:= $(call pc,libsodium)
-LIB_BSD		:= $(call pc,libbsd-overlay)
-LIB_YAML	:= $(call pc,yaml-0.1)
-LIB_JANSSON	:= $(call pc,jansson)
+LIB_EVENT = $(call pc,libevent)
+LIB_SQLITE = $(call pc,sqlite3)
+LIB_MNL = $(call pc,libmnl)
+LIB_SODIUM = $(call pc,libsodium)
+LIB_BSD = $(call pc,libbsd-overlay)
+LIB_YAML = $(call pc,yaml-0.1)
+LIB_JANSSON = $(call pc,jansson)
 
 # Code every program links: the imsg library, the portable layer, logging
 # and the small helpers for addresses, names and keys.
@@ -103,7 +103,7 @@ deps:
 		build-essential clang pkg-config libevent-dev libsqlite3-dev \
 		libmnl-dev libsodium-dev libbsd-dev libyaml-dev libjansson-dev \
 		wireguard-go wireguard-tools iproute2 iputils-ping procps \
-		sqlite3 mandoc netcat-openbsd curl
+		sqlite3 mandoc netcat-openbsd curl jq
 
 demo: $(PROGS)
 	@B=$(B) sh regress/netns/demo.sh

@@ -1,0 +1,695 @@
+/*
+ * Copyright (c) 2026 The innernet-in-C authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * innernetd: the parent.  It reads the configuration, prepares the
+ * directories and the control socket, then forks and execs the engine,
+ * innernet-dbd and innernet-wgd with one socketpair per pair of processes
+ * that talk.  Afterwards it only relays configuration on SIGHUP, starts
+ * userspace WireGuard for wgd (a sandboxed process cannot exec, and
+ * seccomp filters would follow the exec), and takes the whole set down
+ * when any child dies.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <libgen.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <event.h>
+
+#include "imsg.h"
+#include "innernet.h"
+#include "compat.h"
+#include "config.h"
+#include "engine.h"
+
+enum child_id {
+	CHILD_ENGINE,
+	CHILD_DBD,
+	CHILD_WGD,
+	CHILD_MAX
+};
+
+struct child {
+	const char	*name;		/* PROC_* */
+	const char	*program;	/* file next to innernetd */
+	pid_t		 pid;
+	struct imsgbuf	 ibuf;
+	struct event	 ev;
+	short		 events;
+};
+
+/* A userspace WireGuard being started for wgd. */
+struct wggo {
+	TAILQ_ENTRY(wggo) entry;
+	pid_t		 pid;
+	uint32_t	 reqid;
+	char		 ifname[IN_IFNAMSZ];
+	struct event	 timeout;
+};
+TAILQ_HEAD(, wggo) wggos = TAILQ_HEAD_INITIALIZER(wggos);
+
+static struct child children[CHILD_MAX] = {
+	[CHILD_ENGINE] = { PROC_ENGINE, "innernetd", -1 },
+	[CHILD_DBD] = { PROC_DBD, "innernet-dbd", -1 },
+	[CHILD_WGD] = { PROC_WGD, "innernet-wgd", -1 },
+};
+
+static struct innernet_conf	 conf;
+static const char		*conffile = INNERNET_CONF;
+static int			 debug, verbose;
+static int			 shutting_down;
+static char			 progdir[PATH_MAX];
+
+static __attribute__((__noreturn__)) void	usage(void);
+static void	parent_shutdown(int);
+static void	parent_sig(int, short, void *);
+static void	parent_dispatch(int, short, void *);
+static void	parent_send_conf(void);
+static void	child_event_update(struct child *);
+static void	wggo_start(struct child *, struct imsg *);
+static void	wggo_reap(pid_t, int);
+static void	prepare_dirs(const struct passwd *);
+static int	control_listen(const struct passwd *);
+static pid_t	child_start(struct child *, int *, int);
+
+static __attribute__((__noreturn__)) void
+usage(void)
+{
+	fprintf(stderr, "usage: %s [-dnv] [-f file]\n", getprogname());
+	exit(1);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct passwd	*pw;
+	struct event	 ev_sigint, ev_sigterm, ev_sighup, ev_sigchld,
+			 ev_sigpipe;
+	char		 err[512], exe[PATH_MAX];
+	int		 ch, noaction = 0, engine = 0, i;
+	int		 p_engine[2], p_dbd[2], p_wgd[2];
+	int		 e_dbd[2], e_wgd[2], ctlfd;
+	int		 fds[4];
+	ssize_t		 n;
+
+	/* The engine is this program again, started by the parent. */
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "-E") == 0)
+			engine = 1;
+	if (engine)
+		return (engine_main(argc, argv));
+
+	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
+		switch (ch) {
+		case 'd':
+			debug = 1;
+			break;
+		case 'f':
+			conffile = optarg;
+			break;
+		case 'n':
+			noaction = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	if (argc > 0)
+		usage();
+
+	log_init(1, LOG_DAEMON);
+	log_setverbose(verbose);
+	log_procinit(PROC_PARENT);
+
+	if (config_parse(conffile, &conf, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s\n", err);
+		exit(1);
+	}
+	if (noaction) {
+		if (verbose)
+			config_print(stdout, &conf);
+		fprintf(stderr, "configuration OK\n");
+		exit(0);
+	}
+
+	if (geteuid() != 0)
+		errx(1, "need root privileges");
+	if ((pw = getpwnam(conf.global.user)) == NULL)
+		errx(1, "unknown user %s: create it (for example with "
+		    "useradd -r -d %s -s /usr/sbin/nologin %s) or set 'user' "
+		    "in %s", conf.global.user, INNERNET_EMPTYDIR,
+		    conf.global.user, conffile);
+	if (pw->pw_uid == 0)
+		errx(1, "user %s must not be root", conf.global.user);
+
+	/* The children live next to us: same build, same install. */
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) == -1)
+		err(1, "readlink /proc/self/exe");
+	exe[n] = '\0';
+	if (strlcpy(progdir, dirname(exe), sizeof(progdir)) >=
+	    sizeof(progdir))
+		errx(1, "program directory too long");
+
+	prepare_dirs(pw);
+	ctlfd = control_listen(pw);
+
+	if (!debug && daemon(0, 0) == -1)
+		err(1, "daemon");
+	log_init(debug, LOG_DAEMON);
+	setproctitle("%s", PROC_PARENT);
+	log_info("starting innernetd %s", INNERNET_VERSION);
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p_engine) ==
+	    -1 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p_dbd) ==
+	    -1 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p_wgd) ==
+	    -1 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, e_dbd) ==
+	    -1 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, e_wgd) ==
+	    -1)
+		fatal("socketpair");
+
+	/* Descriptor order is the child's PROC_FD_* order from 3 on. */
+	fds[0] = p_dbd[1];
+	fds[1] = e_dbd[1];
+	children[CHILD_DBD].pid = child_start(&children[CHILD_DBD], fds, 2);
+	fds[0] = p_wgd[1];
+	fds[1] = e_wgd[1];
+	children[CHILD_WGD].pid = child_start(&children[CHILD_WGD], fds, 2);
+	fds[0] = p_engine[1];
+	fds[1] = e_dbd[0];
+	fds[2] = e_wgd[0];
+	fds[3] = ctlfd;
+	children[CHILD_ENGINE].pid = child_start(&children[CHILD_ENGINE],
+	    fds, 4);
+
+	close(p_engine[1]);
+	close(p_dbd[1]);
+	close(p_wgd[1]);
+	close(e_dbd[0]);
+	close(e_dbd[1]);
+	close(e_wgd[0]);
+	close(e_wgd[1]);
+	close(ctlfd);
+
+	event_init();
+	imsg_init(&children[CHILD_ENGINE].ibuf, p_engine[0]);
+	imsg_init(&children[CHILD_DBD].ibuf, p_dbd[0]);
+	imsg_init(&children[CHILD_WGD].ibuf, p_wgd[0]);
+	for (i = 0; i < CHILD_MAX; i++) {
+		children[i].events = EV_READ;
+		event_set(&children[i].ev, children[i].ibuf.fd, EV_READ,
+		    parent_dispatch, &children[i]);
+		event_add(&children[i].ev, NULL);
+	}
+
+	signal_set(&ev_sigint, SIGINT, parent_sig, NULL);
+	signal_set(&ev_sigterm, SIGTERM, parent_sig, NULL);
+	signal_set(&ev_sighup, SIGHUP, parent_sig, NULL);
+	signal_set(&ev_sigchld, SIGCHLD, parent_sig, NULL);
+	signal_set(&ev_sigpipe, SIGPIPE, parent_sig, NULL);
+	signal_add(&ev_sigint, NULL);
+	signal_add(&ev_sigterm, NULL);
+	signal_add(&ev_sighup, NULL);
+	signal_add(&ev_sigchld, NULL);
+	signal_add(&ev_sigpipe, NULL);
+
+	parent_send_conf();
+
+	/*
+	 * The parent keeps root and exec (for userspace WireGuard) and so
+	 * cannot take a seccomp filter, which every program it starts would
+	 * inherit; its work after this point is small and fixed.
+	 */
+	event_dispatch();
+	parent_shutdown(0);
+	return (0);
+}
+
+/*
+ * State directory layout: server/ and client/ hold the databases and
+ * belong to the unprivileged user; keys/ holds private keys and is for
+ * root (wgd) alone.
+ */
+static void
+prepare_dirs(const struct passwd *pw)
+{
+	char		 path[PATH_MAX];
+	struct stat	 st;
+	static const char *userdirs[] = { "server", "client" };
+	size_t		 i;
+
+	if (mkdir(conf.global.state_dir, 0755) == -1 && errno != EEXIST)
+		err(1, "mkdir %s", conf.global.state_dir);
+	for (i = 0; i < sizeof(userdirs) / sizeof(userdirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", conf.global.state_dir,
+		    userdirs[i]);
+		if (mkdir(path, 0700) == -1 && errno != EEXIST)
+			err(1, "mkdir %s", path);
+		if (chown(path, pw->pw_uid, pw->pw_gid) == -1 ||
+		    chmod(path, 0700) == -1)
+			err(1, "%s", path);
+	}
+	snprintf(path, sizeof(path), "%s/keys", conf.global.state_dir);
+	if (mkdir(path, 0700) == -1 && errno != EEXIST)
+		err(1, "mkdir %s", path);
+	if (chown(path, 0, 0) == -1 || chmod(path, 0700) == -1)
+		err(1, "%s", path);
+
+	if (mkdir(INNERNET_EMPTYDIR, 0755) == -1 && errno != EEXIST)
+		err(1, "mkdir %s", INNERNET_EMPTYDIR);
+	if (stat(INNERNET_EMPTYDIR, &st) == -1)
+		err(1, "%s", INNERNET_EMPTYDIR);
+	if (st.st_uid != 0 || (st.st_mode & 022) != 0)
+		errx(1, "%s must belong to root and not be writable by "
+		    "others", INNERNET_EMPTYDIR);
+}
+
+static int
+control_listen(const struct passwd *pw)
+{
+	struct sockaddr_un	 sun;
+	int			 fd;
+	mode_t			 old;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, conf.global.socket_path,
+	    sizeof(sun.sun_path)) >= sizeof(sun.sun_path))
+		errx(1, "control socket path too long");
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		err(1, "socket");
+	if (unlink(sun.sun_path) == -1 && errno != ENOENT)
+		err(1, "unlink %s", sun.sun_path);
+	old = umask(S_IXUSR | S_IXGRP | S_IRWXO);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		err(1, "bind %s", sun.sun_path);
+	umask(old);
+	if (chown(sun.sun_path, 0, pw->pw_gid) == -1 ||
+	    chmod(sun.sun_path, 0660) == -1)
+		err(1, "%s", sun.sun_path);
+	if (listen(fd, 16) == -1)
+		err(1, "listen");
+	return (fd);
+}
+
+static pid_t
+child_start(struct child *c, int *fds, int nfds)
+{
+	char	*argv[16], path[PATH_MAX];
+	int	 argc = 0, i, fd;
+	pid_t	 pid;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", progdir,
+	    c->program) >= sizeof(path))
+		fatalx("path too long");
+	argv[argc++] = (char *)c->program;
+	if (c == &children[CHILD_ENGINE])
+		argv[argc++] = "-E";
+	if (debug)
+		argv[argc++] = "-d";
+	for (i = 0; i < verbose && i < 3; i++)
+		argv[argc++] = "-v";
+	argv[argc++] = "-u";
+	argv[argc++] = conf.global.user;
+	argv[argc++] = "-s";
+	argv[argc++] = conf.global.state_dir;
+	if (c == &children[CHILD_WGD]) {
+		argv[argc++] = "-H";
+		argv[argc++] = conf.global.hosts_file;
+	}
+	argv[argc] = NULL;
+
+	switch (pid = fork()) {
+	case -1:
+		fatal("fork");
+	case 0:
+		break;
+	default:
+		return (pid);
+	}
+
+	/*
+	 * Move the descriptors out of the way first, so that placing them
+	 * at 3, 4, ... never overwrites one not yet placed.
+	 */
+	for (i = 0; i < nfds; i++) {
+		if ((fd = fcntl(fds[i], F_DUPFD, 64)) == -1)
+			fatal("dup");
+		fds[i] = fd;
+	}
+	for (i = 0; i < nfds; i++) {
+		if (dup2(fds[i], PROC_FD_PARENT + i) == -1)
+			fatal("dup2");
+	}
+	closefrom(PROC_FD_PARENT + nfds);
+	execv(path, argv);
+	fatal("exec %s", path);
+}
+
+static void
+parent_send_conf(void)
+{
+	size_t	i;
+	int	c;
+
+	conf.global.verbose = verbose;
+	for (c = 0; c < CHILD_MAX; c++) {
+		imsg_compose(&children[c].ibuf, IMSG_CONF_GLOBAL, 0, 0, -1,
+		    &conf.global, sizeof(conf.global));
+		for (i = 0; i < conf.nnets; i++)
+			imsg_compose(&children[c].ibuf, IMSG_CONF_NETOPTS, 0, 0,
+			    -1, &conf.nets[i], sizeof(conf.nets[i]));
+		imsg_compose(&children[c].ibuf, IMSG_CONF_END, 0, 0, -1,
+		    NULL, 0);
+		child_event_update(&children[c]);
+	}
+}
+
+static void
+child_event_update(struct child *c)
+{
+	short	events = EV_READ;
+
+	if (c->ibuf.w.queued)
+		events |= EV_WRITE;
+	if (events == c->events)
+		return;
+	c->events = events;
+	event_del(&c->ev);
+	event_set(&c->ev, c->ibuf.fd, events, parent_dispatch, c);
+	event_add(&c->ev, NULL);
+}
+
+static void
+parent_procinfo(struct child *c, uint32_t reqid)
+{
+	struct in_procinfo	pi;
+
+	memset(&pi, 0, sizeof(pi));
+	strlcpy(pi.name, PROC_PARENT, sizeof(pi.name));
+	pi.pid = getpid();
+	pi.uid = getuid();
+	pi.gid = getgid();
+	strlcpy(pi.root, "/", sizeof(pi.root));
+	strlcpy(pi.sandbox, "none (root; starts the set and userspace "
+	    "WireGuard)", sizeof(pi.sandbox));
+	imsg_compose(&c->ibuf, IMSG_PROCINFO, reqid, 0, -1, &pi, sizeof(pi));
+}
+
+static void
+parent_dispatch(int fd, short event, void *arg)
+{
+	struct child	*c = arg;
+	struct imsg	 imsg;
+	ssize_t		 n;
+
+	if (event & EV_READ) {
+		if ((n = imsg_read(&c->ibuf)) == -1 && errno != EAGAIN)
+			fatal("%s: imsg_read", c->name);
+		if (n == 0) {
+			if (!shutting_down)
+				log_warnx("pipe to %s closed", c->name);
+			parent_shutdown(1);
+		}
+	}
+	if (event & EV_WRITE) {
+		if (msgbuf_write(&c->ibuf.w) <= 0 && errno != EAGAIN)
+			fatal("%s: msgbuf_write", c->name);
+	}
+	for (;;) {
+		if ((n = imsg_get(&c->ibuf, &imsg)) == -1)
+			fatal("%s: imsg_get", c->name);
+		if (n == 0)
+			break;
+		switch (imsg.hdr.type) {
+		case IMSG_PROCINFO_REQ:
+			if (imsg.hdr.len != IMSG_HEADER_SIZE)
+				fatalx("%s: bad PROCINFO_REQ", c->name);
+			parent_procinfo(c, imsg.hdr.peerid);
+			break;
+		case IMSG_PARENT_WGGO_START:
+			if (c != &children[CHILD_WGD])
+				fatalx("%s may not start WireGuard", c->name);
+			wggo_start(c, &imsg);
+			break;
+		default:
+			fatalx("%s: unexpected imsg %s", c->name,
+			    in_imsg_name(imsg.hdr.type));
+		}
+		imsg_free(&imsg);
+	}
+	child_event_update(c);
+}
+
+static void
+wggo_answer(uint32_t reqid, int status, const char *fmt, ...)
+{
+	struct child	*wgd = &children[CHILD_WGD];
+	struct in_error	 e;
+	va_list		 ap;
+
+	if (status == 0) {
+		imsg_compose(&wgd->ibuf, IMSG_WG_OK, reqid, 0, -1, NULL, 0);
+	} else {
+		memset(&e, 0, sizeof(e));
+		e.status = status;
+		va_start(ap, fmt);
+		vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
+		va_end(ap);
+		log_warnx("%s", e.msg);
+		imsg_compose(&wgd->ibuf, IMSG_WG_ERR, reqid, 0, -1, &e,
+		    sizeof(e));
+	}
+	child_event_update(wgd);
+}
+
+static void
+wggo_timeout(int fd, short event, void *arg)
+{
+	struct wggo	*w = arg;
+
+	kill(w->pid, SIGKILL);
+}
+
+/*
+ * Start userspace WireGuard the way wg-quick does: the program puts
+ * itself in the background once its UAPI socket is ready and keeps the
+ * interface alive independently of us, like a kernel interface.
+ */
+static void
+wggo_start(struct child *c, struct imsg *imsg)
+{
+	struct in_wgif	 wif;
+	struct wggo	*w;
+	struct timeval	 tv = { 15, 0 };
+	pid_t		 pid;
+	int		 fd;
+
+	if (imsg_get_data(imsg, &wif, sizeof(wif)) == -1)
+		fatalx("wgd: bad PARENT_WGGO_START");
+	if (!in_str_ok(wif.name) || !in_ifname_ok(wif.name))
+		fatalx("wgd: bad interface name");
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		fatal(NULL);
+	strlcpy(w->ifname, wif.name, sizeof(w->ifname));
+	w->reqid = imsg->hdr.peerid;
+
+	switch (pid = fork()) {
+	case -1:
+		free(w);
+		wggo_answer(imsg->hdr.peerid, 500, "fork: %s",
+		    strerror(errno));
+		return;
+	case 0:
+		if ((fd = open("/dev/null", O_RDWR)) != -1) {
+			dup2(fd, STDIN_FILENO);
+			if (!debug) {
+				dup2(fd, STDOUT_FILENO);
+				dup2(fd, STDERR_FILENO);
+			}
+		}
+		closefrom(STDERR_FILENO + 1);
+		execlp(conf.global.wg_userspace, conf.global.wg_userspace,
+		    wif.name, (char *)NULL);
+		_exit(127);
+	default:
+		break;
+	}
+	w->pid = pid;
+	evtimer_set(&w->timeout, wggo_timeout, w);
+	evtimer_add(&w->timeout, &tv);
+	TAILQ_INSERT_TAIL(&wggos, w, entry);
+	log_info("started %s for %s (pid %d)", conf.global.wg_userspace,
+	    wif.name, pid);
+}
+
+static void
+wggo_reap(pid_t pid, int status)
+{
+	struct wggo	*w;
+	char		 sock[PATH_MAX];
+	struct stat	 st;
+
+	TAILQ_FOREACH(w, &wggos, entry)
+		if (w->pid == pid)
+			break;
+	if (w == NULL)
+		return;
+	TAILQ_REMOVE(&wggos, w, entry);
+	evtimer_del(&w->timeout);
+	snprintf(sock, sizeof(sock), "%s/%s.sock", INNERNET_WGSOCKDIR,
+	    w->ifname);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+	    stat(sock, &st) == 0)
+		wggo_answer(w->reqid, 0, NULL);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		wggo_answer(w->reqid, 500, "cannot run %s: install "
+		    "wireguard-go or set wireguard-userspace",
+		    conf.global.wg_userspace);
+	else
+		wggo_answer(w->reqid, 500, "%s %s failed (status %d)",
+		    conf.global.wg_userspace, w->ifname,
+		    WIFEXITED(status) ? WEXITSTATUS(status) :
+		    128 + WTERMSIG(status));
+	free(w);
+}
+
+static void
+parent_sig(int sig, short event, void *arg)
+{
+	struct innernet_conf	 nconf;
+	char			 err[512];
+	pid_t			 pid;
+	int			 status, i;
+
+	switch (sig) {
+	case SIGINT:
+	case SIGTERM:
+		log_info("received signal %d, shutting down", sig);
+		parent_shutdown(0);
+		break;
+	case SIGHUP:
+		log_info("reloading %s", conffile);
+		if (config_parse(conffile, &nconf, err, sizeof(err)) == -1) {
+			log_warnx("reload failed, keeping the running "
+			    "configuration: %s", err);
+			break;
+		}
+		if (strcmp(nconf.global.user, conf.global.user) != 0 ||
+		    strcmp(nconf.global.state_dir, conf.global.state_dir) != 0 ||
+		    strcmp(nconf.global.socket_path,
+		    conf.global.socket_path) != 0 ||
+		    strcmp(nconf.global.hosts_file,
+		    conf.global.hosts_file) != 0)
+			log_warnx("user, state-dir, control-socket and "
+			    "hosts-file take effect only at restart");
+		strlcpy(nconf.global.user, conf.global.user,
+		    sizeof(nconf.global.user));
+		strlcpy(nconf.global.state_dir, conf.global.state_dir,
+		    sizeof(nconf.global.state_dir));
+		strlcpy(nconf.global.socket_path, conf.global.socket_path,
+		    sizeof(nconf.global.socket_path));
+		strlcpy(nconf.global.hosts_file, conf.global.hosts_file,
+		    sizeof(nconf.global.hosts_file));
+		config_free(&conf);
+		conf = nconf;
+		parent_send_conf();
+		break;
+	case SIGCHLD:
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+			for (i = 0; i < CHILD_MAX; i++)
+				if (children[i].pid == pid)
+					break;
+			if (i == CHILD_MAX) {
+				wggo_reap(pid, status);
+				continue;
+			}
+			children[i].pid = -1;
+			if (shutting_down)
+				continue;
+			if (WIFSIGNALED(status))
+				log_warnx("%s (pid %d) was killed by signal "
+				    "%d%s", children[i].name, pid,
+				    WTERMSIG(status), WTERMSIG(status) ==
+				    SIGSYS ? " (sandbox violation)" : "");
+			else
+				log_warnx("%s (pid %d) exited with status %d",
+				    children[i].name, pid,
+				    WEXITSTATUS(status));
+			parent_shutdown(1);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* Take the whole set down; children get SIGTERM, then SIGKILL. */
+static void
+parent_shutdown(int code)
+{
+	int	i, alive, tries;
+	pid_t	pid;
+
+	shutting_down = 1;
+	for (i = 0; i < CHILD_MAX; i++)
+		if (children[i].pid > 0)
+			kill(children[i].pid, SIGTERM);
+	for (tries = 0; tries < 50; tries++) {
+		alive = 0;
+		for (i = 0; i < CHILD_MAX; i++) {
+			if (children[i].pid <= 0)
+				continue;
+			pid = waitpid(children[i].pid, NULL, WNOHANG);
+			if (pid == children[i].pid || (pid == -1 &&
+			    errno == ECHILD))
+				children[i].pid = -1;
+			else
+				alive++;
+		}
+		if (!alive)
+			break;
+		usleep(100 * 1000);
+	}
+	for (i = 0; i < CHILD_MAX; i++)
+		if (children[i].pid > 0) {
+			kill(children[i].pid, SIGKILL);
+			waitpid(children[i].pid, NULL, 0);
+		}
+	unlink(conf.global.socket_path);
+	log_info("terminating%s", code ? " after an error" : "");
+	exit(code);
+}

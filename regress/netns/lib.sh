@@ -1,0 +1,182 @@
+# Shared by the namespace scenarios (regress/netns/t_*.sh) and the demo.
+#
+# A "host" is a network namespace plus a private mount namespace (so each
+# host has its own /var/run/wireguard), held open by an anchor process.
+# Hosts hang off one bridge in an "internet" namespace on 192.0.2.0/24; a
+# router namespace may join 198.51.100.0/24 and 203.0.113.0/24.  Each host
+# runs the real daemon set with its own configuration, state directory,
+# control socket and hosts file under the run's temporary directory.
+# Everything is removed on exit, also on failure; every wait is bounded.
+
+set -u
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+B=${B:-build}
+BIN="$TOP/$B"
+RUN="in$$"				# prefix of our namespace names
+T=$(mktemp -d "${TMPDIR:-/tmp}/innernet-regress.XXXXXX")
+chmod 0755 "$T"
+HOSTS=""
+NHOST=0
+FAILED=0
+INET="${RUN}inet"
+
+ok() { echo "ok - $*"; }
+notok() { echo "not ok - $*"; FAILED=1; }
+
+# check DESCRIPTION command...: one assertion.
+check() {
+	_d=$1; shift
+	if "$@" >"$T/check.out" 2>&1; then
+		ok "$_d"
+	else
+		notok "$_d"
+		sed 's/^/#   /' "$T/check.out" | head -20
+	fi
+}
+
+# check_fails DESCRIPTION command...: the command must fail.
+check_fails() {
+	_d=$1; shift
+	if "$@" >"$T/check.out" 2>&1; then
+		notok "$_d (unexpectedly succeeded)"
+		sed 's/^/#   /' "$T/check.out" | head -20
+	else
+		ok "$_d"
+	fi
+}
+
+# wait_until SECONDS command...: poll every 0.2 s, at most SECONDS.
+wait_until() {
+	_n=$(($1 * 5)); shift
+	while [ $_n -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.2
+		_n=$((_n - 1))
+	done
+	return 1
+}
+
+need_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "not ok - needs root"
+		exit 1
+	fi
+}
+
+ensure_user() {
+	getent passwd _innernet >/dev/null 2>&1 ||
+	    useradd -r -M -d /var/empty -s /usr/sbin/nologin _innernet
+}
+
+net_init() {
+	need_root
+	ensure_user
+	mkdir -p /var/run/wireguard
+	ip netns add "$INET"
+	ip -n "$INET" link set lo up
+	ip -n "$INET" link add br0 type bridge
+	ip -n "$INET" link set br0 up
+	trap net_cleanup EXIT
+	trap 'exit 1' INT TERM
+}
+
+# host_add NAME ADDRESS: a host with eth0 at ADDRESS/24 on the bridge.
+host_add() {
+	_name=$1 _addr=$2
+	NHOST=$((NHOST + 1))
+	_ns="${RUN}$_name"
+	_dir="$T/$_name"
+	mkdir -p "$_dir/state"
+	ip netns add "$_ns"
+	ip -n "$_ns" link set lo up
+	ip link add "${RUN}h$NHOST" type veth peer name "${RUN}b$NHOST"
+	ip link set "${RUN}h$NHOST" netns "$_ns"
+	ip link set "${RUN}b$NHOST" netns "$INET"
+	ip -n "$_ns" link set "${RUN}h$NHOST" name eth0
+	ip -n "$_ns" addr add "$_addr/24" dev eth0
+	ip -n "$_ns" link set eth0 up
+	ip -n "$INET" link set "${RUN}b$NHOST" master br0
+	ip -n "$INET" link set "${RUN}b$NHOST" up
+	printf '127.0.0.1\tlocalhost\n# a line that is not ours\n' \
+	    > "$_dir/hosts"
+	cat > "$_dir/innernet.conf" <<CONF
+state-dir: $_dir/state
+control-socket: $_dir/innernetd.sock
+hosts-file: $_dir/hosts
+backend: userspace
+CONF
+	# The anchor holds the mount namespace with a private tmpfs on
+	# /var/run/wireguard, shared by everything we run on this host.
+	ip netns exec "$_ns" unshare -m --propagation private sh -c \
+	    "mount -t tmpfs tmpfs /var/run/wireguard && \
+	    echo \$\$ > '$_dir/anchor.pid' && exec sleep 86400" &
+	wait_until 5 test -s "$_dir/anchor.pid" ||
+	    { echo "not ok - anchor of $_name did not start"; exit 1; }
+	HOSTS="$HOSTS $_name"
+}
+
+# on NAME command...: run a command on a host.
+on() {
+	_h=$1; shift
+	nsenter -t "$(cat "$T/$_h/anchor.pid")" -m -n -- "$@"
+}
+
+daemon_start() {
+	_h=$1; shift
+	on "$_h" "$BIN/innernetd" -d -v -f "$T/$_h/innernet.conf" "$@" \
+	    >>"$T/$_h/daemon.log" 2>&1 &
+	echo $! > "$T/$_h/daemon.pid"
+	wait_until 10 test -S "$T/$_h/innernetd.sock" &&
+	    wait_until 10 ctl "$_h" status
+}
+
+daemon_pid() {
+	cat "$T/$1/daemon.pid" 2>/dev/null
+}
+
+daemon_running() {
+	_p=$(daemon_pid "$1")
+	[ -n "$_p" ] && kill -0 "$_p" 2>/dev/null
+}
+
+daemon_stop() {
+	_p=$(daemon_pid "$1")
+	[ -n "$_p" ] || return 0
+	kill -TERM "$_p" 2>/dev/null
+	wait_until 10 sh -c "! kill -0 $_p 2>/dev/null" ||
+	    kill -KILL "$_p" 2>/dev/null
+	rm -f "$T/$1/daemon.pid"
+}
+
+# ctl NAME args...: innernetctl on a host, against its own daemon.
+ctl() {
+	_h=$1; shift
+	on "$_h" "$BIN/innernetctl" -s "$T/$_h/innernetd.sock" "$@"
+}
+
+daemon_log() {
+	echo "# --- daemon log of $1"
+	sed 's/^/#   /' "$T/$1/daemon.log" 2>/dev/null | tail -${2:-40}
+}
+
+net_cleanup() {
+	_rc=$?
+	for _h in $HOSTS; do
+		daemon_stop "$_h"
+	done
+	if [ "$FAILED" -ne 0 ] || [ "$_rc" -ne 0 ]; then
+		for _h in $HOSTS; do
+			daemon_log "$_h"
+		done
+	fi
+	for _ns in $(ip netns list | awk '{print $1}' | grep "^$RUN"); do
+		for _p in $(ip netns pids "$_ns" 2>/dev/null); do
+			kill -KILL "$_p" 2>/dev/null
+		done
+		ip netns del "$_ns" 2>/dev/null
+	done
+	rm -rf "$T"
+	[ "$FAILED" -eq 0 ] && exit "$_rc"
+	exit 1
+}

@@ -1,0 +1,69 @@
+#!/bin/sh
+# The whole suite: unit tests, then the scenarios that run the real daemon
+# set in network namespaces.  Prints one closing line "N passed, N failed".
+# Usage: B=build sh regress/run.sh [unit test programs...]
+# REGRESS_ONLY=name runs only the namespace scenario of that name.
+B=${B:-build}
+export B
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+total_pass=0
+total_fail=0
+
+count() {
+	p=$(grep -c '^ok ' "$1")
+	f=$(grep -c '^not ok ' "$1")
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+}
+
+if [ -z "$REGRESS_ONLY" ]; then
+	for t in "$@"; do
+		name=$(basename "$t")
+		: > "$log"
+		"$t" > "$log" 2>&1
+		rc=$?
+		sed "s|^|$name: |" "$log"
+		if [ $rc -ne 0 ] && ! grep -q '^not ok ' "$log"; then
+			echo "not ok - $name exited with status $rc" |
+			    tee -a "$log"
+		fi
+		count "$log"
+	done
+	if [ -f regress/man/lint.sh ]; then
+		: > "$log"
+		sh regress/man/lint.sh > "$log" 2>&1
+		sed "s|^|man: |" "$log"
+		count "$log"
+	fi
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "not ok - namespace scenarios need root" | tee "$log"
+	count "$log"
+else
+	for s in regress/netns/t_*.sh; do
+		[ -f "$s" ] || continue
+		name=$(basename "$s" .sh)
+		if [ -n "$REGRESS_ONLY" ] && [ "$name" != "$REGRESS_ONLY" ] &&
+		    [ "$name" != "t_$REGRESS_ONLY" ]; then
+			continue
+		fi
+		: > "$log"
+		echo "== $name"
+		timeout 900 sh "$s" > "$log" 2>&1
+		rc=$?
+		sed "s|^|$name: |" "$log"
+		if [ $rc -ne 0 ] && ! grep -q '^not ok ' "$log"; then
+			echo "not ok - $name exited with status $rc" |
+			    tee -a "$log"
+		fi
+		count "$log"
+	done
+fi
+
+echo "$total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]

@@ -108,12 +108,34 @@ deps:
 demo: $(PROGS)
 	@B=$(B) sh regress/netns/demo.sh
 
+UNITDIR	?= /lib/systemd/system
+SYSUSERSDIR ?= /usr/lib/sysusers.d
+TMPFILESDIR ?= /usr/lib/tmpfiles.d
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
+
 install: $(PROGS)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 \
-		$(DESTDIR)$(MANDIR)/man8
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
+		$(DESTDIR)$(SYSCONFDIR)
 	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
 	install -m 0644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	sed 's|@SBINDIR@|$(SBINDIR)|g' etc/systemd/innernetd.service.in \
+		> $(DESTDIR)$(UNITDIR)/innernetd.service
+	install -m 0644 etc/sysusers.d-innernet.conf \
+		$(DESTDIR)$(SYSUSERSDIR)/innernet.conf
+	install -m 0644 etc/tmpfiles.d-innernet.conf \
+		$(DESTDIR)$(TMPFILESDIR)/innernet.conf
+	[ -e $(DESTDIR)$(SYSCONFDIR)/innernet.conf ] || \
+		install -m 0644 etc/innernet.conf $(DESTDIR)$(SYSCONFDIR)/
+	if [ -f etc/bash_completion.d/innernetctl ]; then \
+		install -d $(DESTDIR)$(BASHCOMPDIR) && install -m 0644 \
+		etc/bash_completion.d/innernetctl $(DESTDIR)$(BASHCOMPDIR)/; fi
+	if [ -f etc/zsh/_innernetctl ]; then \
+		install -d $(DESTDIR)$(ZSHCOMPDIR) && install -m 0644 \
+		etc/zsh/_innernetctl $(DESTDIR)$(ZSHCOMPDIR)/; fi
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/innernetd $(DESTDIR)$(SBINDIR)/innernet-dbd \
@@ -123,6 +145,11 @@ uninstall:
 		$(DESTDIR)$(MANDIR)/man8/innernet-dbd.8 \
 		$(DESTDIR)$(MANDIR)/man8/innernet-wgd.8 \
 		$(DESTDIR)$(MANDIR)/man8/innernetctl.8
+	rm -f $(DESTDIR)$(UNITDIR)/innernetd.service \
+		$(DESTDIR)$(SYSUSERSDIR)/innernet.conf \
+		$(DESTDIR)$(TMPFILESDIR)/innernet.conf \
+		$(DESTDIR)$(BASHCOMPDIR)/innernetctl \
+		$(DESTDIR)$(ZSHCOMPDIR)/_innernetctl
 
 clean:
 	rm -rf build build-san

@@ -35,6 +35,9 @@
 
 struct evhttp;
 struct evhttp_request;
+struct ns_index;
+
+int	 engine_main(int, char **);
 
 /* The in-memory mirror of a server network's database. */
 struct netstate {
@@ -45,6 +48,9 @@ struct netstate {
 	struct in_assoc	*assocs;
 	size_t		 nassocs;
 	uint64_t	 generation;	/* bumped on every change */
+	uint64_t	 endpoint_generation; /* bumped when observed change */
+	size_t		 cidrs_cap, peers_cap, assocs_cap;
+	struct ns_index	*index;		/* netstate.c: by ip, name, key */
 };
 
 struct ns_peer {
@@ -120,6 +126,15 @@ struct in_cidr *ns_cidr_by_id(struct netstate *, int64_t);
 struct in_cidr *ns_cidr_by_name(struct netstate *, const char *);
 int	 ns_peer_visible_to(struct netstate *, const struct ns_peer *,
 	    const struct ns_peer *);
+ssize_t	 ns_cidr_index(struct netstate *, int64_t);
+int	 ns_visible_cidrs(struct netstate *, int64_t, uint8_t *);
+struct in_assoc *ns_assoc_by_id(struct netstate *, int64_t);
+int	 ns_peer_set_observed(struct netstate *, const char *, const char *);
+/* Room for a peer's candidates plus the observed endpoint. */
+#define NS_MERGED_CANDSZ	(IN_CANDIDATES_MAXLEN + IN_ENDPOINTSZ)
+size_t	 ns_peer_merged(const struct ns_peer *, struct in_peer *, char *,
+	    size_t);
+int	 ns_endpoint_eq(const char *, const char *);
 
 /* json.c: the upstream JSON shapes */
 json_t	*json_from_peer(const struct in_peer *, const char *, size_t);
@@ -129,6 +144,12 @@ int	 json_to_peer_contents(json_t *, struct in_peer *, char *, size_t,
 	    char *, size_t);
 int	 json_to_cidr_contents(json_t *, struct in_cidr *, char *, size_t);
 int	 json_to_assoc_contents(json_t *, struct in_assoc *, char *, size_t);
+int	 json_to_endpoint_contents(json_t *, char *, size_t, char *, size_t);
+int	 json_to_candidates(json_t *, char *, size_t, struct in_peer *,
+	    char *, size_t);
+int	 json_to_redeem_contents(json_t *, char *, size_t, char *, size_t);
+json_t	*json_from_endpoint_contents(const char *);
+json_t	*json_from_candidates(const char *, size_t);
 
 /* http.c: API server per server-role network */
 int	 http_start(struct engine_net *);

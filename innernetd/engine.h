@@ -36,6 +36,7 @@
 struct evhttp;
 struct evhttp_request;
 struct ns_index;
+struct server_net;
 
 int	 engine_main(int, char **);
 
@@ -69,6 +70,7 @@ struct engine_net {
 	struct netstate		 state;
 	struct evhttp		*http;
 	void			*state_cache;	/* per-class JSON, http.c */
+	struct server_net	*srv;		/* timers, progress: server.c */
 
 	/* client role */
 	struct event		*fetch_ev;
@@ -174,6 +176,9 @@ void	 server_net_start(struct engine_net *);	/* load mirror, WG, HTTP */
 void	 server_net_stop(struct engine_net *);
 void	 server_net_create(const struct in_netcreate *, server_cb, void *);
 void	 server_net_delete(struct engine_net *, server_cb, void *);
+void	 server_net_reconf(struct engine_net *);	/* after SIGHUP */
+void	 server_peer_expired(const char *, int64_t);	/* dbd's sweeper */
+json_t	*server_state_json(struct engine_net *, const struct ns_peer *);
 
 void	 server_state(struct engine_net *, struct ns_peer *, server_cb,
 	    void *);
@@ -199,6 +204,24 @@ void	 server_assocs_list(struct engine_net *, server_cb, void *);
 void	 server_assoc_add(struct engine_net *, json_t *, server_cb, void *);
 void	 server_assoc_delete(struct engine_net *, int64_t, server_cb,
 	    void *);
+
+/*
+ * http.c: one API request being answered, for the route handlers in
+ * api_user.c and api_admin.c.  api_done() is a server_cb that answers
+ * with the status and JSON; api_done_empty() sends no body (upstream
+ * answers POST /v1/admin/associations with an empty 201).
+ */
+struct api_req;
+enum api_method { API_GET = 1, API_POST, API_PUT, API_DELETE };
+json_t	*api_body(struct api_req *);
+void	 api_done(void *, int, const char *, json_t *);
+void	 api_done_empty(void *, int, const char *, json_t *);
+void	 api_reply_state(struct api_req *, struct engine_net *,
+	    struct ns_peer *);
+void	 api_user(struct api_req *, struct engine_net *, struct ns_peer *,
+	    int, char **, int);
+void	 api_admin(struct api_req *, struct engine_net *, struct ns_peer *,
+	    int, char **, int);
 
 /* control.c: the UNIX control socket, JSON documents over imsg */
 struct ctl_conn;

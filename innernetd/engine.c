@@ -1,0 +1,753 @@
+/*
+ * Copyright (c) 2026 The innernet-in-C authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The engine process: setup and sandbox, the three pipes (parent, dbd,
+ * wgd) and the registry of requests in flight to dbd and wgd.  Answers
+ * are checked for size and terminated strings here, once, so callbacks
+ * can trust what they get.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/tree.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <event2/dns.h>
+#include <sodium.h>
+
+#include "engine.h"
+#include "compat.h"
+
+struct engine_pipe {
+	const char	*name;
+	struct imsgbuf	 ibuf;
+	struct event	 ev;
+	short		 events;
+	void		(*dispatch)(struct engine_pipe *, struct imsg *);
+};
+
+struct engine_req {
+	RB_ENTRY(engine_req)	 entry;
+	uint32_t		 id;
+	engine_cb		 cb;
+	void			*arg;
+};
+
+static int
+req_cmp(struct engine_req *a, struct engine_req *b)
+{
+	return (a->id < b->id ? -1 : a->id > b->id);
+}
+
+RB_HEAD(engine_reqs, engine_req);
+RB_PROTOTYPE(engine_reqs, engine_req, entry, req_cmp);
+RB_GENERATE(engine_reqs, engine_req, entry, req_cmp);
+
+struct engine_nets	 engine_nets = TAILQ_HEAD_INITIALIZER(engine_nets);
+struct in_conf_global	 engine_conf;
+struct event_base	*engine_base;
+struct evdns_base	*engine_dns;
+
+static struct engine_reqs	 reqs = RB_INITIALIZER(&reqs);
+static uint32_t			 req_next = 1;
+static struct engine_pipe	 pipe_parent, pipe_dbd, pipe_wgd;
+
+/* Configuration being received, applied at IMSG_CONF_END. */
+static struct in_conf_global	 conf_pending;
+static struct in_netopts	 netopts[IN_MAXNETWORKS], netopts_pending[
+				    IN_MAXNETWORKS];
+static size_t			 nnetopts, nnetopts_pending;
+static int			 configured;
+
+static __attribute__((__noreturn__)) void engine_usage(void);
+static void	pipe_init(struct engine_pipe *, const char *, int,
+		    void (*)(struct engine_pipe *, struct imsg *));
+static void	pipe_update(struct engine_pipe *);
+static void	pipe_handler(int, short, void *);
+static int	pipe_compose(struct engine_pipe *, uint32_t, uint32_t,
+		    const struct iovec *, int);
+static void	dispatch_parent(struct engine_pipe *, struct imsg *);
+static void	dispatch_dbd(struct engine_pipe *, struct imsg *);
+static void	dispatch_wgd(struct engine_pipe *, struct imsg *);
+static void	req_deliver(struct engine_pipe *, struct imsg *, int);
+static void	engine_procinfo(struct engine_pipe *, uint32_t);
+static void	engine_configured(void);
+static void	networks_loaded(struct imsg *, void *);
+static void	engine_sig(int, short, void *);
+static void	engine_violate(int, short, void *);
+
+static __attribute__((__noreturn__)) void
+engine_usage(void)
+{
+	fprintf(stderr, "usage: innernetd -E [-dv] -u user -s statedir\n");
+	exit(1);
+}
+
+int
+engine_main(int argc, char **argv)
+{
+	struct passwd	*pw;
+	struct event	 ev_sigint, ev_sigterm, ev_sighup, ev_violate;
+	struct timeval	 tv = { 1, 0 };
+	const char	*user = NULL, *violate;
+	int		 ch, debug = 0, verbose = 0;
+
+	while ((ch = getopt(argc, argv, "Edvu:s:")) != -1) {
+		switch (ch) {
+		case 'E':
+			break;
+		case 'd':
+			debug = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'u':
+			user = optarg;
+			break;
+		case 's':
+			/* the engine touches no files; dbd owns the state */
+			break;
+		default:
+			engine_usage();
+		}
+	}
+	if (user == NULL || optind != argc)
+		engine_usage();
+
+	log_init(debug, LOG_DAEMON);
+	log_setverbose(verbose);
+	log_procinit(PROC_ENGINE);
+
+	if ((pw = getpwnam(user)) == NULL)
+		fatalx("unknown user %s", user);
+	if (pw->pw_uid == 0)
+		fatalx("user %s must not be root", user);
+	if (sodium_init() == -1)
+		fatalx("sodium_init");
+
+	if ((engine_base = event_init()) == NULL)
+		fatalx("event_init");
+	/* The resolver reads its configuration now: no files after chroot. */
+	if ((engine_dns = evdns_base_new(engine_base, 0)) == NULL)
+		fatalx("evdns_base_new");
+	if (evdns_base_resolv_conf_parse(engine_dns, DNS_OPTIONS_ALL,
+	    "/etc/resolv.conf") != 0)
+		log_warnx("cannot read /etc/resolv.conf: hostname endpoints "
+		    "will not resolve");
+
+	setproctitle("%s", PROC_ENGINE);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (chroot(INNERNET_EMPTYDIR) == -1)
+		fatal("chroot %s (the parent creates it; does it exist?)",
+		    INNERNET_EMPTYDIR);
+	if (chdir("/") == -1)
+		fatal("chdir /");
+	if (setgroups(1, &pw->pw_gid) == -1 ||
+	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
+		fatal("cannot drop privileges to %s", user);
+
+	if (unveil(NULL, NULL) == -1)
+		fatal("unveil");
+	if (pledge("stdio inet unix dns", NULL) == -1)
+		fatal("pledge");
+
+	pipe_init(&pipe_parent, PROC_PARENT, PROC_FD_PARENT,
+	    dispatch_parent);
+	pipe_init(&pipe_dbd, PROC_DBD, PROC_FD_DBD, dispatch_dbd);
+	pipe_init(&pipe_wgd, PROC_WGD, PROC_FD_WGD, dispatch_wgd);
+
+	signal_set(&ev_sigint, SIGINT, engine_sig, NULL);
+	signal_set(&ev_sigterm, SIGTERM, engine_sig, NULL);
+	signal_set(&ev_sighup, SIGHUP, engine_sig, NULL);
+	signal_add(&ev_sigint, NULL);
+	signal_add(&ev_sigterm, NULL);
+	signal_add(&ev_sighup, NULL);
+
+	violate = getenv(IN_REGRESS_VIOLATE_ENV);
+	if (violate != NULL && strcmp(violate, PROC_ENGINE) == 0) {
+		evtimer_set(&ev_violate, engine_violate, NULL);
+		evtimer_add(&ev_violate, &tv);
+	}
+
+	log_debug("running as %s, chrooted to %s", user, INNERNET_EMPTYDIR);
+	event_dispatch();
+	fatalx("event loop ended");
+}
+
+static void
+engine_violate(int fd, short event, void *arg)
+{
+	regress_violate(PROC_ENGINE);
+}
+
+static void
+engine_sig(int sig, short event, void *arg)
+{
+	switch (sig) {
+	case SIGINT:
+	case SIGTERM:
+		log_debug("exiting on signal %d", sig);
+		exit(0);
+	default:
+		/* the parent rereads the configuration and sends it */
+		break;
+	}
+}
+
+static void
+pipe_init(struct engine_pipe *p, const char *name, int fd,
+    void (*dispatch)(struct engine_pipe *, struct imsg *))
+{
+	p->name = name;
+	p->dispatch = dispatch;
+	imsg_init(&p->ibuf, fd);
+	p->events = EV_READ;
+	event_set(&p->ev, fd, EV_READ | EV_PERSIST, pipe_handler, p);
+	if (event_add(&p->ev, NULL) == -1)
+		fatal("event_add %s", name);
+}
+
+/* Listen for writability only while something is queued. */
+static void
+pipe_update(struct engine_pipe *p)
+{
+	short	events = EV_READ;
+
+	if (p->ibuf.w.queued)
+		events |= EV_WRITE;
+	if (events == p->events)
+		return;
+	p->events = events;
+	event_del(&p->ev);
+	event_set(&p->ev, p->ibuf.fd, events | EV_PERSIST, pipe_handler, p);
+	if (event_add(&p->ev, NULL) == -1)
+		fatal("event_add %s", p->name);
+}
+
+static void
+pipe_handler(int fd, short event, void *arg)
+{
+	struct engine_pipe	*p = arg;
+	struct imsg		 imsg;
+	ssize_t			 n;
+
+	if (event & EV_READ) {
+		if ((n = imsg_read(&p->ibuf)) == -1 && errno != EAGAIN)
+			fatal("pipe to %s: read", p->name);
+		if (n == 0)
+			fatalx("pipe to %s closed", p->name);
+	}
+	if (event & EV_WRITE) {
+		if (msgbuf_write(&p->ibuf.w) <= 0 && errno != EAGAIN)
+			fatal("pipe to %s: write", p->name);
+	}
+	for (;;) {
+		if ((n = imsg_get(&p->ibuf, &imsg)) == -1)
+			fatal("pipe to %s: imsg_get", p->name);
+		if (n == 0)
+			break;
+		p->dispatch(p, &imsg);
+		imsg_free(&imsg);
+	}
+	pipe_update(p);
+}
+
+static int
+pipe_compose(struct engine_pipe *p, uint32_t type, uint32_t id,
+    const struct iovec *iov, int iovcnt)
+{
+	if (imsg_composev(&p->ibuf, type, id, 0, -1, iov, iovcnt) == -1) {
+		log_warn("compose %s to %s", in_imsg_name(type), p->name);
+		return (-1);
+	}
+	pipe_update(p);
+	return (0);
+}
+
+static int
+compose1(struct engine_pipe *p, uint32_t type, uint32_t id,
+    const void *data, size_t len)
+{
+	struct iovec	iov;
+
+	iov.iov_base = (void *)data;
+	iov.iov_len = len;
+	return (pipe_compose(p, type, id, &iov, len > 0 ? 1 : 0));
+}
+
+int
+engine_db_compose(uint32_t type, uint32_t id, const void *data, size_t len)
+{
+	return (compose1(&pipe_dbd, type, id, data, len));
+}
+
+int
+engine_db_composev(uint32_t type, uint32_t id, const struct iovec *iov,
+    int iovcnt)
+{
+	return (pipe_compose(&pipe_dbd, type, id, iov, iovcnt));
+}
+
+int
+engine_wg_compose(uint32_t type, uint32_t id, const void *data, size_t len)
+{
+	return (compose1(&pipe_wgd, type, id, data, len));
+}
+
+int
+engine_parent_compose(uint32_t type, uint32_t id, const void *data,
+    size_t len)
+{
+	return (compose1(&pipe_parent, type, id, data, len));
+}
+
+/* Request ids: never 0 (unsolicited messages), never one in use. */
+uint32_t
+engine_req_new(engine_cb cb, void *arg)
+{
+	struct engine_req	*r, key;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		fatal("request");
+	for (;;) {
+		key.id = req_next++;
+		if (key.id != 0 && RB_FIND(engine_reqs, &reqs, &key) == NULL)
+			break;
+	}
+	r->id = key.id;
+	r->cb = cb;
+	r->arg = arg;
+	RB_INSERT(engine_reqs, &reqs, r);
+	return (r->id);
+}
+
+void
+engine_req_cancel(uint32_t id)
+{
+	struct engine_req	*r, key;
+
+	key.id = id;
+	if ((r = RB_FIND(engine_reqs, &reqs, &key)) == NULL)
+		return;
+	RB_REMOVE(engine_reqs, &reqs, r);
+	free(r);
+}
+
+/*
+ * Hand an answer to its request.  The entry leaves the registry before a
+ * final answer's callback runs, so the callback may start new requests
+ * or cancel this one without harm.  Answers to cancelled requests are
+ * dropped.
+ */
+static void
+req_deliver(struct engine_pipe *p, struct imsg *imsg, int final)
+{
+	struct engine_req	*r, key;
+
+	key.id = imsg->hdr.peerid;
+	if ((r = RB_FIND(engine_reqs, &reqs, &key)) == NULL) {
+		log_debug("%s: %s for no request (%u)", p->name,
+		    in_imsg_name(imsg->hdr.type), imsg->hdr.peerid);
+		return;
+	}
+	if (final)
+		RB_REMOVE(engine_reqs, &reqs, r);
+	r->cb(imsg, r->arg);
+	if (final)
+		free(r);
+}
+
+int
+engine_imsg_error(struct imsg *imsg, struct in_error *e)
+{
+	switch (imsg->hdr.type) {
+	case IMSG_DB_ERR:
+	case IMSG_WG_ERR:
+		if (imsg_get_data(imsg, e, sizeof(*e)) == -1)
+			fatalx("bad error answer");
+		return (1);
+	default:
+		return (0);
+	}
+}
+
+static size_t
+payload(struct imsg *imsg)
+{
+	return (imsg->hdr.len - IMSG_HEADER_SIZE);
+}
+
+static void
+need_len(struct engine_pipe *p, struct imsg *imsg, size_t len)
+{
+	if (payload(imsg) != len)
+		fatalx("%s: %s with %zu bytes, want %zu", p->name,
+		    in_imsg_name(imsg->hdr.type), payload(imsg), len);
+}
+
+static void
+check_error(struct engine_pipe *p, struct imsg *imsg)
+{
+	struct in_error	*e = imsg->data;
+
+	need_len(p, imsg, sizeof(*e));
+	if (!in_str_ok(e->msg))
+		fatalx("%s: unterminated error message", p->name);
+}
+
+static void
+check_procinfo(struct engine_pipe *p, struct imsg *imsg)
+{
+	struct in_procinfo	*pi = imsg->data;
+
+	need_len(p, imsg, sizeof(*pi));
+	if (!in_str_ok(pi->name) || !in_str_ok(pi->root) ||
+	    !in_str_ok(pi->sandbox))
+		fatalx("%s: unterminated string in PROCINFO", p->name);
+}
+
+static void
+engine_procinfo(struct engine_pipe *p, uint32_t id)
+{
+	struct in_procinfo	pi;
+
+	memset(&pi, 0, sizeof(pi));
+	strlcpy(pi.name, PROC_ENGINE, sizeof(pi.name));
+	pi.pid = getpid();
+	pi.uid = getuid();
+	pi.gid = getgid();
+	pi.chrooted = 1;
+	strlcpy(pi.root, INNERNET_EMPTYDIR, sizeof(pi.root));
+	strlcpy(pi.sandbox, sandbox_state(), sizeof(pi.sandbox));
+	compose1(p, IMSG_PROCINFO, id, &pi, sizeof(pi));
+}
+
+static void
+dispatch_parent(struct engine_pipe *p, struct imsg *imsg)
+{
+	struct in_conf_global	*g;
+	struct in_netopts	*o;
+
+	switch (imsg->hdr.type) {
+	case IMSG_CONF_GLOBAL:
+		need_len(p, imsg, sizeof(*g));
+		g = imsg->data;
+		if (!in_str_ok(g->user) || !in_str_ok(g->state_dir) ||
+		    !in_str_ok(g->socket_path) || !in_str_ok(g->hosts_file) ||
+		    !in_str_ok(g->wg_userspace))
+			fatalx("parent: unterminated string in CONF_GLOBAL");
+		conf_pending = *g;
+		nnetopts_pending = 0;
+		break;
+	case IMSG_CONF_NETOPTS:
+		need_len(p, imsg, sizeof(*o));
+		o = imsg->data;
+		if (!in_str_ok(o->name) || !in_str_ok(o->host_suffix))
+			fatalx("parent: unterminated string in CONF_NETOPTS");
+		if (nnetopts_pending >= IN_MAXNETWORKS)
+			fatalx("parent: too many networks");
+		netopts_pending[nnetopts_pending++] = *o;
+		break;
+	case IMSG_CONF_END:
+		need_len(p, imsg, 0);
+		engine_conf = conf_pending;
+		memcpy(netopts, netopts_pending, sizeof(netopts));
+		nnetopts = nnetopts_pending;
+		engine_configured();
+		break;
+	case IMSG_PROCINFO_REQ:
+		need_len(p, imsg, 0);
+		engine_procinfo(p, imsg->hdr.peerid);
+		break;
+	case IMSG_PROCINFO:
+		check_procinfo(p, imsg);
+		req_deliver(p, imsg, 1);
+		break;
+	default:
+		fatalx("parent: unexpected %s", in_imsg_name(imsg->hdr.type));
+	}
+}
+
+static void
+check_peer(struct engine_pipe *p, struct imsg *imsg)
+{
+	struct in_peer	 peer;
+
+	if (payload(imsg) < sizeof(peer))
+		fatalx("%s: short PEER", p->name);
+	memcpy(&peer, imsg->data, sizeof(peer));
+	if (!in_str_ok(peer.name) || !in_str_ok(peer.public_key) ||
+	    !in_str_ok(peer.endpoint))
+		fatalx("%s: unterminated string in PEER", p->name);
+	if (payload(imsg) != sizeof(peer) + peer.candidates_len ||
+	    !in_peer_candidates_ok(&peer, (char *)imsg->data + sizeof(peer),
+	    peer.candidates_len))
+		fatalx("%s: bad candidates in PEER", p->name);
+	if (peer.ip.af != AF_INET && peer.ip.af != AF_INET6)
+		fatalx("%s: bad address family in PEER", p->name);
+}
+
+static void
+check_network(struct engine_pipe *p, struct imsg *imsg)
+{
+	struct in_network	*n = imsg->data;
+
+	need_len(p, imsg, sizeof(*n));
+	if (!in_str_ok(n->name) || !in_str_ok(n->public_key) ||
+	    !in_str_ok(n->server_public_key) ||
+	    !in_str_ok(n->external_endpoint) ||
+	    !in_str_ok(n->override_endpoint) || !in_ifname_ok(n->name))
+		fatalx("%s: bad NETWORK", p->name);
+}
+
+static void
+dispatch_dbd(struct engine_pipe *p, struct imsg *imsg)
+{
+	struct in_netreq	*nr;
+	struct in_cidr		*c;
+
+	switch (imsg->hdr.type) {
+	case IMSG_DB_OK:
+		/* empty */
+		need_len(p, imsg, 0);
+		req_deliver(p, imsg, 1);
+		break;
+	case IMSG_DB_END:
+		need_len(p, imsg, 0);
+		req_deliver(p, imsg, 1);
+		break;
+	case IMSG_DB_ERR:
+		check_error(p, imsg);
+		req_deliver(p, imsg, 1);
+		break;
+	case IMSG_DB_NETWORK:
+		check_network(p, imsg);
+		req_deliver(p, imsg, 0);
+		break;
+	case IMSG_DB_PEER:
+		check_peer(p, imsg);
+		req_deliver(p, imsg, 0);
+		break;
+	case IMSG_DB_CIDR:
+		need_len(p, imsg, sizeof(*c));
+		c = imsg->data;
+		if (!in_str_ok(c->name) || (c->cidr.ip.af != AF_INET &&
+		    c->cidr.ip.af != AF_INET6))
+			fatalx("%s: bad CIDR", p->name);
+		req_deliver(p, imsg, 0);
+		break;
+	case IMSG_DB_ASSOC:
+		need_len(p, imsg, sizeof(struct in_assoc));
+		req_deliver(p, imsg, 0);
+		break;
+	case IMSG_DB_PEER_EXPIRED:
+		need_len(p, imsg, sizeof(*nr));
+		nr = imsg->data;
+		if (!in_str_ok(nr->network))
+			fatalx("%s: bad PEER_EXPIRED", p->name);
+		server_peer_expired(nr->network, nr->id);
+		break;
+	case IMSG_PROCINFO_REQ:
+		need_len(p, imsg, 0);
+		engine_procinfo(p, imsg->hdr.peerid);
+		break;
+	case IMSG_PROCINFO:
+		check_procinfo(p, imsg);
+		req_deliver(p, imsg, 1);
+		break;
+	default:
+		fatalx("%s: unexpected %s", p->name,
+		    in_imsg_name(imsg->hdr.type));
+	}
+}
+
+static void
+dispatch_wgd(struct engine_pipe *p, struct imsg *imsg)
+{
+	struct in_wgkey		*k;
+	struct in_wgstat	*s;
+	struct in_ip		*ip;
+
+	switch (imsg->hdr.type) {
+	case IMSG_WG_OK:
+	case IMSG_WG_END:
+		need_len(p, imsg, 0);
+		req_deliver(p, imsg, 1);
+		break;
+	case IMSG_WG_ERR:
+		check_error(p, imsg);
+		req_deliver(p, imsg, 1);
+		break;
+	case IMSG_WG_KEY:
+		need_len(p, imsg, sizeof(*k));
+		k = imsg->data;
+		if (!in_str_ok(k->ifname) || !in_str_ok(k->key))
+			fatalx("%s: bad KEY", p->name);
+		req_deliver(p, imsg, 0);
+		break;
+	case IMSG_WG_STAT:
+		need_len(p, imsg, sizeof(*s));
+		s = imsg->data;
+		if (!in_str_ok(s->ifname) || !in_str_ok(s->public_key) ||
+		    !in_str_ok(s->endpoint))
+			fatalx("%s: bad STAT", p->name);
+		req_deliver(p, imsg, 0);
+		break;
+	case IMSG_WG_ADDR:
+		need_len(p, imsg, sizeof(*ip));
+		ip = imsg->data;
+		if (ip->af != AF_INET && ip->af != AF_INET6)
+			fatalx("%s: bad ADDR", p->name);
+		req_deliver(p, imsg, 0);
+		break;
+	case IMSG_PROCINFO_REQ:
+		need_len(p, imsg, 0);
+		engine_procinfo(p, imsg->hdr.peerid);
+		break;
+	case IMSG_PROCINFO:
+		check_procinfo(p, imsg);
+		req_deliver(p, imsg, 1);
+		break;
+	default:
+		fatalx("%s: unexpected %s", p->name,
+		    in_imsg_name(imsg->hdr.type));
+	}
+}
+
+const struct in_netopts *
+engine_netopts(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < nnetopts; i++)
+		if (strcmp(netopts[i].name, name) == 0)
+			return (&netopts[i]);
+	return (NULL);
+}
+
+struct engine_net *
+engine_net_find(const char *name)
+{
+	struct engine_net	*en;
+
+	TAILQ_FOREACH(en, &engine_nets, entry)
+		if (strcmp(en->net.name, name) == 0)
+			return (en);
+	return (NULL);
+}
+
+struct engine_net *
+engine_net_add(const struct in_network *net)
+{
+	struct engine_net	*en;
+	const struct in_netopts	*o;
+
+	if ((en = engine_net_find(net->name)) != NULL)
+		return (en);
+	if ((en = calloc(1, sizeof(*en))) == NULL)
+		fatal("network");
+	en->net = *net;
+	if ((o = engine_netopts(net->name)) != NULL)
+		en->opts = *o;
+	else
+		strlcpy(en->opts.name, net->name, sizeof(en->opts.name));
+	ns_init(&en->state);
+	ns_init(&en->cache);
+	TAILQ_INSERT_TAIL(&engine_nets, en, entry);
+	return (en);
+}
+
+/* The caller has stopped the network's role (timers, listener) first. */
+void
+engine_net_remove(struct engine_net *en)
+{
+	TAILQ_REMOVE(&engine_nets, en, entry);
+	ns_clear(&en->state);
+	ns_clear(&en->cache);
+	free(en);
+}
+
+static void
+engine_configured(void)
+{
+	struct engine_net	*en;
+	const struct in_netopts	*o;
+	uint32_t		 id;
+
+	log_setverbose(engine_conf.verbose);
+	TAILQ_FOREACH(en, &engine_nets, entry) {
+		if ((o = engine_netopts(en->net.name)) != NULL)
+			en->opts = *o;
+		if (en->net.role == IN_ROLE_SERVER)
+			server_net_reconf(en);
+	}
+	if (configured)
+		return;
+	configured = 1;
+	control_init(PROC_FD_CONTROL);
+	id = engine_req_new(networks_loaded, NULL);
+	if (engine_db_compose(IMSG_DB_NETWORKS_REQ, id, NULL, 0) == -1)
+		fatalx("cannot ask dbd for the networks");
+}
+
+static void
+networks_loaded(struct imsg *imsg, void *arg)
+{
+	struct in_network	 net;
+	struct in_error		 e;
+	struct engine_net	*en;
+
+	switch (imsg->hdr.type) {
+	case IMSG_DB_NETWORK:
+		memcpy(&net, imsg->data, sizeof(net));
+		if (engine_net_find(net.name) != NULL) {
+			log_warnx("network %s listed twice", net.name);
+			break;
+		}
+		en = engine_net_add(&net);
+		if (net.role == IN_ROLE_SERVER) {
+			log_info("%s: starting as server", net.name);
+			server_net_start(en);
+		} else if (net.role == IN_ROLE_CLIENT) {
+			log_info("%s: starting as client", net.name);
+			client_net_start(en);
+		} else
+			log_warnx("%s: unknown role %d", net.name, net.role);
+		break;
+	case IMSG_DB_END:
+		log_debug("networks loaded");
+		break;
+	default:
+		if (engine_imsg_error(imsg, &e))
+			fatalx("cannot load networks: %s", e.msg);
+		fatalx("networks: unexpected %s",
+		    in_imsg_name(imsg->hdr.type));
+	}
+}

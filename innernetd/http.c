@@ -28,6 +28,7 @@
 #include <sys/types.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <sys/tree.h>
 #include <netinet/in.h>
 
 #include <errno.h>
@@ -37,7 +38,6 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <sodium.h>
@@ -64,12 +64,20 @@ struct http_cached {
 	int		 refs;
 };
 
+struct http_conn {
+	RB_ENTRY(http_conn)		 entry;
+	struct evhttp_connection	*evcon;
+	struct http_srv			*hs;
+};
+RB_HEAD(http_conns, http_conn);
+
 struct http_srv {
 	struct engine_net	*en;
 	struct evhttp		*http;
 	uint8_t			 key[32];
 	uint32_t		 nonce;
-	int			 conns;
+	struct http_conns	 conns;
+	int			 nconns;
 	int			 max_conns;
 	TAILQ_HEAD(, http_cached) cache;
 	TAILQ_HEAD(, api_req)	 pending;
@@ -82,6 +90,7 @@ struct api_req {
 };
 
 static void	http_request(struct evhttp_request *, void *);
+static void	send_status(struct evhttp_request *, int, const char *);
 
 static const char *
 status_reason(int status)
@@ -149,49 +158,58 @@ http_state_invalidate(struct engine_net *en)
 		cache_drop(hs, c);
 }
 
-/* Connection accounting: the filter's context is freed with the socket. */
-static void
-conn_gone(void *arg)
-{
-	struct http_srv	*hs = arg;
-
-	hs->conns--;
-}
-
-static enum bufferevent_filter_result
-conn_refuse(struct evbuffer *src, struct evbuffer *dst, ev_ssize_t limit,
-    enum bufferevent_flush_mode mode, void *arg)
-{
-	return (BEV_ERROR);
-}
-
 /*
- * Every accepted connection gets a pass-through filter whose release
- * tells us the connection is gone.  Beyond the cap a connection is
- * refused: its first bytes make the filter fail, which closes it, and an
- * idle one times out.
+ * Connection accounting.  libevent has no hook at accept, so a connection
+ * is counted from its first request until it closes; beyond the cap a new
+ * connection gets 503 and is closed.  Connections that never send a
+ * request are closed by the read timeout.
  */
-static struct bufferevent *
-conn_new(struct event_base *base, void *arg)
+static int
+conn_cmp(struct http_conn *a, struct http_conn *b)
 {
-	struct http_srv		*hs = arg;
-	struct bufferevent	*sock, *filt;
-	int			 over;
+	return (a->evcon < b->evcon ? -1 : a->evcon > b->evcon);
+}
 
-	over = hs->conns >= hs->max_conns;
-	if ((sock = bufferevent_socket_new(base, -1,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL)
-		return (NULL);
-	if ((filt = bufferevent_filter_new(sock, over ? conn_refuse : NULL,
-	    NULL, BEV_OPT_CLOSE_ON_FREE, conn_gone, hs)) == NULL) {
-		bufferevent_free(sock);
-		return (NULL);
-	}
-	if (over)
-		log_debug("%s: connection limit %d reached, refusing",
+RB_PROTOTYPE(http_conns, http_conn, entry, conn_cmp);
+RB_GENERATE(http_conns, http_conn, entry, conn_cmp);
+
+static void
+conn_closed(struct evhttp_connection *evcon, void *arg)
+{
+	struct http_conn	*hc = arg;
+
+	RB_REMOVE(http_conns, &hc->hs->conns, hc);
+	hc->hs->nconns--;
+	free(hc);
+}
+
+/* 0: the connection may go on; -1: it was refused. */
+static int
+conn_admit(struct http_srv *hs, struct evhttp_request *req)
+{
+	struct evhttp_connection	*evcon;
+	struct http_conn		*hc, key;
+
+	if ((evcon = evhttp_request_get_connection(req)) == NULL)
+		return (-1);
+	key.evcon = evcon;
+	if (RB_FIND(http_conns, &hs->conns, &key) != NULL)
+		return (0);
+	if (hs->nconns >= hs->max_conns ||
+	    (hc = calloc(1, sizeof(*hc))) == NULL) {
+		log_debug("%s: connection limit %d reached",
 		    hs->en->net.name, hs->max_conns);
-	hs->conns++;
-	return (filt);
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Connection", "close");
+		send_status(req, 503, "too many connections");
+		return (-1);
+	}
+	hc->evcon = evcon;
+	hc->hs = hs;
+	RB_INSERT(http_conns, &hs->conns, hc);
+	hs->nconns++;
+	evhttp_connection_set_closecb(evcon, conn_closed, hc);
+	return (0);
 }
 
 static int
@@ -269,6 +287,7 @@ http_start(struct engine_net *en)
 	hs->en = en;
 	TAILQ_INIT(&hs->cache);
 	TAILQ_INIT(&hs->pending);
+	RB_INIT(&hs->conns);
 	randombytes_buf(&hs->nonce, sizeof(hs->nonce));
 	hs->max_conns = engine_conf.max_connections ?
 	    (int)engine_conf.max_connections : HTTP_DEFAULT_CONNS;
@@ -297,7 +316,6 @@ http_start(struct engine_net *en)
 	evhttp_set_timeout(hs->http, engine_conf.timeout ?
 	    (int)engine_conf.timeout : HTTP_DEFAULT_TIMEOUT);
 	evhttp_set_default_content_type(hs->http, "application/json");
-	evhttp_set_bevcb(hs->http, conn_new, hs);
 	evhttp_set_gencb(hs->http, http_request, hs);
 	if (evhttp_accept_socket_with_handle(hs->http, fd) == NULL) {
 		log_warnx("%s: cannot accept on the API socket", en->net.name);
@@ -606,6 +624,8 @@ http_request(struct evhttp_request *req, void *arg)
 	char			*comps[HTTP_MAX_COMPONENTS];
 	int			 n, method;
 
+	if (conn_admit(hs, req) == -1)
+		return;
 	if ((method = method_of(req)) == 0) {
 		send_status(req, 405, NULL);
 		return;

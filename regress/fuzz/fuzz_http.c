@@ -1,0 +1,247 @@
+/*
+ * Copyright (c) 2026 The innernet-in-C authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * libFuzzer target: raw bytes as an HTTP request to the real API
+ * listener (http.c, the route handlers and server.c over a small mirror)
+ * on the loopback interface, from 127.0.0.1, which the mirror knows as
+ * an admin peer.  dbd and wgd are absent: every mutation that gets that
+ * far fails with 500, which is fine, the parsing and checks before it are
+ * what is fuzzed.  Needs root or Linux >= 5.7 (SO_BINDTODEVICE "lo").
+ *
+ *	clang -g -fsanitize=fuzzer,address,undefined -Iinnernetd -Iimsg \
+ *	    -Icompat $(pkg-config --cflags libbsd-overlay) -D_GNU_SOURCE \
+ *	    regress/fuzz/fuzz_http.c innernetd/http.c innernetd/api_user.c \
+ *	    innernetd/api_admin.c innernetd/server.c innernetd/json.c \
+ *	    innernetd/netstate.c innernetd/util.c innernetd/log.c \
+ *	    $(pkg-config --libs libevent jansson libsodium libbsd-overlay)
+ *	./a.out -max_total_time=30 regress/fuzz/corpus/fuzz_http
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "engine.h"
+
+#define FUZZ_KEY	"YBVIgpfLbi/knrMCTEb0L6eVy0daiZnJJQkxBK9s+2I="
+#define FUZZ_MAXIN	(64 * 1024)
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+struct engine_nets	 engine_nets = TAILQ_HEAD_INITIALIZER(engine_nets);
+struct in_conf_global	 engine_conf;
+struct event_base	*engine_base;
+struct evdns_base	*engine_dns;
+
+static struct engine_net	 fuzz_net;
+static uint16_t			 fuzz_port;
+
+/* The engine's plumbing, reduced to "the helper processes are gone". */
+uint32_t
+engine_req_new(engine_cb cb, void *arg)
+{
+	static uint32_t	id;
+
+	return (++id);
+}
+
+void
+engine_req_cancel(uint32_t id)
+{
+}
+
+int
+engine_db_compose(uint32_t type, uint32_t id, const void *data, size_t len)
+{
+	return (-1);
+}
+
+int
+engine_db_composev(uint32_t type, uint32_t id, const struct iovec *iov,
+    int n)
+{
+	return (-1);
+}
+
+int
+engine_wg_compose(uint32_t type, uint32_t id, const void *data, size_t len)
+{
+	return (-1);
+}
+
+int
+engine_imsg_error(struct imsg *imsg, struct in_error *e)
+{
+	return (0);
+}
+
+struct engine_net *
+engine_net_find(const char *name)
+{
+	return (strcmp(name, fuzz_net.net.name) == 0 ? &fuzz_net : NULL);
+}
+
+struct engine_net *
+engine_net_add(const struct in_network *net)
+{
+	return (&fuzz_net);
+}
+
+void
+engine_net_remove(struct engine_net *en)
+{
+}
+
+static void
+add_cidr(int64_t id, const char *name, const char *prefix, int64_t parent)
+{
+	struct in_cidr	c;
+
+	memset(&c, 0, sizeof(c));
+	c.id = id;
+	c.parent = parent;
+	strlcpy(c.name, name, sizeof(c.name));
+	in_prefix_parse(prefix, &c.cidr);
+	ns_cidr_upsert(&fuzz_net.state, &c);
+}
+
+static void
+add_peer(int64_t id, const char *name, const char *ip, int64_t cidr,
+    int admin, const char *key)
+{
+	struct in_peer	p;
+
+	memset(&p, 0, sizeof(p));
+	p.id = id;
+	p.cidr_id = cidr;
+	p.keepalive = IN_DEFAULT_KEEPALIVE;
+	p.is_admin = admin;
+	p.is_redeemed = 1;
+	strlcpy(p.name, name, sizeof(p.name));
+	strlcpy(p.public_key, key, sizeof(p.public_key));
+	in_ip_parse(ip, &p.ip);
+	ns_peer_upsert(&fuzz_net.state, &p, NULL, 0);
+}
+
+static int
+fuzz_init(void)
+{
+	struct in_assoc	a;
+	int		port;
+
+	engine_base = event_base_new();
+	engine_conf.timeout = 1;
+	engine_conf.max_connections = 64;
+	log_init(0, 0);
+	strlcpy(fuzz_net.net.name, "lo", sizeof(fuzz_net.net.name));
+	fuzz_net.net.role = IN_ROLE_SERVER;
+	in_prefix_parse("127.0.0.0/8", &fuzz_net.net.net);
+	in_ip_parse("127.0.0.2", &fuzz_net.net.address);
+	strlcpy(fuzz_net.net.public_key, FUZZ_KEY,
+	    sizeof(fuzz_net.net.public_key));
+	ns_init(&fuzz_net.state);
+	add_cidr(1, "root", "127.0.0.0/8", 0);
+	add_cidr(2, "innernet-server", "127.0.0.2/32", 1);
+	add_cidr(3, "admins", "127.0.0.0/30", 1);
+	add_cidr(4, "users", "127.1.0.0/16", 1);
+	add_peer(1, "innernet-server", "127.0.0.2", 2, 0, FUZZ_KEY);
+	add_peer(2, "admin", "127.0.0.1", 3, 1,
+	    "4CNZorWVtohO64n6AAaH/JyFjIIgBFrfJK2SGtKjzEE=");
+	add_peer(3, "user1", "127.1.0.5", 4, 0,
+	    "ACNZorWVtohO64n6AAaH/JyFjIIgBFrfJK2SGtKjzEE=");
+	memset(&a, 0, sizeof(a));
+	a.id = 1;
+	a.cidr_id_1 = 3;
+	a.cidr_id_2 = 4;
+	ns_assoc_upsert(&fuzz_net.state, &a);
+	fuzz_net.loaded = 1;
+	TAILQ_INSERT_TAIL(&engine_nets, &fuzz_net, entry);
+	if ((fuzz_net.srv = calloc(1, 64)) == NULL)
+		abort();
+	for (port = 42000 + getpid() % 1000; port < 65000; port += 7) {
+		fuzz_net.net.listen_port = (uint16_t)port;
+		if (http_start(&fuzz_net) == 0) {
+			fuzz_port = (uint16_t)port;
+			return (0);
+		}
+	}
+	abort();
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+{
+	static int		 ready;
+	struct sockaddr_in	 sin;
+	struct pollfd		 pfd;
+	char			 buf[65536];
+	ssize_t			 n;
+	size_t			 off = 0;
+	int			 fd, i;
+
+	if (!ready) {
+		fuzz_init();
+		ready = 1;
+	}
+	if (len > FUZZ_MAXIN)
+		len = FUZZ_MAXIN;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(fuzz_port);
+	sin.sin_addr.s_addr = htonl(0x7f000002);
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		abort();
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
+		abort();
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	/* Feed the request, let the server work, read what it answers. */
+	for (i = 0; i < 400; i++) {
+		if (off < len) {
+			n = write(fd, data + off, len - off);
+			if (n > 0)
+				off += n;
+			if (off == len)
+				shutdown(fd, SHUT_WR);
+		} else if (len == 0 && i == 0)
+			shutdown(fd, SHUT_WR);
+		event_base_loop(engine_base, EVLOOP_NONBLOCK);
+		n = read(fd, buf, sizeof(buf));
+		if (n == 0 || (n == -1 && errno != EAGAIN))
+			break;
+		if (n > 0) {
+			if (getenv("FUZZ_SHOW") != NULL)
+				write(STDERR_FILENO, buf, n);
+			continue;
+		}
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		poll(&pfd, 1, 2);
+	}
+	close(fd);
+	event_base_loop(engine_base, EVLOOP_NONBLOCK);
+	return (0);
+}

@@ -36,9 +36,12 @@
 
 #define HOSTS_DELAY_MS	300	/* gather bursts of changes into one rewrite */
 
+#define START_RETRY	10	/* seconds before trying a failed start again */
+
 struct server_net {
 	struct event	 refresh_ev;
 	struct event	 hosts_ev;
+	struct event	 retry_ev;
 	int		 refreshing;
 	int		 hosts_scheduled;
 	int		 started;		/* listener up */
@@ -99,6 +102,7 @@ static void	start_wg_up(struct imsg *, void *);
 static void	start_synced(struct imsg *, void *);
 static void	start_addrs(struct imsg *, void *);
 static void	server_quiet(void *, int, const char *, json_t *);
+static void	start_retry(int, short, void *);
 
 static void
 reply(server_cb cb, void *arg, int status, const char *err, json_t *res)
@@ -1190,6 +1194,23 @@ step_name(struct engine_net *en)
 	return (name);
 }
 
+static void
+start_retry(int fd, short event, void *arg)
+{
+	server_net_start(arg);
+}
+
+/* A failed start (database, WireGuard) is tried again a little later. */
+static void
+start_failed(struct engine_net *en)
+{
+	struct timeval	tv = { START_RETRY, 0 };
+
+	log_warnx("%s: trying again in %d seconds", en->net.name,
+	    START_RETRY);
+	evtimer_add(&en->srv->retry_ev, &tv);
+}
+
 static struct engine_net *
 step_net(char *name)
 {
@@ -1214,6 +1235,7 @@ server_net_start(struct engine_net *en)
 			fatal("server");
 		evtimer_set(&en->srv->refresh_ev, refresh_start, en);
 		evtimer_set(&en->srv->hosts_ev, hosts_write, en);
+		evtimer_set(&en->srv->retry_ev, start_retry, en);
 	}
 	ns_clear(&en->state);
 	en->loaded = 0;
@@ -1264,6 +1286,7 @@ start_loaded(struct imsg *imsg, void *arg)
 			log_warnx("%s: load: unexpected %s", en->net.name,
 			    in_imsg_name(imsg->hdr.type));
 		free(arg);
+		start_failed(en);
 		return;
 	}
 	en->loaded = 1;
@@ -1318,6 +1341,7 @@ start_wg_up(struct imsg *imsg, void *arg)
 			log_warnx("%s: cannot bring WireGuard up: %s",
 			    en->net.name, e.msg);
 		free(arg);
+		start_failed(en);
 		return;
 	}
 
@@ -1439,6 +1463,7 @@ server_net_stop(struct engine_net *en)
 	http_stop(en);
 	evtimer_del(&en->srv->refresh_ev);
 	evtimer_del(&en->srv->hosts_ev);
+	evtimer_del(&en->srv->retry_ev);
 	free(en->srv);
 	en->srv = NULL;
 	en->loaded = 0;

@@ -194,6 +194,8 @@ sop_db_answer(struct imsg *imsg, void *arg)
 	switch (imsg->hdr.type) {
 	case IMSG_DB_PEER:
 		memcpy(&op->peer, imsg->data, sizeof(op->peer));
+		/* not stored; upstream always serves its default */
+		op->peer.keepalive = IN_DEFAULT_KEEPALIVE;
 		len = op->peer.candidates_len;
 		if (len > sizeof(op->cands))
 			fatalx("candidates too long");
@@ -1262,6 +1264,7 @@ start_loaded(struct imsg *imsg, void *arg)
 	switch (imsg->hdr.type) {
 	case IMSG_DB_PEER:
 		memcpy(&p, imsg->data, sizeof(p));
+		p.keepalive = IN_DEFAULT_KEEPALIVE;
 		if (ns_peer_upsert(&en->state, &p, (char *)imsg->data +
 		    sizeof(p), p.candidates_len) == -1)
 			fatal("%s: loading peers", en->net.name);

@@ -51,6 +51,7 @@
 #define HTTP_DEFAULT_CONNS	1024
 #define HTTP_MAX_PATH		512
 #define HTTP_MAX_COMPONENTS	8
+#define HTTP_CACHE_MAX		16	/* state documents kept */
 
 /* A serialised state document, shared by the responses sending it. */
 struct http_cached {
@@ -79,7 +80,7 @@ struct http_srv {
 	struct http_conns	 conns;
 	int			 nconns;
 	int			 max_conns;
-	TAILQ_HEAD(, http_cached) cache;
+	TAILQ_HEAD(http_cache_list, http_cached) cache;
 	TAILQ_HEAD(, api_req)	 pending;
 };
 
@@ -446,6 +447,7 @@ state_cached(struct http_srv *hs, struct ns_peer *caller)
 	struct http_cached	*c, *next;
 	json_t			*o;
 	int64_t			 cidr = caller->p.cidr_id;
+	int			 ncached = 0;
 
 	for (c = TAILQ_FIRST(&hs->cache); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
@@ -454,9 +456,17 @@ state_cached(struct http_srv *hs, struct ns_peer *caller)
 			cache_drop(hs, c);
 			continue;
 		}
-		if (c->cidr_id == cidr)
+		if (c->cidr_id == cidr) {
+			/* most recently used first, for eviction */
+			TAILQ_REMOVE(&hs->cache, c, entry);
+			TAILQ_INSERT_HEAD(&hs->cache, c, entry);
 			return (c);
+		}
+		ncached++;
 	}
+	/* Bounded: many CIDRs must not mean many copies of a large network. */
+	while (ncached-- >= HTTP_CACHE_MAX)
+		cache_drop(hs, TAILQ_LAST(&hs->cache, http_cache_list));
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return (NULL);
 	if ((o = server_state_json(en, caller)) == NULL ||

@@ -56,7 +56,23 @@ CTL_SRCS	:= $(wildcard innernetctl/*.c)
 
 obj	= $(patsubst %.c,$(B)/%.o,$(1))
 
-PROGS	:= $(B)/innernetd $(B)/innernet-dbd $(B)/innernet-wgd $(B)/innernetctl
+# While the tree is being built up, a program is built once all of its
+# parts exist; the suite skips what needs a program that is not there.
+INNERNETD_PARTS := innernetd/config.c innernetd/control.c innernetd/ctl.c \
+	innernetd/client.c
+PROGS	:=
+ifeq ($(sort $(wildcard $(INNERNETD_PARTS))),$(sort $(INNERNETD_PARTS)))
+PROGS	+= $(B)/innernetd
+endif
+ifneq ($(DBD_SRCS),)
+PROGS	+= $(B)/innernet-dbd
+endif
+ifneq ($(WGD_SRCS),)
+PROGS	+= $(B)/innernet-wgd
+endif
+ifneq ($(CTL_SRCS),)
+PROGS	+= $(B)/innernetctl
+endif
 
 all: $(PROGS)
 

@@ -1,0 +1,35 @@
+/*
+ * Copyright (c) 2026 The innernet-in-C authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * What the platform lacks.  On OpenBSD, pledge(2) and unveil(2) are the
+ * kernel's; on Linux they are ours: pledge compiles promises into a
+ * seccomp-bpf allowlist, unveil collects paths for a Landlock ruleset.
+ */
+
+#ifndef COMPAT_H
+#define COMPAT_H
+
+#include <unistd.h>
+
+#ifdef __linux__
+int		 pledge(const char *, const char *);
+int		 unveil(const char *, const char *);
+#endif
+const char	*sandbox_state(void);
+
+#endif /* COMPAT_H */

@@ -1,0 +1,311 @@
+/*
+ * Copyright (c) 2026 The innernet-in-C authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * pledge(2) for Linux: every promise names the system calls it allows; the
+ * union becomes a seccomp-bpf program whose default is to kill the whole
+ * process.  socket() is allowed only for the address families a promise
+ * grants, ioctl() only for a few harmless requests.  Each call stacks one
+ * more filter, so a later pledge can only narrow what an earlier allowed.
+ */
+
+#ifdef __linux__
+
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+
+#include "compat.h"
+
+#define FAM_UNIX		0x01
+#define FAM_INET		0x02
+#define FAM_NETLINK	0x04
+
+struct promise {
+	const char	*name;
+	unsigned int	 families;
+	const int	*calls;
+};
+
+#define END	-1
+
+static const int stdio_calls[] = {
+	SYS_read, SYS_write, SYS_readv, SYS_writev, SYS_pread64,
+	SYS_pwrite64, SYS_close, SYS_dup, SYS_dup2, SYS_dup3, SYS_pipe,
+	SYS_pipe2, SYS_lseek, SYS_fstat, SYS_fsync, SYS_fdatasync,
+	/* glibc's fstat() is newfstatat(fd, "", AT_EMPTY_PATH) */
+	SYS_newfstatat,
+	SYS_brk, SYS_mmap, SYS_munmap, SYS_mremap, SYS_mprotect, SYS_madvise,
+	SYS_rt_sigaction, SYS_rt_sigprocmask, SYS_rt_sigreturn,
+	SYS_sigaltstack, SYS_exit, SYS_exit_group, SYS_restart_syscall,
+	SYS_getpid, SYS_gettid, SYS_getppid, SYS_getuid, SYS_geteuid,
+	SYS_getgid, SYS_getegid, SYS_getresuid, SYS_getresgid,
+	SYS_getrandom, SYS_clock_gettime, SYS_clock_getres,
+	SYS_gettimeofday, SYS_time, SYS_nanosleep, SYS_clock_nanosleep,
+	SYS_sched_yield, SYS_futex, SYS_set_robust_list, SYS_rseq,
+	/* the event loop */
+	SYS_epoll_create, SYS_epoll_create1, SYS_epoll_ctl, SYS_epoll_wait,
+	SYS_epoll_pwait, SYS_poll, SYS_ppoll, SYS_select, SYS_pselect6,
+	SYS_eventfd2,
+	/* on descriptors already open */
+	SYS_sendmsg, SYS_recvmsg, SYS_sendto, SYS_recvfrom, SYS_shutdown,
+	SYS_getsockopt, SYS_setsockopt, SYS_getsockname, SYS_getpeername,
+	SYS_fcntl,
+	/* abort() */
+	SYS_tgkill,
+	SYS_getrlimit, SYS_prlimit64, SYS_uname, SYS_sysinfo, SYS_umask,
+	END
+};
+static const int rpath_calls[] = {
+	SYS_open, SYS_openat, SYS_stat, SYS_lstat, SYS_statx, SYS_access,
+	SYS_faccessat, SYS_faccessat2, SYS_readlink, SYS_readlinkat,
+	SYS_getdents64, SYS_getcwd, SYS_chdir, SYS_fchdir, SYS_statfs,
+	SYS_fstatfs, END
+};
+static const int wpath_calls[] = {
+	SYS_open, SYS_openat, SYS_truncate, SYS_ftruncate, SYS_fallocate,
+	SYS_getcwd, END
+};
+static const int cpath_calls[] = {
+	SYS_open, SYS_openat, SYS_mkdir, SYS_mkdirat, SYS_rmdir, SYS_unlink,
+	SYS_unlinkat, SYS_rename, SYS_renameat, SYS_renameat2, SYS_link,
+	SYS_linkat, SYS_symlink, SYS_symlinkat, END
+};
+static const int fattr_calls[] = {
+	SYS_chmod, SYS_fchmod, SYS_fchmodat, SYS_chown, SYS_fchown,
+	SYS_fchownat, SYS_lchown, SYS_utimensat, END
+};
+static const int flock_calls[] = { SYS_flock, END };
+static const int sock_calls[] = {
+	SYS_socketpair, SYS_bind, SYS_connect, SYS_listen, SYS_accept,
+	SYS_accept4, END
+};
+static const int dns_calls[] = { SYS_connect, SYS_bind, END };
+static const int none_calls[] = { END };
+static const int proc_calls[] = {
+	SYS_fork, SYS_vfork, SYS_clone, SYS_kill, SYS_wait4, SYS_waitid,
+	SYS_setpgid, SYS_getpgid, SYS_setsid, END
+};
+static const int exec_calls[] = { SYS_execve, SYS_execveat, END };
+static const int id_calls[] = {
+	SYS_setuid, SYS_setgid, SYS_setreuid, SYS_setregid, SYS_setresuid,
+	SYS_setresgid, SYS_setgroups, SYS_capget, SYS_capset, END
+};
+
+static const struct promise promises[] = {
+	{ "stdio",	0,		stdio_calls },
+	{ "rpath",	0,		rpath_calls },
+	{ "wpath",	0,		wpath_calls },
+	{ "cpath",	0,		cpath_calls },
+	{ "fattr",	0,		fattr_calls },
+	{ "flock",	0,		flock_calls },
+	{ "unix",	FAM_UNIX,	sock_calls },
+	{ "inet",	FAM_INET,	sock_calls },
+	{ "dns",	FAM_INET,	dns_calls },
+	{ "route",	FAM_NETLINK,	sock_calls },
+	{ "wroute",	FAM_NETLINK,	sock_calls },
+	{ "sendfd",	0,		none_calls },
+	{ "recvfd",	0,		none_calls },
+	{ "proc",	0,		proc_calls },
+	{ "exec",	0,		exec_calls },
+	{ "id",		0,		id_calls },
+};
+
+/* ioctl requests any process may make. */
+static const unsigned long ioctl_ok[] = { FIONBIO, FIONREAD, TCGETS,
+    TIOCGWINSZ };
+
+#ifndef nitems
+#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
+#define NCALLS	512
+
+static char	pledge_state[160] = "none";
+
+const char	*sandbox_landlock_state(void);
+
+const char *
+sandbox_state(void)
+{
+	static char	buf[256];
+
+	snprintf(buf, sizeof(buf), "%s, %s", pledge_state,
+	    sandbox_landlock_state());
+	return (buf);
+}
+
+static int
+emit(struct sock_filter *prog, size_t *n, size_t max, struct sock_filter f)
+{
+	if (*n >= max)
+		return (-1);
+	prog[(*n)++] = f;
+	return (0);
+}
+
+#define EMIT(f)	do { if (emit(prog, &n, nitems_prog, (f)) == -1)	\
+		goto toolong; } while (0)
+
+int
+pledge(const char *promstr, const char *execpromises)
+{
+	static const size_t	 nitems_prog = 2 * NCALLS + 64;
+	struct sock_filter	*prog;
+	struct sock_fprog	 fprog;
+	unsigned char		 allowed[NCALLS];
+	unsigned int		 families = 0, kill_action;
+	char			*copy, *word, *sp;
+	const int		*c;
+	size_t			 i, n = 0, found;
+	int			 nr, saved;
+
+	(void)execpromises;
+	if (promstr == NULL)
+		return (0);
+	memset(allowed, 0, sizeof(allowed));
+	if ((copy = strdup(promstr)) == NULL)
+		return (-1);
+	for (word = strtok_r(copy, " ", &sp); word != NULL;
+	    word = strtok_r(NULL, " ", &sp)) {
+		found = 0;
+		for (i = 0; i < sizeof(promises) / sizeof(promises[0]); i++) {
+			if (strcmp(word, promises[i].name) != 0)
+				continue;
+			found = 1;
+			families |= promises[i].families;
+			for (c = promises[i].calls; *c != END; c++)
+				allowed[*c] = 1;
+		}
+		if (!found) {
+			free(copy);
+			errno = EINVAL;
+			return (-1);
+		}
+	}
+	free(copy);
+	if (families != 0)
+		allowed[SYS_socket] = 0;	/* checked by family below */
+	allowed[SYS_ioctl] = 0;			/* checked by request */
+
+	kill_action = SECCOMP_RET_KILL_PROCESS;
+	if (getenv("INNERNET_SANDBOX_LOG") != NULL)
+		kill_action = SECCOMP_RET_LOG;
+
+	if ((prog = calloc(nitems_prog, sizeof(*prog))) == NULL)
+		return (-1);
+
+	/* Only native x86_64 calls; x32 numbers have bit 30 set. */
+	EMIT(((struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	    offsetof(struct seccomp_data, arch))));
+	EMIT(((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    AUDIT_ARCH_X86_64, 1, 0)));
+	EMIT(((struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_KILL_PROCESS)));
+	EMIT(((struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	    offsetof(struct seccomp_data, nr))));
+	EMIT(((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K,
+	    0x40000000, 0, 1)));
+	EMIT(((struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+	    SECCOMP_RET_KILL_PROCESS)));
+	for (nr = 0; nr < NCALLS; nr++) {
+		if (!allowed[nr])
+			continue;
+		EMIT(((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+		    nr, 0, 1)));
+		EMIT(((struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+		    SECCOMP_RET_ALLOW)));
+	}
+
+	/* ioctl: a short list of requests, by the second argument. */
+	EMIT(((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+	    SYS_ioctl, 0, 2 * nitems(ioctl_ok) + 2)));
+	EMIT(((struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	    offsetof(struct seccomp_data, args[1]))));
+	for (i = 0; i < nitems(ioctl_ok); i++) {
+		EMIT(((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+		    ioctl_ok[i], 0, 1)));
+		EMIT(((struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+		    SECCOMP_RET_ALLOW)));
+	}
+	EMIT(((struct sock_filter)BPF_STMT(BPF_RET | BPF_K, kill_action)));
+
+	/* socket: only the families promised, by the first argument. */
+	if (families != 0) {
+		EMIT(((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+		    SYS_socket, 0, 8)));
+		EMIT(((struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    offsetof(struct seccomp_data, args[0]))));
+		EMIT(((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+		    AF_UNIX, 0, 1)));
+		EMIT(((struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+		    (families & FAM_UNIX) ? SECCOMP_RET_ALLOW : kill_action)));
+		EMIT(((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+		    AF_INET, 1, 0)));
+		EMIT(((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+		    AF_INET6, 0, 1)));
+		EMIT(((struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+		    (families & FAM_INET) ? SECCOMP_RET_ALLOW : kill_action)));
+		EMIT(((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+		    AF_NETLINK, 0, 1)));
+		EMIT(((struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+		    (families & FAM_NETLINK) ? SECCOMP_RET_ALLOW :
+		    kill_action)));
+	}
+	EMIT(((struct sock_filter)BPF_STMT(BPF_RET | BPF_K, kill_action)));
+
+	fprog.len = n;
+	fprog.filter = prog;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog) == -1) {
+		saved = errno;
+		free(prog);
+		errno = saved;
+		return (-1);
+	}
+	free(prog);
+	snprintf(pledge_state, sizeof(pledge_state), "seccomp \"%s\"%s",
+	    promstr, kill_action == SECCOMP_RET_LOG ? " (log only)" : "");
+	return (0);
+
+toolong:
+	free(prog);
+	errno = E2BIG;
+	return (-1);
+}
+
+#else /* !__linux__ */
+
+const char *
+sandbox_state(void)
+{
+	return ("pledge, unveil");
+}
+
+#endif

@@ -106,8 +106,11 @@ include $(wildcard regress/*/*.mk)
 unit: $(PROGS) $(UNIT_TESTS)
 	@B=$(B) sh regress/run-unit.sh $(UNIT_TESTS)
 
-check: $(PROGS) $(UNIT_TESTS)
-	@B=$(B) sh regress/run.sh $(UNIT_TESTS)
+CHECK_FUZZ_SECONDS ?= 10
+
+check: $(PROGS) $(UNIT_TESTS) fuzz
+	@B=$(B) FZ=$(FZ) FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) \
+		FUZZ_TARGETS="$(FUZZ_TARGETS)" sh regress/run.sh $(UNIT_TESTS)
 
 lint-man:
 	@sh regress/man/lint.sh

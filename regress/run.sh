@@ -33,6 +33,13 @@ if [ -z "$REGRESS_ONLY" ]; then
 		fi
 		count "$log"
 	done
+	if [ -n "$FUZZ_TARGETS" ]; then
+		: > "$log"
+		sh regress/fuzz/run.sh "${FUZZ_SECONDS:-10}" $FUZZ_TARGETS \
+		    > "$log" 2>&1
+		sed "s|^|fuzz: |" "$log"
+		count "$log"
+	fi
 	if [ -f regress/man/lint.sh ]; then
 		: > "$log"
 		sh regress/man/lint.sh > "$log" 2>&1

@@ -1,0 +1,36 @@
+# libFuzzer targets (clang).  `make fuzz` builds them into $(FZ);
+# `make fuzz-run FUZZ_SECONDS=N` runs each for N seconds on a copy of its
+# seed corpus and reports executions and crashes; a crash input is kept
+# in $(FZ)/crash-<target>-* and fails the run.
+
+FUZZ_CC		?= clang
+FZ		:= build-fuzz
+FUZZ_SECONDS	?= 60
+FUZZ_CFLAGS	 = -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 \
+	-D_GNU_SOURCE -Iinnernetd -Iimsg -Icompat \
+	$(shell $(PKG_CONFIG) --cflags libbsd-overlay)
+
+FUZZ_ENGINE_SRCS := innernetd/json.c innernetd/netstate.c innernetd/util.c \
+	innernetd/log.c
+
+fuzz_imsg_SRCS	:= $(wildcard imsg/*.c)
+fuzz_imsg_LIBS	 = $(LIB_BSD)
+fuzz_json_SRCS	:= $(FUZZ_ENGINE_SRCS) $(wildcard imsg/*.c)
+fuzz_json_LIBS	 = $(LIB_JANSSON) $(LIB_SODIUM) $(LIB_EVENT) $(LIB_BSD)
+fuzz_http_SRCS	:= innernetd/http.c innernetd/api_user.c innernetd/api_admin.c \
+	innernetd/server.c $(FUZZ_ENGINE_SRCS) $(wildcard imsg/*.c)
+fuzz_http_LIBS	 = $(LIB_JANSSON) $(LIB_SODIUM) $(LIB_EVENT) $(LIB_BSD)
+
+FUZZ_TARGETS	:= $(patsubst regress/fuzz/%.c,%,$(wildcard regress/fuzz/fuzz_*.c))
+
+.SECONDEXPANSION:
+$(FZ)/%: regress/fuzz/%.c $$($$*_SRCS) innernetd/innernet.h
+	@mkdir -p $(FZ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $($*_SRCS) $($*_LIBS)
+
+fuzz: $(addprefix $(FZ)/,$(FUZZ_TARGETS))
+
+fuzz-run: fuzz
+	@FZ=$(FZ) sh regress/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+.PHONY: fuzz fuzz-run

@@ -54,7 +54,7 @@ DBD_SRCS	:= $(wildcard innernet-dbd/*.c)
 WGD_SRCS	:= $(wildcard innernet-wgd/*.c)
 CTL_SRCS	:= $(wildcard innernetctl/*.c)
 
-obj	= $(patsubst %.c,$(B)/%.o,$(1))
+obj	= $(patsubst %.c,$(B)/obj/%.o,$(1))
 
 # While the tree is being built up, a program is built once all of its
 # parts exist; the suite skips what needs a program that is not there.
@@ -76,7 +76,7 @@ endif
 
 all: $(PROGS)
 
-$(B)/%.o: %.c innernetd/innernet.h
+$(B)/obj/%.o: %.c innernetd/innernet.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 

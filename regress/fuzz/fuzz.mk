@@ -15,6 +15,8 @@ FUZZ_ENGINE_SRCS := innernetd/json.c innernetd/netstate.c innernetd/util.c \
 
 fuzz_imsg_SRCS	:= $(wildcard imsg/*.c)
 fuzz_imsg_LIBS	 = $(LIB_BSD)
+fuzz_config_SRCS := innernetd/config.c innernetd/util.c innernetd/log.c
+fuzz_config_LIBS = $(LIB_YAML) $(LIB_SODIUM) $(LIB_BSD)
 fuzz_json_SRCS	:= $(FUZZ_ENGINE_SRCS) $(wildcard imsg/*.c)
 fuzz_json_LIBS	 = $(LIB_JANSSON) $(LIB_SODIUM) $(LIB_EVENT) $(LIB_BSD)
 fuzz_http_SRCS	:= innernetd/http.c innernetd/api_user.c innernetd/api_admin.c \

@@ -31,6 +31,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -115,7 +116,7 @@ main(int argc, char *argv[])
 	struct passwd	*pw;
 	struct event	 ev_sigint, ev_sigterm, ev_sighup, ev_sigchld,
 			 ev_sigpipe;
-	char		 err[512], exe[PATH_MAX];
+	char		 errbuf[512], exe[PATH_MAX];
 	int		 ch, noaction = 0, engine = 0, i;
 	int		 p_engine[2], p_dbd[2], p_wgd[2];
 	int		 e_dbd[2], e_wgd[2], ctlfd;
@@ -155,8 +156,8 @@ main(int argc, char *argv[])
 	log_setverbose(verbose);
 	log_procinit(PROC_PARENT);
 
-	if (config_parse(conffile, &conf, err, sizeof(err)) == -1) {
-		fprintf(stderr, "%s\n", err);
+	if (config_parse(conffile, &conf, errbuf, sizeof(errbuf)) == -1) {
+		fprintf(stderr, "%s\n", errbuf);
 		exit(1);
 	}
 	if (noaction) {

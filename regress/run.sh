@@ -12,6 +12,7 @@ trap 'rm -f "$log"' EXIT
 
 total_pass=0
 total_fail=0
+skipped=0
 
 count() {
 	p=$(grep -c '^ok ' "$1")
@@ -40,6 +41,20 @@ if [ -z "$REGRESS_ONLY" ]; then
 		sed "s|^|fuzz: |" "$log"
 		count "$log"
 	fi
+	for s in regress/cli/*.sh; do
+		[ -f "$s" ] || continue
+		name=$(basename "$s" .sh)
+		prog=$(echo "$name" | sed 's/_.*//')
+		if [ ! -f "$B/$prog" ]; then
+			echo "skip - $name: $prog not built yet"
+			skipped=$((skipped + 1))
+			continue
+		fi
+		: > "$log"
+		sh "$s" > "$log" 2>&1
+		sed "s|^|$name: |" "$log"
+		count "$log"
+	done
 	if [ -f regress/man/lint.sh ]; then
 		: > "$log"
 		sh regress/man/lint.sh > "$log" 2>&1
@@ -52,7 +67,6 @@ missing=""
 for prog in innernetd innernet-dbd innernet-wgd innernetctl; do
 	[ -f "$B/$prog" ] && [ -x "$B/$prog" ] || missing="$missing $prog"
 done
-skipped=0
 if [ -n "$missing" ]; then
 	for s in regress/netns/t_*.sh; do
 		echo "skip - $(basename "$s" .sh): not built yet:$missing"

@@ -1,0 +1,318 @@
+/*
+ * Copyright (c) 2026 The innernet-in-C authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * The control socket, in the engine.  The parent bound and listens on it
+ * and handed us the descriptor.  A client sends one JSON document split
+ * into IMSG_CTL_DATA chunks and closed by IMSG_CTL_END; the answer comes
+ * back the same way: {"ok": true, "result": ...} or {"ok": false,
+ * "status": N, "error": "..."}.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/queue.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event.h>
+#include <jansson.h>
+
+#include "engine.h"
+
+#define CONTROL_MAXCONNS	64
+
+struct ctl_conn {
+	TAILQ_ENTRY(ctl_conn)	 entry;
+	struct imsgbuf		 ibuf;
+	struct event		 ev;
+	short			 events;
+	char			*doc;
+	size_t			 len;
+	int			 busy;		/* a request is being answered */
+	int			 closed;	/* peer gone, freed on reply */
+};
+
+static TAILQ_HEAD(, ctl_conn)	ctl_conns = TAILQ_HEAD_INITIALIZER(ctl_conns);
+static struct event		ctl_accept_ev, ctl_pause_ev;
+static int			ctl_fd = -1, ctl_nconns;
+
+static void	control_accept(int, short, void *);
+static void	control_dispatch(int, short, void *);
+static void	control_close(struct ctl_conn *);
+static void	control_send(struct ctl_conn *, json_t *);
+
+void
+control_init(int fd)
+{
+	int	flags;
+
+	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1)
+		fatal("control socket");
+	ctl_fd = fd;
+	event_set(&ctl_accept_ev, fd, EV_READ | EV_PERSIST, control_accept,
+	    NULL);
+	event_add(&ctl_accept_ev, NULL);
+	evtimer_set(&ctl_pause_ev, control_accept, NULL);
+}
+
+static void
+control_update(struct ctl_conn *c)
+{
+	short	events = EV_READ;
+
+	if (c->ibuf.w.queued)
+		events |= EV_WRITE;
+	if (events == c->events)
+		return;
+	c->events = events;
+	event_del(&c->ev);
+	event_set(&c->ev, c->ibuf.fd, events, control_dispatch, c);
+	event_add(&c->ev, NULL);
+}
+
+/*
+ * Only root and members of the daemon's group may talk to us; the
+ * socket's mode says the same, this holds even if someone changes it.
+ */
+static int
+control_peer_ok(int fd)
+{
+	struct ucred	cred;
+	socklen_t	len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
+		return (0);
+	return (cred.uid == 0 || cred.gid == getgid());
+}
+
+static void
+control_accept(int fd, short event, void *arg)
+{
+	struct ctl_conn	*c;
+	struct timeval	 tv = { 1, 0 };
+	int		 s;
+
+	event_add(&ctl_accept_ev, NULL);
+	if ((s = accept4(ctl_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) ==
+	    -1) {
+		if (errno == EMFILE || errno == ENFILE) {
+			/* Out of descriptors: stop accepting for a while. */
+			event_del(&ctl_accept_ev);
+			evtimer_add(&ctl_pause_ev, &tv);
+		} else if (errno != EAGAIN && errno != EINTR &&
+		    errno != ECONNABORTED)
+			log_warn("control: accept");
+		return;
+	}
+	if (ctl_nconns >= CONTROL_MAXCONNS || !control_peer_ok(s) ||
+	    (c = calloc(1, sizeof(*c))) == NULL) {
+		log_warnx("control: connection refused");
+		close(s);
+		return;
+	}
+	imsg_init(&c->ibuf, s);
+	c->events = EV_READ;
+	event_set(&c->ev, s, EV_READ, control_dispatch, c);
+	event_add(&c->ev, NULL);
+	TAILQ_INSERT_TAIL(&ctl_conns, c, entry);
+	ctl_nconns++;
+}
+
+static void
+control_free(struct ctl_conn *c)
+{
+	imsg_clear(&c->ibuf);
+	close(c->ibuf.fd);
+	free(c->doc);
+	free(c);
+}
+
+static void
+control_close(struct ctl_conn *c)
+{
+	if (c->closed)
+		return;
+	event_del(&c->ev);
+	TAILQ_REMOVE(&ctl_conns, c, entry);
+	ctl_nconns--;
+	c->closed = 1;
+	if (!c->busy)
+		control_free(c);
+}
+
+static void
+control_request(struct ctl_conn *c)
+{
+	json_t		*req;
+	json_error_t	 jerr;
+
+	req = json_loadb(c->doc != NULL ? c->doc : "", c->len,
+	    JSON_REJECT_DUPLICATES, &jerr);
+	free(c->doc);
+	c->doc = NULL;
+	c->len = 0;
+	if (req == NULL || !json_is_object(req)) {
+		json_decref(req);
+		c->busy = 1;
+		control_reply_error(c, 400, "bad request: %s",
+		    req == NULL ? jerr.text : "not a JSON object");
+		return;
+	}
+	c->busy = 1;
+	ctl_dispatch(c, req);
+	json_decref(req);
+}
+
+static void
+control_dispatch(int fd, short event, void *arg)
+{
+	struct ctl_conn	*c = arg;
+	struct imsg	 imsg;
+	ssize_t		 n;
+	size_t		 dlen;
+	char		*p;
+
+	if (event & EV_READ) {
+		if (((n = imsg_read(&c->ibuf)) == -1 && errno != EAGAIN) ||
+		    n == 0) {
+			control_close(c);
+			return;
+		}
+	}
+	if (event & EV_WRITE) {
+		if (msgbuf_write(&c->ibuf.w) <= 0 && errno != EAGAIN) {
+			control_close(c);
+			return;
+		}
+	}
+	for (;;) {
+		if ((n = imsg_get(&c->ibuf, &imsg)) == -1) {
+			control_close(c);
+			return;
+		}
+		if (n == 0)
+			break;
+		dlen = imsg.hdr.len - IMSG_HEADER_SIZE;
+		switch (imsg.hdr.type) {
+		case IMSG_CTL_DATA:
+			if (c->busy || dlen > CTL_MAXJSON - c->len) {
+				imsg_free(&imsg);
+				control_close(c);
+				return;
+			}
+			if ((p = realloc(c->doc, c->len + dlen + 1)) == NULL) {
+				imsg_free(&imsg);
+				control_close(c);
+				return;
+			}
+			c->doc = p;
+			memcpy(c->doc + c->len, imsg.data, dlen);
+			c->len += dlen;
+			break;
+		case IMSG_CTL_END:
+			if (c->busy || dlen != 0) {
+				imsg_free(&imsg);
+				control_close(c);
+				return;
+			}
+			control_request(c);
+			break;
+		default:
+			log_warnx("control: unexpected message %u",
+			    imsg.hdr.type);
+			imsg_free(&imsg);
+			control_close(c);
+			return;
+		}
+		imsg_free(&imsg);
+		if (c->closed)
+			return;
+	}
+	control_update(c);
+}
+
+static void
+control_send(struct ctl_conn *c, json_t *doc)
+{
+	char	*s;
+	size_t	 len, off, chunk;
+
+	c->busy = 0;
+	if (c->closed) {
+		json_decref(doc);
+		control_free(c);
+		return;
+	}
+	s = json_dumps(doc, JSON_COMPACT | JSON_ENCODE_ANY);
+	json_decref(doc);
+	if (s == NULL) {
+		control_close(c);
+		return;
+	}
+	len = strlen(s);
+	for (off = 0; off < len; off += chunk) {
+		chunk = len - off;
+		if (chunk > MAX_IMSGSIZE - IMSG_HEADER_SIZE)
+			chunk = MAX_IMSGSIZE - IMSG_HEADER_SIZE;
+		if (imsg_compose(&c->ibuf, IMSG_CTL_DATA, 0, 0, -1, s + off,
+		    chunk) == -1)
+			break;
+	}
+	free(s);
+	imsg_compose(&c->ibuf, IMSG_CTL_END, 0, 0, -1, NULL, 0);
+	control_update(c);
+}
+
+void
+control_reply(struct ctl_conn *c, json_t *result)
+{
+	json_t	*doc;
+
+	if (result == NULL)
+		result = json_null();
+	doc = json_pack("{s:b, s:o}", "ok", 1, "result", result);
+	if (doc == NULL) {
+		control_reply_error(c, 500, "out of memory");
+		return;
+	}
+	control_send(c, doc);
+}
+
+void
+control_reply_error(struct ctl_conn *c, int status, const char *fmt, ...)
+{
+	char	 msg[1024];
+	va_list	 ap;
+	json_t	*doc;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	doc = json_pack("{s:b, s:i, s:s}", "ok", 0, "status", status,
+	    "error", msg);
+	if (doc == NULL)
+		doc = json_pack("{s:b}", "ok", 0);
+	control_send(c, doc);
+}

@@ -1,0 +1,551 @@
+/*
+ * Copyright (c) 2026 The innernet-in-C authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * One handler per innernetctl verb.  Requests are {"verb", "network",
+ * "args"}; names given on the command line (CIDR and peer names) are
+ * resolved here against the network's mirror, then the same server_*
+ * operations as the HTTP API do the work, with the local administrator
+ * as the caller.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event.h>
+#include <jansson.h>
+
+#include "compat.h"
+#include "engine.h"
+
+struct ctl_status {
+	struct ctl_conn	*c;
+	json_t		*procs;
+	int		 pending;
+};
+
+/* Kept while server_peer_add runs: what the invitation needs. */
+struct ctl_addpeer {
+	struct ctl_conn		*c;
+	struct engine_net	*en;
+};
+
+static const char *
+arg_str(json_t *args, const char *key)
+{
+	json_t	*v = json_object_get(args, key);
+
+	return (json_is_string(v) ? json_string_value(v) : NULL);
+}
+
+static int
+arg_bool(json_t *args, const char *key, int def)
+{
+	json_t	*v = json_object_get(args, key);
+	const char *s;
+
+	if (json_is_boolean(v))
+		return (json_is_true(v));
+	if (json_is_string(v)) {
+		s = json_string_value(v);
+		if (strcmp(s, "true") == 0 || strcmp(s, "yes") == 0)
+			return (1);
+		if (strcmp(s, "false") == 0 || strcmp(s, "no") == 0)
+			return (0);
+		return (-1);
+	}
+	return (def);
+}
+
+/* Completion of every server_* call: answer the control client. */
+static void
+ctl_done(void *arg, int status, const char *err, json_t *result)
+{
+	struct ctl_conn	*c = arg;
+
+	if (status >= 400)
+		control_reply_error(c, status, "%s", err != NULL ? err :
+		    "failed");
+	else
+		control_reply(c, result != NULL ? json_incref(result) :
+		    json_null());
+}
+
+static json_t *
+procinfo_json(const struct in_procinfo *pi)
+{
+	return (json_pack("{s:s, s:i, s:i, s:i, s:b, s:s, s:s}",
+	    "name", pi->name, "pid", pi->pid, "uid", pi->uid, "gid", pi->gid,
+	    "chrooted", pi->chrooted, "root", pi->root,
+	    "sandbox", pi->sandbox));
+}
+
+static json_t *
+network_json(struct engine_net *en)
+{
+	char	addr[IN_ADDRSTRSZ] = "", cidr[IN_CIDRSTRSZ] = "";
+
+	in_ip_str(&en->net.address, addr, sizeof(addr));
+	in_prefix_str(&en->net.net, cidr, sizeof(cidr));
+	return (json_pack("{s:s, s:s, s:s, s:s, s:i, s:s, s:I, s:b}",
+	    "name", en->net.name,
+	    "role", en->net.role == IN_ROLE_SERVER ? "server" : "client",
+	    "address", addr, "cidr", cidr,
+	    "listen_port", en->net.listen_port,
+	    "public_key", en->net.public_key,
+	    "peers", (json_int_t)(en->net.role == IN_ROLE_SERVER ?
+	    en->state.npeers : en->cache.npeers),
+	    "up", en->loaded));
+}
+
+static void
+ctl_status_finish(struct ctl_status *st)
+{
+	struct engine_net	*en;
+	json_t			*nets;
+
+	nets = json_array();
+	TAILQ_FOREACH(en, &engine_nets, entry)
+		json_array_append_new(nets, network_json(en));
+	control_reply(st->c, json_pack("{s:s, s:s, s:o, s:o}",
+	    "version", INNERNET_VERSION, "protocol", INNERNET_UPSTREAM,
+	    "processes", st->procs, "networks", nets));
+	free(st);
+}
+
+static void
+ctl_status_cb(struct imsg *imsg, void *arg)
+{
+	struct ctl_status	*st = arg;
+	struct in_procinfo	 pi;
+
+	if (imsg->hdr.type == IMSG_PROCINFO &&
+	    imsg_get_data(imsg, &pi, sizeof(pi)) == 0)
+		json_array_append_new(st->procs, procinfo_json(&pi));
+	if (--st->pending == 0)
+		ctl_status_finish(st);
+}
+
+static void
+ctl_status(struct ctl_conn *c)
+{
+	struct ctl_status	*st;
+	struct in_procinfo	 pi;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		control_reply_error(c, 500, "out of memory");
+		return;
+	}
+	st->c = c;
+	st->procs = json_array();
+	memset(&pi, 0, sizeof(pi));
+	strlcpy(pi.name, PROC_ENGINE, sizeof(pi.name));
+	pi.pid = getpid();
+	pi.uid = getuid();
+	pi.gid = getgid();
+	pi.chrooted = 1;
+	strlcpy(pi.root, INNERNET_EMPTYDIR, sizeof(pi.root));
+	strlcpy(pi.sandbox, sandbox_state(), sizeof(pi.sandbox));
+	json_array_append_new(st->procs, procinfo_json(&pi));
+	st->pending = 3;
+	engine_parent_compose(IMSG_PROCINFO_REQ,
+	    engine_req_new(ctl_status_cb, st), NULL, 0);
+	engine_db_compose(IMSG_PROCINFO_REQ,
+	    engine_req_new(ctl_status_cb, st), NULL, 0);
+	engine_wg_compose(IMSG_PROCINFO_REQ,
+	    engine_req_new(ctl_status_cb, st), NULL, 0);
+}
+
+/* innernetctl new: the server address is the first host of the root. */
+static void
+ctl_new(struct ctl_conn *c, json_t *args)
+{
+	struct in_netcreate	 nc;
+	const char		*name, *cidr, *ep;
+	json_t			*port;
+	json_int_t		 p = IN_DEFAULT_PORT;
+	int			 i;
+
+	memset(&nc, 0, sizeof(nc));
+	name = arg_str(args, "network_name");
+	cidr = arg_str(args, "network_cidr");
+	ep = arg_str(args, "external_endpoint");
+	if (name == NULL || !in_ifname_ok(name)) {
+		control_reply_error(c, 400, "--network-name must be a valid "
+		    "interface name: lowercase letters, digits and inner "
+		    "hyphens, at most 15 characters");
+		return;
+	}
+	if (engine_net_find(name) != NULL) {
+		control_reply_error(c, 400, "network %s exists already", name);
+		return;
+	}
+	if (cidr == NULL || in_prefix_parse(cidr, &nc.net.net) == -1 ||
+	    nc.net.net.len >= (nc.net.net.ip.af == AF_INET ? 31 : 127)) {
+		control_reply_error(c, 400, "--network-cidr must be a network "
+		    "like 10.60.0.0/16");
+		return;
+	}
+	if ((port = json_object_get(args, "listen_port")) != NULL) {
+		if (!json_is_integer(port) || json_integer_value(port) < 1 ||
+		    json_integer_value(port) > 65535) {
+			control_reply_error(c, 400, "--listen-port must be "
+			    "1..65535");
+			return;
+		}
+		p = json_integer_value(port);
+	}
+	if (ep == NULL || !in_endpoint_ok(ep)) {
+		control_reply_error(c, 400, "--external-endpoint must be "
+		    "host:port (the address peers reach this server at)");
+		return;
+	}
+	strlcpy(nc.net.name, name, sizeof(nc.net.name));
+	nc.net.role = IN_ROLE_SERVER;
+	nc.net.address = nc.net.net.ip;
+	for (i = (nc.net.address.af == AF_INET ? 3 : 15); i >= 0; i--)
+		if (++nc.net.address.u.b[i] != 0)
+			break;
+	nc.net.listen_port = (uint16_t)p;
+	nc.net.server_port = (uint16_t)p;
+	nc.net.server_ip = nc.net.address;
+	strlcpy(nc.net.external_endpoint, ep, sizeof(nc.net.external_endpoint));
+	nc.net.created = time(NULL);
+	strlcpy(nc.root_name, name, sizeof(nc.root_name));
+	strlcpy(nc.server_name, "innernet-server", sizeof(nc.server_name));
+	server_net_create(&nc, ctl_done, c);
+}
+
+static struct in_cidr *
+cidr_arg(struct ctl_conn *c, struct engine_net *en, json_t *args,
+    const char *key, const char *flag)
+{
+	const char	*name = arg_str(args, key);
+	struct in_cidr	*ci;
+
+	if (name == NULL) {
+		control_reply_error(c, 400, "missing %s", flag);
+		return (NULL);
+	}
+	if ((ci = ns_cidr_by_name(&en->state, name)) == NULL)
+		control_reply_error(c, 404, "no CIDR named %s in %s", name,
+		    en->net.name);
+	return (ci);
+}
+
+static struct ns_peer *
+peer_arg(struct ctl_conn *c, struct engine_net *en, json_t *args)
+{
+	const char	*name = arg_str(args, "name");
+	struct ns_peer	*p;
+
+	if (name == NULL) {
+		control_reply_error(c, 400, "missing --name");
+		return (NULL);
+	}
+	if ((p = ns_peer_by_name(&en->state, name)) == NULL)
+		control_reply_error(c, 404, "no peer named %s in %s", name,
+		    en->net.name);
+	return (p);
+}
+
+/* The first address of the CIDR no peer has, as upstream's auto-ip. */
+static int
+auto_ip(struct engine_net *en, const struct in_cidr *ci, struct in_ip *out)
+{
+	struct in_ip	ip = ci->cidr.ip;
+	int		i, n;
+
+	for (n = 0; n < 65536; n++) {
+		for (i = (ip.af == AF_INET ? 3 : 15); i >= 0; i--)
+			if (++ip.u.b[i] != 0)
+				break;
+		if (!in_prefix_contains(&ci->cidr, &ip))
+			return (-1);
+		if (in_prefix_is_network_or_broadcast(&ci->cidr, &ip))
+			continue;
+		if (ns_peer_by_ip(&en->state, &ip) == NULL &&
+		    in_ip_cmp(&ip, &en->net.address) != 0) {
+			*out = ip;
+			return (0);
+		}
+	}
+	return (-1);
+}
+
+static void
+ctl_addpeer_done(void *arg, int status, const char *err, json_t *result)
+{
+	struct ctl_addpeer	*ap = arg;
+	struct engine_net	*en = ap->en;
+	char			 addr[IN_CIDRSTRSZ], host[IN_ADDRSTRSZ];
+	char			 internal[IN_ENDPOINTSZ];
+	struct in_prefix	 a;
+
+	if (status >= 400) {
+		control_reply_error(ap->c, status, "%s", err);
+		free(ap);
+		return;
+	}
+	/* The invitee's address with the root's prefix, as upstream. */
+	a = en->net.net;
+	in_ip_parse(json_string_value(json_object_get(result, "ip")), &a.ip);
+	in_prefix_str(&a, addr, sizeof(addr));
+	in_ip_str(&en->net.address, host, sizeof(host));
+	snprintf(internal, sizeof(internal), en->net.address.af == AF_INET6 ?
+	    "[%s]:%u" : "%s:%u", host, en->net.listen_port);
+	control_reply(ap->c, json_pack("{s:O, s:{s:s, s:s, s:s, s:s, s:s}}",
+	    "peer", result, "invitation", "network_name", en->net.name,
+	    "address", addr, "server_public_key", en->net.public_key,
+	    "external_endpoint", en->net.external_endpoint,
+	    "internal_endpoint", internal));
+	free(ap);
+}
+
+static void
+ctl_add_peer(struct ctl_conn *c, struct engine_net *en, json_t *args)
+{
+	struct ctl_addpeer	*ap;
+	struct in_cidr		*ci;
+	struct in_ip		 ip;
+	char			 ipstr[IN_ADDRSTRSZ];
+	const char		*name, *key, *s;
+	json_t			*body, *exp, *ttl;
+	int			 admin;
+
+	if ((ci = cidr_arg(c, en, args, "cidr", "--cidr")) == NULL)
+		return;
+	name = arg_str(args, "name");
+	key = arg_str(args, "public_key");
+	if (name == NULL || key == NULL) {
+		control_reply_error(c, 400, "missing --name or public key");
+		return;
+	}
+	if ((admin = arg_bool(args, "admin", 0)) == -1) {
+		control_reply_error(c, 400, "--admin takes true or false");
+		return;
+	}
+	if ((s = arg_str(args, "ip")) != NULL) {
+		if (in_ip_parse(s, &ip) == -1) {
+			control_reply_error(c, 400, "--ip: not an address: "
+			    "%s", s);
+			return;
+		}
+	} else if (auto_ip(en, ci, &ip) == -1) {
+		control_reply_error(c, 400, "CIDR %s has no free address",
+		    ci->name);
+		return;
+	}
+	in_ip_str(&ip, ipstr, sizeof(ipstr));
+	exp = json_null();
+	ttl = json_object_get(args, "invite_expires");
+	if (json_is_integer(ttl) && json_integer_value(ttl) > 0)
+		exp = json_pack("{s:I, s:i}", "secs_since_epoch",
+		    (json_int_t)time(NULL) + json_integer_value(ttl),
+		    "nanos_since_epoch", 0);
+	body = json_pack("{s:s, s:s, s:I, s:s, s:n, s:n, s:b, s:b, s:b, "
+	    "s:o, s:[]}", "name", name, "ip", ipstr,
+	    "cidr_id", (json_int_t)ci->id, "public_key", key, "endpoint",
+	    "persistent_keepalive_interval", "is_admin", admin,
+	    "is_disabled", 0, "is_redeemed", 0, "invite_expires", exp,
+	    "candidates");
+	if (body == NULL || (ap = calloc(1, sizeof(*ap))) == NULL) {
+		json_decref(body);
+		control_reply_error(c, 500, "out of memory");
+		return;
+	}
+	ap->c = c;
+	ap->en = en;
+	server_peer_add(en, body, ctl_addpeer_done, ap);
+	json_decref(body);
+}
+
+/* Update a peer from its current contents with one change applied. */
+static void
+ctl_peer_change(struct ctl_conn *c, struct engine_net *en, json_t *args,
+    const char *field, json_t *value)
+{
+	struct ns_peer	*p;
+	json_t		*body;
+
+	if ((p = peer_arg(c, en, args)) == NULL) {
+		json_decref(value);
+		return;
+	}
+	body = json_from_peer(&p->p, p->candidates, p->p.candidates_len);
+	if (body == NULL || json_object_set_new(body, field, value) == -1) {
+		json_decref(body);
+		control_reply_error(c, 500, "out of memory");
+		return;
+	}
+	server_peer_update(en, p->p.id, body, ctl_done, c);
+	json_decref(body);
+}
+
+static void
+ctl_rename_cidr(struct ctl_conn *c, struct engine_net *en, json_t *args)
+{
+	struct in_cidr	*ci;
+	const char	*nn = arg_str(args, "new_name");
+	json_t		*body;
+
+	if ((ci = cidr_arg(c, en, args, "name", "--name")) == NULL)
+		return;
+	if (nn == NULL) {
+		control_reply_error(c, 400, "missing --new-name");
+		return;
+	}
+	body = json_from_cidr(ci);
+	json_object_set_new(body, "name", json_string(nn));
+	server_cidr_update(en, ci->id, body, ctl_done, c);
+	json_decref(body);
+}
+
+static void
+ctl_assoc(struct ctl_conn *c, struct engine_net *en, json_t *args, int add)
+{
+	struct in_cidr	*a, *b;
+	json_t		*body;
+	size_t		 i;
+
+	if ((a = cidr_arg(c, en, args, "cidr1", "first CIDR")) == NULL ||
+	    (b = cidr_arg(c, en, args, "cidr2", "second CIDR")) == NULL)
+		return;
+	if (add) {
+		body = json_pack("{s:I, s:I}", "cidr_id_1", (json_int_t)a->id,
+		    "cidr_id_2", (json_int_t)b->id);
+		server_assoc_add(en, body, ctl_done, c);
+		json_decref(body);
+		return;
+	}
+	for (i = 0; i < en->state.nassocs; i++) {
+		if ((en->state.assocs[i].cidr_id_1 == a->id &&
+		    en->state.assocs[i].cidr_id_2 == b->id) ||
+		    (en->state.assocs[i].cidr_id_1 == b->id &&
+		    en->state.assocs[i].cidr_id_2 == a->id)) {
+			server_assoc_delete(en, en->state.assocs[i].id,
+			    ctl_done, c);
+			return;
+		}
+	}
+	control_reply_error(c, 404, "no association between %s and %s",
+	    a->name, b->name);
+}
+
+static void
+ctl_server_verb(struct ctl_conn *c, struct engine_net *en, const char *verb,
+    json_t *args)
+{
+	struct in_cidr	*ci;
+	json_t		*body;
+	const char	*s;
+
+	if (strcmp(verb, "list-peers") == 0 || strcmp(verb, "list") == 0)
+		server_peers_list(en, ctl_done, c);
+	else if (strcmp(verb, "list-cidrs") == 0)
+		server_cidrs_list(en, ctl_done, c);
+	else if (strcmp(verb, "list-associations") == 0)
+		server_assocs_list(en, ctl_done, c);
+	else if (strcmp(verb, "add-cidr") == 0) {
+		if ((ci = cidr_arg(c, en, args, "parent", "--parent")) == NULL)
+			return;
+		if ((s = arg_str(args, "name")) == NULL ||
+		    arg_str(args, "cidr") == NULL) {
+			control_reply_error(c, 400, "missing --name or --cidr");
+			return;
+		}
+		body = json_pack("{s:s, s:s, s:I}", "name", s, "cidr",
+		    arg_str(args, "cidr"), "parent", (json_int_t)ci->id);
+		server_cidr_add(en, body, ctl_done, c);
+		json_decref(body);
+	} else if (strcmp(verb, "delete-cidr") == 0) {
+		if ((ci = cidr_arg(c, en, args, "name", "--name")) != NULL)
+			server_cidr_delete(en, ci->id, ctl_done, c);
+	} else if (strcmp(verb, "rename-cidr") == 0)
+		ctl_rename_cidr(c, en, args);
+	else if (strcmp(verb, "add-peer") == 0)
+		ctl_add_peer(c, en, args);
+	else if (strcmp(verb, "rename-peer") == 0) {
+		if ((s = arg_str(args, "new_name")) == NULL)
+			control_reply_error(c, 400, "missing --new-name");
+		else
+			ctl_peer_change(c, en, args, "name", json_string(s));
+	} else if (strcmp(verb, "disable-peer") == 0)
+		ctl_peer_change(c, en, args, "is_disabled", json_true());
+	else if (strcmp(verb, "enable-peer") == 0)
+		ctl_peer_change(c, en, args, "is_disabled", json_false());
+	else if (strcmp(verb, "add-association") == 0)
+		ctl_assoc(c, en, args, 1);
+	else if (strcmp(verb, "delete-association") == 0)
+		ctl_assoc(c, en, args, 0);
+	else if (strcmp(verb, "uninstall") == 0)
+		server_net_delete(en, ctl_done, c);
+	else
+		control_reply_error(c, 400, "unknown verb %s for a server "
+		    "network", verb);
+}
+
+void
+ctl_dispatch(struct ctl_conn *c, json_t *req)
+{
+	const char		*verb, *network;
+	json_t			*args;
+	struct engine_net	*en;
+
+	verb = json_string_value(json_object_get(req, "verb"));
+	network = json_string_value(json_object_get(req, "network"));
+	args = json_object_get(req, "args");
+	if (args != NULL && !json_is_object(args)) {
+		control_reply_error(c, 400, "args must be an object");
+		return;
+	}
+	if (verb == NULL) {
+		control_reply_error(c, 400, "missing verb");
+		return;
+	}
+	if (strcmp(verb, "status") == 0) {
+		ctl_status(c);
+		return;
+	}
+	if (strcmp(verb, "new") == 0 || strcmp(verb, "init") == 0) {
+		ctl_new(c, args);
+		return;
+	}
+	if (network == NULL) {
+		control_reply_error(c, 400, "%s needs a network name", verb);
+		return;
+	}
+	if ((en = engine_net_find(network)) == NULL) {
+		control_reply_error(c, 404, "no network named %s (see "
+		    "innernetctl status)", network);
+		return;
+	}
+	if (en->net.role == IN_ROLE_SERVER) {
+		ctl_server_verb(c, en, verb, args);
+		return;
+	}
+	control_reply_error(c, 501, "%s: the client role is not available "
+	    "in this build yet", verb);
+}

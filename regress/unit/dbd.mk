@@ -1,0 +1,10 @@
+# innernet-dbd's database layer, driven directly on a scratch directory:
+# everything of the program but main and the imsg dispatch (dbd.c).
+
+UNIT_TESTS += $(B)/regress/test_db
+
+$(B)/regress/test_db: $(call obj,regress/unit/test_db.c \
+	$(filter-out innernet-dbd/dbd.c,$(DBD_SRCS)) $(COMMON_SRCS))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_EVENT) $(LIB_SQLITE) $(LIB_JANSSON) \
+		$(LIB_SODIUM) $(LIB_BSD)

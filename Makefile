@@ -29,7 +29,7 @@ WARN	:= -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow \
 	-Wpointer-arith -Wmissing-prototypes -Wstrict-prototypes
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=gnu11 $(WARN) $(SANFLAGS) -D_GNU_SOURCE \
-	-Iinnernetd -Iimsg -Icompat \
+	-Iinnernetd -Iimsg -Icompat -Iinnernetctl \
 	$(shell $(PKG_CONFIG) --cflags libbsd-overlay)
 LDFLAGS	+= $(SANFLAGS)
 

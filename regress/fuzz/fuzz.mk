@@ -7,7 +7,7 @@ FUZZ_CC		?= clang
 FZ		:= build-fuzz
 FUZZ_SECONDS	?= 60
 FUZZ_CFLAGS	 = -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 \
-	-D_GNU_SOURCE -Iinnernetd -Iimsg -Icompat \
+	-D_GNU_SOURCE -Iinnernetd -Iimsg -Icompat -Iinnernetctl \
 	$(shell $(PKG_CONFIG) --cflags libbsd-overlay)
 
 FUZZ_ENGINE_SRCS := innernetd/json.c innernetd/netstate.c innernetd/util.c \
@@ -17,6 +17,8 @@ fuzz_imsg_SRCS	:= $(wildcard imsg/*.c)
 fuzz_imsg_LIBS	 = $(LIB_BSD)
 fuzz_config_SRCS := innernetd/config.c innernetd/util.c innernetd/log.c
 fuzz_config_LIBS = $(LIB_YAML) $(LIB_SODIUM) $(LIB_BSD)
+fuzz_invite_SRCS := innernetctl/invite.c innernetd/util.c innernetd/log.c
+fuzz_invite_LIBS = $(LIB_JANSSON) $(LIB_SODIUM) $(LIB_BSD)
 fuzz_json_SRCS	:= $(FUZZ_ENGINE_SRCS) $(wildcard imsg/*.c)
 fuzz_json_LIBS	 = $(LIB_JANSSON) $(LIB_SODIUM) $(LIB_EVENT) $(LIB_BSD)
 fuzz_http_SRCS	:= innernetd/http.c innernetd/api_user.c innernetd/api_admin.c \

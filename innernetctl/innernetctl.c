@@ -1,0 +1,271 @@
+/*
+ * Copyright (c) 2026 The innernet-in-C authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * innernetctl: the control client.  It turns the command line into one
+ * JSON request, sends it to innernetd over the control socket and prints
+ * the answer, as tables or (-j) as JSON.  Private keys of new peers are
+ * made here and go only into the invitation file.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "imsg.h"
+#include "innernetctl.h"
+
+static __attribute__((__noreturn__)) void
+usage(void)
+{
+	fprintf(stderr, "usage: innernetctl [-jv] [-s socket] verb [flags] "
+	    "[network]\n(see innernetctl(8) for the verbs)\n");
+	exit(EXIT_USAGE);
+}
+
+static __attribute__((__noreturn__)) void
+die(int code, const char *fmt, ...)
+{
+	va_list	ap;
+
+	fprintf(stderr, "innernetctl: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	exit(code);
+}
+
+static int
+ctl_connect(const char *path)
+{
+	struct sockaddr_un	sun;
+	int			fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path))
+		die(EXIT_USAGE, "socket path too long");
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		die(EXIT_CONNECT, "socket: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		die(EXIT_CONNECT, "cannot reach innernetd at %s: %s (is it "
+		    "running? systemctl start innernetd)", path,
+		    strerror(errno));
+	return (fd);
+}
+
+/* Send one document, read one back. */
+static json_t *
+ctl_exchange(int fd, json_t *req)
+{
+	struct imsgbuf	 ibuf;
+	struct imsg	 imsg;
+	char		*s, *doc = NULL, *p;
+	size_t		 len, off, chunk, dlen, dsz = 0;
+	ssize_t		 n;
+	json_t		*ans;
+	json_error_t	 jerr;
+
+	imsg_init(&ibuf, fd);
+	if ((s = json_dumps(req, JSON_COMPACT)) == NULL)
+		die(EXIT_USAGE, "out of memory");
+	len = strlen(s);
+	for (off = 0; off < len; off += chunk) {
+		chunk = len - off;
+		if (chunk > MAX_IMSGSIZE - IMSG_HEADER_SIZE)
+			chunk = MAX_IMSGSIZE - IMSG_HEADER_SIZE;
+		imsg_compose(&ibuf, IMSG_CTL_DATA, 0, 0, -1, s + off, chunk);
+	}
+	imsg_compose(&ibuf, IMSG_CTL_END, 0, 0, -1, NULL, 0);
+	free(s);
+	if (imsg_flush(&ibuf) == -1)
+		die(EXIT_CONNECT, "write to innernetd: %s", strerror(errno));
+	for (;;) {
+		if ((n = imsg_read(&ibuf)) == -1 && errno != EAGAIN)
+			die(EXIT_CONNECT, "read from innernetd: %s",
+			    strerror(errno));
+		if (n == 0)
+			die(EXIT_CONNECT, "innernetd closed the connection");
+		while ((n = imsg_get(&ibuf, &imsg)) > 0) {
+			dlen = imsg.hdr.len - IMSG_HEADER_SIZE;
+			if (imsg.hdr.type == IMSG_CTL_END) {
+				imsg_free(&imsg);
+				ans = json_loadb(doc != NULL ? doc : "", dsz,
+				    0, &jerr);
+				free(doc);
+				imsg_clear(&ibuf);
+				if (ans == NULL)
+					die(EXIT_CONNECT, "bad answer from "
+					    "innernetd: %s", jerr.text);
+				return (ans);
+			}
+			if (imsg.hdr.type != IMSG_CTL_DATA ||
+			    dsz + dlen > CTL_MAXJSON)
+				die(EXIT_CONNECT, "bad answer from innernetd");
+			if ((p = realloc(doc, dsz + dlen + 1)) == NULL)
+				die(EXIT_CONNECT, "out of memory");
+			doc = p;
+			memcpy(doc + dsz, imsg.data, dlen);
+			dsz += dlen;
+			imsg_free(&imsg);
+		}
+		if (n == -1)
+			die(EXIT_CONNECT, "bad answer from innernetd");
+	}
+}
+
+/* add-peer: a fresh key pair; only the public half leaves this process. */
+static void
+addpeer_keys(json_t *args, struct invitation *inv)
+{
+	unsigned char	pk[crypto_box_PUBLICKEYBYTES];
+	unsigned char	sk[crypto_box_SECRETKEYBYTES];
+	char		pub[IN_KEYSZ];
+
+	crypto_box_keypair(pk, sk);
+	sodium_bin2base64(pub, sizeof(pub), pk, sizeof(pk),
+	    sodium_base64_VARIANT_ORIGINAL);
+	sodium_bin2base64(inv->private_key, sizeof(inv->private_key), sk,
+	    sizeof(sk), sodium_base64_VARIANT_ORIGINAL);
+	sodium_memzero(sk, sizeof(sk));
+	json_object_set_new(args, "public_key", json_string(pub));
+}
+
+static const char *
+jstr(json_t *o, const char *k)
+{
+	json_t	*v = json_object_get(o, k);
+
+	return (json_is_string(v) ? json_string_value(v) : "");
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char		*sock, *verb, *path = NULL;
+	char			 err[1024], save[1024];
+	json_t			*req, *args, *ans, *res, *iv;
+	struct invitation	 inv;
+	int			 ch, jflag = 0, fd;
+
+	if (sodium_init() == -1)
+		die(EXIT_CONNECT, "libsodium failed to start");
+	if ((sock = getenv("INNERNET_SOCKET")) == NULL)
+		sock = INNERNET_SOCKET;
+	while ((ch = getopt(argc, argv, "+hjs:v")) != -1) {
+		switch (ch) {
+		case 'j':
+			jflag = 1;
+			break;
+		case 's':
+			sock = optarg;
+			break;
+		case 'v':
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage();
+	if ((req = parse_command(argc, argv, err, sizeof(err))) == NULL)
+		die(EXIT_USAGE, "%s", err);
+	verb = argv[0];
+	args = json_object_get(req, "args");
+	memset(&inv, 0, sizeof(inv));
+	inv.listen_port = -1;
+
+	if (strcmp(verb, "add-peer") == 0) {
+		if (json_object_get(args, "name") == NULL ||
+		    json_object_get(args, "cidr") == NULL)
+			die(EXIT_USAGE, "add-peer needs --name and --cidr");
+		if (json_object_get(args, "ip") == NULL &&
+		    !json_is_true(json_object_get(args, "auto_ip")))
+			die(EXIT_USAGE, "add-peer needs --ip or --auto-ip");
+		path = jstr(args, "save_config");
+		if (*path == '\0') {
+			snprintf(save, sizeof(save), "%s.toml",
+			    jstr(args, "name"));
+			path = save;
+		}
+		if (access(path, F_OK) == 0)
+			die(EXIT_USAGE, "%s exists already; choose another "
+			    "--save-config", path);
+		addpeer_keys(args, &inv);
+	} else if (strcmp(verb, "install") == 0) {
+		if (invite_read(jstr(args, "invitation"), &inv, err,
+		    sizeof(err)) == -1)
+			die(EXIT_USAGE, "%s", err);
+		json_object_set_new(args, "invitation", invite_json(&inv));
+		sodium_memzero(&inv, sizeof(inv));
+	} else if (strcmp(verb, "new") == 0 || strcmp(verb, "init") == 0) {
+		if (json_object_get(args, "network_name") == NULL ||
+		    json_object_get(args, "network_cidr") == NULL ||
+		    json_object_get(args, "external_endpoint") == NULL)
+			die(EXIT_USAGE, "new needs --network-name, "
+			    "--network-cidr and --external-endpoint");
+	}
+
+	fd = ctl_connect(sock);
+	ans = ctl_exchange(fd, req);
+	close(fd);
+	if (!json_is_true(json_object_get(ans, "ok")))
+		die(EXIT_DAEMON, "%s", jstr(ans, "error"));
+	res = json_object_get(ans, "result");
+
+	if (strcmp(verb, "add-peer") == 0) {
+		iv = json_object_get(res, "invitation");
+		strlcpy(inv.network_name, jstr(iv, "network_name"),
+		    sizeof(inv.network_name));
+		strlcpy(inv.address, jstr(iv, "address"), sizeof(inv.address));
+		strlcpy(inv.server_public_key, jstr(iv, "server_public_key"),
+		    sizeof(inv.server_public_key));
+		strlcpy(inv.external_endpoint, jstr(iv, "external_endpoint"),
+		    sizeof(inv.external_endpoint));
+		strlcpy(inv.internal_endpoint, jstr(iv, "internal_endpoint"),
+		    sizeof(inv.internal_endpoint));
+		if (invite_write(path, &inv, err, sizeof(err)) == -1)
+			die(EXIT_DAEMON, "peer added, but the invitation could "
+			    "not be written: %s", err);
+		sodium_memzero(&inv, sizeof(inv));
+		res = json_object_get(res, "peer");
+		if (!jflag)
+			printf("peer %s added; invitation saved to %s\n",
+			    jstr(res, "name"), path);
+	}
+	if (jflag) {
+		json_dumpf(res, stdout, JSON_INDENT(2) | JSON_ENCODE_ANY);
+		printf("\n");
+	} else if (strcmp(verb, "add-peer") != 0)
+		output_human(verb, res);
+	json_decref(ans);
+	json_decref(req);
+	return (EXIT_OK);
+}

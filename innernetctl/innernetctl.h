@@ -1,0 +1,56 @@
+/*
+ * Copyright (c) 2026 The innernet-in-C authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+#ifndef INNERNETCTL_H
+#define INNERNETCTL_H
+
+#include <jansson.h>
+
+#include "innernet.h"
+
+/* Exit codes, documented in innernetctl(8). */
+#define EXIT_OK		0
+#define EXIT_DAEMON	1	/* innernetd answered with an error */
+#define EXIT_USAGE	2	/* bad command line */
+#define EXIT_CONNECT	3	/* innernetd cannot be reached */
+
+struct invitation {
+	char		network_name[IN_IFNAMSZ];
+	char		address[IN_CIDRSTRSZ];
+	char		private_key[IN_KEYSZ];
+	int		listen_port;		/* -1: none */
+	char		server_public_key[IN_KEYSZ];
+	char		external_endpoint[IN_ENDPOINTSZ];
+	char		internal_endpoint[IN_ENDPOINTSZ];
+};
+
+/* parser.c */
+json_t	*parse_command(int, char **, char *, size_t);
+
+/* invite.c */
+int	 invite_parse(const char *, size_t, struct invitation *, char *,
+	    size_t);
+int	 invite_read(const char *, struct invitation *, char *, size_t);
+int	 invite_format(const struct invitation *, char *, size_t);
+int	 invite_write(const char *, const struct invitation *, char *,
+	    size_t);
+json_t	*invite_json(const struct invitation *);
+
+/* output.c */
+void	 output_human(const char *, json_t *);
+
+#endif /* INNERNETCTL_H */

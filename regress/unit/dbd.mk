@@ -8,3 +8,5 @@ $(B)/regress/test_db: $(call obj,regress/unit/test_db.c \
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_EVENT) $(LIB_SQLITE) $(LIB_JANSSON) \
 		$(LIB_SODIUM) $(LIB_BSD)
+
+$(B)/obj/regress/unit/test_db.o: CFLAGS += -Iinnernet-dbd

@@ -1,0 +1,188 @@
+/*
+ * Copyright (c) 2026 The innernet-in-C authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * The hosts file: each network owns one section between the markers
+ * upstream writes ("# DO NOT EDIT innernet <if> BEGIN" ... "END"); every
+ * other byte of the file is kept as it was.  Rewritten through a
+ * temporary file in the same directory, fsync'd, renamed over.
+ */
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "wgd.h"
+
+#define HOSTS_MAXSIZE	(16 * 1024 * 1024)
+
+/*
+ * Build the new file from the old: our section replaced in place (or
+ * appended when absent; dropped when there are no entries).
+ */
+int
+hosts_section(const char *old, size_t oldlen, const char *ifname,
+    const struct in_hostent *ents, size_t nents, char **out, size_t *outlen)
+{
+	char		 begin[64], end[64], ip[IN_ADDRSTRSZ];
+	const char	*b, *e, *after;
+	FILE		*f;
+	char		*buf = NULL;
+	size_t		 len = 0, i;
+
+	snprintf(begin, sizeof(begin), "# DO NOT EDIT innernet %s BEGIN",
+	    ifname);
+	snprintf(end, sizeof(end), "# DO NOT EDIT innernet %s END", ifname);
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return (-1);
+
+	b = NULL;
+	for (e = old; e < old + oldlen; ) {
+		if ((e == old || e[-1] == '\n') && (size_t)(old + oldlen - e) >=
+		    strlen(begin) && strncmp(e, begin, strlen(begin)) == 0 &&
+		    (e + strlen(begin) == old + oldlen ||
+		    e[strlen(begin)] == '\n')) {
+			b = e;
+			break;
+		}
+		if ((e = memchr(e, '\n', old + oldlen - e)) == NULL)
+			break;
+		e++;
+	}
+	after = NULL;
+	if (b != NULL) {
+		for (e = b; e < old + oldlen; ) {
+			if ((size_t)(old + oldlen - e) >= strlen(end) &&
+			    strncmp(e, end, strlen(end)) == 0 &&
+			    (e + strlen(end) == old + oldlen ||
+			    e[strlen(end)] == '\n')) {
+				after = e + strlen(end);
+				if (after < old + oldlen)
+					after++;
+				break;
+			}
+			if ((e = memchr(e, '\n', old + oldlen - e)) == NULL)
+				break;
+			e++;
+		}
+		if (after == NULL)	/* unterminated: ours to the end */
+			after = old + oldlen;
+		fwrite(old, 1, b - old, f);
+	} else {
+		fwrite(old, 1, oldlen, f);
+		if (oldlen > 0 && old[oldlen - 1] != '\n' && nents > 0)
+			fputc('\n', f);
+	}
+	if (nents > 0) {
+		fprintf(f, "%s\n", begin);
+		for (i = 0; i < nents; i++) {
+			if (in_ip_str(&ents[i].ip, ip, sizeof(ip)) == -1)
+				continue;
+			fprintf(f, "%s %s\n", ip, ents[i].name);
+		}
+		fprintf(f, "%s\n", end);
+	}
+	if (b != NULL)
+		fwrite(after, 1, old + oldlen - after, f);
+	if (fclose(f) != 0) {
+		free(buf);
+		return (-1);
+	}
+	*out = buf;
+	*outlen = len;
+	return (0);
+}
+
+int
+hosts_rewrite(const char *path, const char *ifname,
+    const struct in_hostent *ents, size_t nents, char *err, size_t errlen)
+{
+	char		*old = NULL, *new = NULL, *p, tmp[PATH_MAX], dir[PATH_MAX];
+	size_t		 oldlen = 0, cap = 0, newlen;
+	ssize_t		 n;
+	struct stat	 st;
+	mode_t		 mode = 0644;
+	int		 fd, dfd, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
+		if (fstat(fd, &st) == 0)
+			mode = st.st_mode & 07777;
+		for (;;) {
+			if (oldlen == cap) {
+				if (cap >= HOSTS_MAXSIZE) {
+					snprintf(err, errlen, "%s: too large",
+					    path);
+					close(fd);
+					goto done;
+				}
+				cap = cap ? cap * 2 : 8192;
+				if ((p = realloc(old, cap)) == NULL)
+					goto oom;
+				old = p;
+			}
+			if ((n = read(fd, old + oldlen, cap - oldlen)) <= 0)
+				break;
+			oldlen += n;
+		}
+		close(fd);
+	} else if (errno != ENOENT) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto done;
+	}
+	if (hosts_section(old != NULL ? old : "", oldlen, ifname, ents, nents,
+	    &new, &newlen) == -1)
+		goto oom;
+	if (oldlen == newlen && (newlen == 0 || memcmp(old, new, newlen) == 0)) {
+		rc = 0;		/* nothing changes: leave the file alone */
+		goto done;
+	}
+	strlcpy(dir, path, sizeof(dir));
+	snprintf(tmp, sizeof(tmp), "%s/.hosts.innernet.XXXXXX", dirname(dir));
+	if ((fd = mkstemp(tmp)) == -1) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		goto done;
+	}
+	if (fchmod(fd, mode) == -1 || write(fd, new, newlen) !=
+	    (ssize_t)newlen || fsync(fd) == -1 || close(fd) == -1 ||
+	    rename(tmp, path) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		goto done;
+	}
+	strlcpy(dir, path, sizeof(dir));
+	if ((dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) !=
+	    -1) {
+		fsync(dfd);
+		close(dfd);
+	}
+	rc = 0;
+	goto done;
+oom:
+	snprintf(err, errlen, "out of memory");
+done:
+	free(old);
+	free(new);
+	return (rc);
+}

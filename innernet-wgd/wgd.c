@@ -1,0 +1,850 @@
+/*
+ * Copyright (c) 2026 The innernet-in-C authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/*
+ * innernet-wgd: the privileged process.  It keeps root but only
+ * CAP_NET_ADMIN, sees only the WireGuard socket directory, its key
+ * directory and the hosts file's directory, and does exactly what the
+ * typed messages from the engine ask after checking every field again.
+ * This build drives userspace WireGuard over UAPI; the kernel module's
+ * generic netlink backend is refused with a clear error.
+ */
+
+#include <sys/types.h>
+#include <sys/prctl.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <linux/capability.h>
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <event.h>
+#include <sodium.h>
+
+#include "imsg.h"
+#include "compat.h"
+#include "wgd.h"
+
+struct wgd_pipe {
+	const char	*name;
+	struct imsgbuf	 ibuf;
+	struct event	 ev;
+	short		 events;
+};
+
+/* A peer set or hosts section being received, by request id. */
+struct pending {
+	TAILQ_ENTRY(pending) entry;
+	uint32_t	 id;
+	int		 type;		/* IMSG_WG_SYNC_BEGIN / HOSTS_BEGIN */
+	char		 ifname[IN_IFNAMSZ];
+	void		*items;
+	size_t		 n, cap, size;
+};
+
+/* IF_UP waiting for the parent to start userspace WireGuard. */
+struct upwait {
+	TAILQ_ENTRY(upwait) entry;
+	uint32_t	 engine_id;
+	uint32_t	 parent_id;
+	struct in_wgif	 wif;
+};
+
+/* A new key pair kept until the redeem that needs it succeeds. */
+struct pendkey {
+	TAILQ_ENTRY(pendkey) entry;
+	char		 ifname[IN_IFNAMSZ];
+	char		 priv[IN_KEYSZ];
+};
+
+#define MAX_PENDING_ITEMS	1000000
+
+static struct wgd_pipe	 pipe_parent = { .name = PROC_PARENT };
+static struct wgd_pipe	 pipe_engine = { .name = PROC_ENGINE };
+static TAILQ_HEAD(, pending)	pendings = TAILQ_HEAD_INITIALIZER(pendings);
+static TAILQ_HEAD(, upwait)	upwaits = TAILQ_HEAD_INITIALIZER(upwaits);
+static TAILQ_HEAD(, pendkey)	pendkeys = TAILQ_HEAD_INITIALIZER(pendkeys);
+static char		 statedir[PATH_MAX - 16], keydir[PATH_MAX];
+static char		 hostsfile[PATH_MAX] = INNERNET_HOSTS;
+static uint32_t		 parent_ids;
+static struct event	 violate_ev;
+
+static void	pipe_dispatch(int, short, void *);
+
+static __attribute__((__noreturn__)) void
+usage(void)
+{
+	fprintf(stderr, "usage: innernet-wgd [-dv] [-H hostsfile] -u user "
+	    "-s statedir\n");
+	exit(1);
+}
+
+static void
+pipe_update(struct wgd_pipe *p)
+{
+	short	events = EV_READ;
+
+	if (p->ibuf.w.queued)
+		events |= EV_WRITE;
+	if (events == p->events)
+		return;
+	p->events = events;
+	event_del(&p->ev);
+	event_set(&p->ev, p->ibuf.fd, events, pipe_dispatch, p);
+	event_add(&p->ev, NULL);
+}
+
+static void
+send_engine(uint32_t type, uint32_t id, const void *data, size_t len)
+{
+	if (imsg_compose(&pipe_engine.ibuf, type, id, 0, -1, data, len) == -1)
+		fatal("imsg_compose");
+	pipe_update(&pipe_engine);
+}
+
+static void
+answer_ok(uint32_t id)
+{
+	send_engine(IMSG_WG_OK, id, NULL, 0);
+}
+
+static void
+answer_err(uint32_t id, int status, const char *msg)
+{
+	struct in_error	e;
+
+	memset(&e, 0, sizeof(e));
+	e.status = status;
+	strlcpy(e.msg, msg, sizeof(e.msg));
+	log_warnx("%s", msg);
+	send_engine(IMSG_WG_ERR, id, &e, sizeof(e));
+}
+
+static void
+answer_key(uint32_t id, const char *ifname, const char *pub, uint16_t port)
+{
+	struct in_wgkey	k;
+
+	memset(&k, 0, sizeof(k));
+	strlcpy(k.ifname, ifname, sizeof(k.ifname));
+	strlcpy(k.key, pub, sizeof(k.key));
+	k.listen_port = port;
+	send_engine(IMSG_WG_KEY, id, &k, sizeof(k));
+}
+
+/* Keep CAP_NET_ADMIN, and drop every other capability for good. */
+static void
+drop_capabilities(void)
+{
+	struct __user_cap_header_struct	hdr;
+	struct __user_cap_data_struct	data[2];
+	int				cap;
+
+	for (cap = 0; cap <= 63; cap++) {
+		if (cap == CAP_NET_ADMIN)
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1 &&
+		    errno != EINVAL)
+			fatal("PR_CAPBSET_DROP");
+	}
+	memset(&hdr, 0, sizeof(hdr));
+	memset(data, 0, sizeof(data));
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	data[0].effective = data[0].permitted = 1U << CAP_NET_ADMIN;
+	if (syscall(SYS_capset, &hdr, data) == -1)
+		fatal("capset");
+}
+
+static int
+wgpeer_ok(const struct in_wgpeer *w, struct wg_peer *p)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		sslen;
+	int			i;
+
+	if (!in_str_ok(w->ifname) || !in_ifname_ok(w->ifname) ||
+	    !in_str_ok(w->public_key) || !in_key_ok(w->public_key) ||
+	    !in_str_ok(w->endpoint) || w->nallowed > IN_MAXALLOWEDIPS)
+		return (0);
+	if (w->endpoint[0] != '\0' &&
+	    in_endpoint_numeric(w->endpoint, &ss, &sslen) == -1)
+		return (0);
+	if (w->keepalive < -1 || w->keepalive > 65535)
+		return (0);
+	for (i = 0; i < w->nallowed; i++)
+		if ((w->allowed[i].ip.af != AF_INET &&
+		    w->allowed[i].ip.af != AF_INET6) ||
+		    w->allowed[i].len > (w->allowed[i].ip.af == AF_INET ?
+		    32 : 128))
+			return (0);
+	memset(p, 0, sizeof(*p));
+	strlcpy(p->public_key, w->public_key, sizeof(p->public_key));
+	strlcpy(p->endpoint, w->endpoint, sizeof(p->endpoint));
+	p->keepalive = w->keepalive;
+	p->nallowed = w->nallowed;
+	memcpy(p->allowed, w->allowed, sizeof(p->allowed));
+	return (1);
+}
+
+static int
+backend_ok(uint8_t backend, char *err, size_t errlen)
+{
+	if (backend == IN_BACKEND_KERNEL) {
+		snprintf(err, errlen, "the kernel WireGuard backend is not in "
+		    "this build; set 'backend: userspace'");
+		return (0);
+	}
+	return (1);
+}
+
+/* The interface exists: key, port, address, MTU, up, route. */
+static void
+if_up_finish(uint32_t id, const struct in_wgif *wif)
+{
+	struct wg_device	dev;
+	char			priv[IN_KEYSZ], pub[IN_KEYSZ], err[IN_ERRSZ];
+
+	if (key_load(keydir, wif->name, priv) == -1) {
+		answer_err(id, 500, "no private key stored for this network");
+		return;
+	}
+	if (uapi_set_key_port(wif->name, priv, wif->listen_port ?
+	    wif->listen_port : -1, err, sizeof(err)) == -1 ||
+	    rtnl_setup(wif->name, &wif->address, &wif->route, wif->mtu ?
+	    wif->mtu : IN_DEFAULT_MTU, err, sizeof(err)) == -1 ||
+	    uapi_get(wif->name, &dev, err, sizeof(err)) == -1) {
+		sodium_memzero(priv, sizeof(priv));
+		answer_err(id, 500, err);
+		return;
+	}
+	key_public(priv, pub);
+	sodium_memzero(priv, sizeof(priv));
+	answer_key(id, wif->name, pub, dev.listen_port);
+	wg_device_free(&dev);
+	answer_ok(id);
+}
+
+static void
+if_up(uint32_t id, struct imsg *imsg)
+{
+	struct in_wgif	 wif;
+	struct upwait	*u;
+	char		 err[IN_ERRSZ];
+
+	if (imsg_get_data(imsg, &wif, sizeof(wif)) == -1)
+		fatalx("engine: bad IF_UP");
+	if (!in_str_ok(wif.name) || !in_ifname_ok(wif.name) ||
+	    (wif.address.ip.af != AF_INET && wif.address.ip.af != AF_INET6) ||
+	    (wif.mtu != 0 && (wif.mtu < 576 || wif.mtu > 9000))) {
+		answer_err(id, 400, "invalid interface settings");
+		return;
+	}
+	if (!backend_ok(wif.backend, err, sizeof(err))) {
+		answer_err(id, 500, err);
+		return;
+	}
+	if (uapi_exists(wif.name)) {
+		if_up_finish(id, &wif);
+		return;
+	}
+	if ((u = calloc(1, sizeof(*u))) == NULL)
+		fatal(NULL);
+	u->engine_id = id;
+	u->parent_id = ++parent_ids;
+	u->wif = wif;
+	TAILQ_INSERT_TAIL(&upwaits, u, entry);
+	if (imsg_compose(&pipe_parent.ibuf, IMSG_PARENT_WGGO_START,
+	    u->parent_id, 0, -1, &wif, sizeof(wif)) == -1)
+		fatal("imsg_compose");
+	pipe_update(&pipe_parent);
+}
+
+static void
+parent_answer(struct imsg *imsg)
+{
+	struct upwait	*u;
+	struct in_error	 e;
+
+	TAILQ_FOREACH(u, &upwaits, entry)
+		if (u->parent_id == imsg->hdr.peerid)
+			break;
+	if (u == NULL)
+		fatalx("parent: answer to an unknown request");
+	TAILQ_REMOVE(&upwaits, u, entry);
+	if (imsg->hdr.type == IMSG_WG_OK) {
+		if (imsg_get_len(imsg) != 0)
+			fatalx("parent: bad WG_OK");
+		if_up_finish(u->engine_id, &u->wif);
+	} else {
+		if (imsg_get_data(imsg, &e, sizeof(e)) == -1 ||
+		    !in_str_ok(e.msg))
+			fatalx("parent: bad WG_ERR");
+		answer_err(u->engine_id, e.status, e.msg);
+	}
+	free(u);
+}
+
+static struct pendkey *
+pendkey_find(const char *ifname)
+{
+	struct pendkey	*k;
+
+	TAILQ_FOREACH(k, &pendkeys, entry)
+		if (strcmp(k->ifname, ifname) == 0)
+			return (k);
+	return (NULL);
+}
+
+static void
+pendkey_forget(struct pendkey *k)
+{
+	TAILQ_REMOVE(&pendkeys, k, entry);
+	sodium_memzero(k, sizeof(*k));
+	free(k);
+}
+
+static void
+key_op(uint32_t type, uint32_t id, struct imsg *imsg)
+{
+	struct in_wgkey	 k;
+	struct pendkey	*pk;
+	char		 priv[IN_KEYSZ], pub[IN_KEYSZ], err[IN_ERRSZ];
+	int		 port;
+
+	if (imsg_get_data(imsg, &k, sizeof(k)) == -1)
+		fatalx("engine: bad key message");
+	if (!in_str_ok(k.ifname) || !in_ifname_ok(k.ifname) ||
+	    !in_str_ok(k.key)) {
+		answer_err(id, 400, "invalid key request");
+		return;
+	}
+	switch (type) {
+	case IMSG_WG_KEY_SET:
+	case IMSG_WG_KEY_NEW:
+		if (type == IMSG_WG_KEY_SET) {
+			if (!in_key_ok(k.key)) {
+				answer_err(id, 400, "invalid private key");
+				return;
+			}
+			strlcpy(priv, k.key, sizeof(priv));
+		} else
+			key_generate(priv, pub);
+		sodium_memzero(&k.key, sizeof(k.key));
+		if (key_store(keydir, k.ifname, priv) == -1) {
+			snprintf(err, sizeof(err), "storing key: %s",
+			    strerror(errno));
+			answer_err(id, 500, err);
+			return;
+		}
+		if (uapi_exists(k.ifname) && uapi_set_key_port(k.ifname, priv,
+		    -1, err, sizeof(err)) == -1) {
+			answer_err(id, 500, err);
+			return;
+		}
+		key_public(priv, pub);
+		sodium_memzero(priv, sizeof(priv));
+		answer_key(id, k.ifname, pub, 0);
+		answer_ok(id);
+		break;
+	case IMSG_WG_KEY_PENDING:
+		if ((pk = pendkey_find(k.ifname)) != NULL)
+			pendkey_forget(pk);
+		if ((pk = calloc(1, sizeof(*pk))) == NULL)
+			fatal(NULL);
+		strlcpy(pk->ifname, k.ifname, sizeof(pk->ifname));
+		key_generate(pk->priv, pub);
+		TAILQ_INSERT_TAIL(&pendkeys, pk, entry);
+		answer_key(id, k.ifname, pub, 0);
+		answer_ok(id);
+		break;
+	case IMSG_WG_KEY_COMMIT:
+		if ((pk = pendkey_find(k.ifname)) == NULL) {
+			answer_err(id, 400, "no pending key");
+			return;
+		}
+		if (key_store(keydir, k.ifname, pk->priv) == -1 ||
+		    (uapi_exists(k.ifname) && uapi_set_key_port(k.ifname,
+		    pk->priv, -1, err, sizeof(err)) == -1)) {
+			answer_err(id, 500, "cannot apply the new key");
+			return;
+		}
+		pendkey_forget(pk);
+		answer_ok(id);
+		break;
+	case IMSG_WG_KEY_ABORT:
+		if ((pk = pendkey_find(k.ifname)) != NULL)
+			pendkey_forget(pk);
+		answer_ok(id);
+		break;
+	case IMSG_WG_KEY_DELETE:
+		if (key_remove(keydir, k.ifname) == -1)
+			answer_err(id, 500, "cannot remove the key");
+		else
+			answer_ok(id);
+		break;
+	case IMSG_WG_LISTEN_PORT:
+		port = k.listen_port ? k.listen_port : 0;
+		if (uapi_set_key_port(k.ifname, NULL, port, err,
+		    sizeof(err)) == -1)
+			answer_err(id, 500, err);
+		else
+			answer_ok(id);
+		break;
+	}
+}
+
+static struct pending *
+pending_find(uint32_t id, int type)
+{
+	struct pending	*p;
+
+	TAILQ_FOREACH(p, &pendings, entry)
+		if (p->id == id && p->type == type)
+			return (p);
+	return (NULL);
+}
+
+static void
+pending_free(struct pending *p)
+{
+	TAILQ_REMOVE(&pendings, p, entry);
+	free(p->items);
+	free(p);
+}
+
+static int
+pending_add(struct pending *p, const void *item)
+{
+	void	*n;
+
+	if (p->n >= MAX_PENDING_ITEMS)
+		return (-1);
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 64;
+		if ((n = reallocarray(p->items, p->cap, p->size)) == NULL)
+			return (-1);
+		p->items = n;
+	}
+	memcpy((char *)p->items + p->n * p->size, item, p->size);
+	p->n++;
+	return (0);
+}
+
+static void
+netreq_get(struct imsg *imsg, struct in_netreq *nr)
+{
+	if (imsg_get_data(imsg, nr, sizeof(*nr)) == -1 ||
+	    !in_str_ok(nr->network))
+		fatalx("engine: bad %s", in_imsg_name(imsg->hdr.type));
+}
+
+static void
+stream_begin(uint32_t id, int type, struct imsg *imsg, size_t size)
+{
+	struct in_netreq	 nr;
+	struct pending		*p;
+
+	netreq_get(imsg, &nr);
+	if (pending_find(id, type) != NULL)
+		fatalx("engine: %s twice", in_imsg_name(type));
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		fatal(NULL);
+	p->id = id;
+	p->type = type;
+	p->size = size;
+	strlcpy(p->ifname, nr.network, sizeof(p->ifname));
+	TAILQ_INSERT_TAIL(&pendings, p, entry);
+}
+
+static void
+sync_end(uint32_t id, struct imsg *imsg)
+{
+	struct in_netreq	 nr;
+	struct pending		*p;
+	char			 err[IN_ERRSZ];
+
+	netreq_get(imsg, &nr);
+	if ((p = pending_find(id, IMSG_WG_SYNC_BEGIN)) == NULL)
+		fatalx("engine: SYNC_END without SYNC_BEGIN");
+	if (!in_ifname_ok(p->ifname))
+		answer_err(id, 400, "invalid interface name");
+	else if (uapi_sync(p->ifname, p->items, p->n, err, sizeof(err)) == -1)
+		answer_err(id, 500, err);
+	else
+		answer_ok(id);
+	pending_free(p);
+}
+
+static void
+hosts_end(uint32_t id, struct imsg *imsg, int clear)
+{
+	struct in_netreq	 nr;
+	struct pending		*p = NULL;
+	char			 err[IN_ERRSZ];
+
+	netreq_get(imsg, &nr);
+	if (!clear && (p = pending_find(id, IMSG_WG_HOSTS_BEGIN)) == NULL)
+		fatalx("engine: HOSTS_END without HOSTS_BEGIN");
+	if (!in_ifname_ok(nr.network))
+		answer_err(id, 400, "invalid interface name");
+	else if (hosts_rewrite(hostsfile, nr.network, p ? p->items : NULL,
+	    p ? p->n : 0, err, sizeof(err)) == -1)
+		answer_err(id, 500, err);
+	else
+		answer_ok(id);
+	if (p != NULL)
+		pending_free(p);
+}
+
+static void
+stats(uint32_t id, struct imsg *imsg)
+{
+	struct in_netreq	 nr;
+	struct wg_device	 dev;
+	struct in_wgstat	 st;
+	char			 err[IN_ERRSZ];
+	size_t			 i;
+
+	netreq_get(imsg, &nr);
+	if (!in_ifname_ok(nr.network)) {
+		answer_err(id, 400, "invalid interface name");
+		return;
+	}
+	if (uapi_get(nr.network, &dev, err, sizeof(err)) == -1) {
+		answer_err(id, 500, err);
+		return;
+	}
+	for (i = 0; i < dev.npeers; i++) {
+		memset(&st, 0, sizeof(st));
+		strlcpy(st.ifname, nr.network, sizeof(st.ifname));
+		strlcpy(st.public_key, dev.peers[i].public_key,
+		    sizeof(st.public_key));
+		strlcpy(st.endpoint, dev.peers[i].endpoint,
+		    sizeof(st.endpoint));
+		st.last_handshake = dev.peers[i].last_handshake;
+		st.rx_bytes = dev.peers[i].rx;
+		st.tx_bytes = dev.peers[i].tx;
+		send_engine(IMSG_WG_STAT, id, &st, sizeof(st));
+	}
+	wg_device_free(&dev);
+	send_engine(IMSG_WG_END, id, NULL, 0);
+}
+
+static void
+local_addrs(uint32_t id)
+{
+	struct in_ip	addrs[128];
+	int		i, n;
+
+	if ((n = rtnl_local_addrs(addrs, 128)) == -1) {
+		answer_err(id, 500, "cannot list local addresses");
+		return;
+	}
+	for (i = 0; i < n; i++)
+		send_engine(IMSG_WG_ADDR, id, &addrs[i], sizeof(addrs[i]));
+	send_engine(IMSG_WG_END, id, NULL, 0);
+}
+
+static void
+procinfo(struct wgd_pipe *p, uint32_t id)
+{
+	struct in_procinfo	pi;
+
+	memset(&pi, 0, sizeof(pi));
+	strlcpy(pi.name, PROC_WGD, sizeof(pi.name));
+	pi.pid = getpid();
+	pi.uid = getuid();
+	pi.gid = getgid();
+	strlcpy(pi.root, "/", sizeof(pi.root));
+	strlcpy(pi.sandbox, sandbox_state(), sizeof(pi.sandbox));
+	imsg_compose(&p->ibuf, IMSG_PROCINFO, id, 0, -1, &pi, sizeof(pi));
+}
+
+static void
+dispatch_engine(struct imsg *imsg)
+{
+	uint32_t		 id = imsg->hdr.peerid;
+	struct in_wgpeer	 w;
+	struct in_hostent	 he;
+	struct in_netreq	 nr;
+	struct wg_peer		 p;
+	struct pending		*pd;
+	char			 err[IN_ERRSZ];
+
+	switch (imsg->hdr.type) {
+	case IMSG_PROCINFO_REQ:
+		if (imsg_get_len(imsg) != 0)
+			fatalx("engine: bad PROCINFO_REQ");
+		procinfo(&pipe_engine, id);
+		break;
+	case IMSG_WG_IF_UP:
+		if_up(id, imsg);
+		break;
+	case IMSG_WG_IF_DOWN:
+		netreq_get(imsg, &nr);
+		if (!in_ifname_ok(nr.network))
+			answer_err(id, 400, "invalid interface name");
+		else if (rtnl_link_delete(nr.network, err, sizeof(err)) == -1)
+			answer_err(id, 500, err);
+		else
+			answer_ok(id);
+		break;
+	case IMSG_WG_KEY_SET:
+	case IMSG_WG_KEY_NEW:
+	case IMSG_WG_KEY_PENDING:
+	case IMSG_WG_KEY_COMMIT:
+	case IMSG_WG_KEY_ABORT:
+	case IMSG_WG_KEY_DELETE:
+	case IMSG_WG_LISTEN_PORT:
+		key_op(imsg->hdr.type, id, imsg);
+		break;
+	case IMSG_WG_PEER_SET:
+	case IMSG_WG_PEER_REMOVE:
+		if (imsg_get_data(imsg, &w, sizeof(w)) == -1)
+			fatalx("engine: bad peer message");
+		if (!wgpeer_ok(&w, &p)) {
+			answer_err(id, 400, "invalid WireGuard peer");
+			break;
+		}
+		if ((imsg->hdr.type == IMSG_WG_PEER_SET ?
+		    uapi_peer_set(w.ifname, &p, err, sizeof(err)) :
+		    uapi_peer_remove(w.ifname, p.public_key, err,
+		    sizeof(err))) == -1)
+			answer_err(id, 500, err);
+		else
+			answer_ok(id);
+		break;
+	case IMSG_WG_SYNC_BEGIN:
+		stream_begin(id, IMSG_WG_SYNC_BEGIN, imsg, sizeof(p));
+		break;
+	case IMSG_WG_SYNC_PEER:
+		if (imsg_get_data(imsg, &w, sizeof(w)) == -1)
+			fatalx("engine: bad SYNC_PEER");
+		if ((pd = pending_find(id, IMSG_WG_SYNC_BEGIN)) == NULL)
+			fatalx("engine: SYNC_PEER without SYNC_BEGIN");
+		if (!wgpeer_ok(&w, &p) || strcmp(w.ifname, pd->ifname) != 0 ||
+		    pending_add(pd, &p) == -1)
+			fatalx("engine: bad SYNC_PEER");
+		break;
+	case IMSG_WG_SYNC_END:
+		sync_end(id, imsg);
+		break;
+	case IMSG_WG_HOSTS_BEGIN:
+		stream_begin(id, IMSG_WG_HOSTS_BEGIN, imsg, sizeof(he));
+		break;
+	case IMSG_WG_HOSTS_ENT:
+		if (imsg_get_data(imsg, &he, sizeof(he)) == -1 ||
+		    !in_str_ok(he.ifname) || !in_str_ok(he.name) ||
+		    (he.ip.af != AF_INET && he.ip.af != AF_INET6) ||
+		    strpbrk(he.name, " \t\r\n#") != NULL || he.name[0] == '\0')
+			fatalx("engine: bad HOSTS_ENT");
+		if ((pd = pending_find(id, IMSG_WG_HOSTS_BEGIN)) == NULL ||
+		    pending_add(pd, &he) == -1)
+			fatalx("engine: HOSTS_ENT without HOSTS_BEGIN");
+		break;
+	case IMSG_WG_HOSTS_END:
+		hosts_end(id, imsg, 0);
+		break;
+	case IMSG_WG_HOSTS_CLEAR:
+		hosts_end(id, imsg, 1);
+		break;
+	case IMSG_WG_STATS_REQ:
+		stats(id, imsg);
+		break;
+	case IMSG_WG_ADDRS_REQ:
+		if (imsg_get_len(imsg) != 0)
+			fatalx("engine: bad ADDRS_REQ");
+		local_addrs(id);
+		break;
+	default:
+		fatalx("engine: unexpected message %s",
+		    in_imsg_name(imsg->hdr.type));
+	}
+}
+
+static void
+dispatch_parent(struct imsg *imsg)
+{
+	struct in_conf_global	g;
+
+	switch (imsg->hdr.type) {
+	case IMSG_CONF_GLOBAL:
+		if (imsg_get_data(imsg, &g, sizeof(g)) == -1)
+			fatalx("parent: bad CONF_GLOBAL");
+		log_setverbose(g.verbose);
+		break;
+	case IMSG_CONF_NETOPTS:
+		if (imsg_get_len(imsg) != sizeof(struct in_netopts))
+			fatalx("parent: bad CONF_NETOPTS");
+		break;
+	case IMSG_CONF_END:
+		break;
+	case IMSG_PROCINFO_REQ:
+		procinfo(&pipe_parent, imsg->hdr.peerid);
+		break;
+	case IMSG_WG_OK:
+	case IMSG_WG_ERR:
+		parent_answer(imsg);
+		break;
+	default:
+		fatalx("parent: unexpected message %s",
+		    in_imsg_name(imsg->hdr.type));
+	}
+}
+
+static void
+pipe_dispatch(int fd, short event, void *arg)
+{
+	struct wgd_pipe	*p = arg;
+	struct imsg	 imsg;
+	ssize_t		 n;
+
+	if (event & EV_READ) {
+		if ((n = imsg_read(&p->ibuf)) == -1 && errno != EAGAIN)
+			fatal("%s: imsg_read", p->name);
+		if (n == 0)
+			exit(0);	/* the set is going down */
+	}
+	if (event & EV_WRITE) {
+		if (msgbuf_write(&p->ibuf.w) <= 0 && errno != EAGAIN)
+			fatal("%s: msgbuf_write", p->name);
+	}
+	for (;;) {
+		if ((n = imsg_get(&p->ibuf, &imsg)) == -1)
+			fatal("%s: imsg_get", p->name);
+		if (n == 0)
+			break;
+		if (p == &pipe_engine)
+			dispatch_engine(&imsg);
+		else
+			dispatch_parent(&imsg);
+		imsg_free(&imsg);
+	}
+	pipe_update(&pipe_parent);
+	pipe_update(&pipe_engine);
+}
+
+static void
+violate(int fd, short event, void *arg)
+{
+	regress_violate(PROC_WGD);
+}
+
+static void
+on_signal(int sig, short event, void *arg)
+{
+	exit(0);
+}
+
+int
+main(int argc, char *argv[], char *envp[])
+{
+	struct event	 ev_term, ev_int;
+	struct timeval	 tv = { 1, 0 };
+	char		 hostsdir[PATH_MAX];
+	const char	*user = NULL, *v;
+	int		 ch, debug = 0, verbose = 0;
+
+	setproctitle_init(argc, argv, envp);
+	while ((ch = getopt(argc, argv, "dH:s:u:v")) != -1) {
+		switch (ch) {
+		case 'd':
+			debug = 1;
+			break;
+		case 'H':
+			if (strlcpy(hostsfile, optarg, sizeof(hostsfile)) >=
+			    sizeof(hostsfile))
+				usage();
+			break;
+		case 's':
+			if (strlcpy(statedir, optarg, sizeof(statedir)) >=
+			    sizeof(statedir))
+				usage();
+			break;
+		case 'u':
+			user = optarg;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (user == NULL || statedir[0] == '\0' || hostsfile[0] != '/')
+		usage();
+	log_init(debug, LOG_DAEMON);
+	log_setverbose(verbose);
+	log_procinit(PROC_WGD);
+	setproctitle("%s", PROC_WGD);
+	if (geteuid() != 0)
+		fatalx("must run as root");
+	if (sodium_init() == -1)
+		fatalx("libsodium");
+
+	snprintf(keydir, sizeof(keydir), "%s/keys", statedir);
+	if (mkdir(keydir, 0700) == -1 && errno != EEXIST)
+		fatal("mkdir %s", keydir);
+	if (mkdir(INNERNET_WGSOCKDIR, 0755) == -1 && errno != EEXIST)
+		fatal("mkdir %s", INNERNET_WGSOCKDIR);
+	strlcpy(hostsdir, hostsfile, sizeof(hostsdir));
+
+	event_init();
+	imsg_init(&pipe_parent.ibuf, PROC_FD_PARENT);
+	imsg_init(&pipe_engine.ibuf, PROC_FD_ENGINE);
+	pipe_parent.events = pipe_engine.events = EV_READ;
+	event_set(&pipe_parent.ev, PROC_FD_PARENT, EV_READ, pipe_dispatch,
+	    &pipe_parent);
+	event_set(&pipe_engine.ev, PROC_FD_ENGINE, EV_READ, pipe_dispatch,
+	    &pipe_engine);
+	event_add(&pipe_parent.ev, NULL);
+	event_add(&pipe_engine.ev, NULL);
+	signal_set(&ev_term, SIGTERM, on_signal, NULL);
+	signal_set(&ev_int, SIGINT, on_signal, NULL);
+	signal_add(&ev_term, NULL);
+	signal_add(&ev_int, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	drop_capabilities();
+	if (unveil(INNERNET_WGSOCKDIR, "rwc") == -1 ||
+	    unveil(keydir, "rwc") == -1 ||
+	    unveil(dirname(hostsdir), "rwc") == -1 ||
+	    unveil(NULL, NULL) == -1)
+		fatal("unveil");
+	if (pledge("stdio rpath wpath cpath fattr unix route", NULL) == -1)
+		fatal("pledge");
+
+	if ((v = getenv(IN_REGRESS_VIOLATE_ENV)) != NULL &&
+	    strcmp(v, PROC_WGD) == 0) {
+		evtimer_set(&violate_ev, violate, NULL);
+		evtimer_add(&violate_ev, &tv);
+	}
+	event_dispatch();
+	return (0);
+}

@@ -78,9 +78,13 @@ char *
 db_candidates_json(const char *cand, size_t len, struct in_error *err)
 {
 	json_t		*a;
-	const char	*s = cand, *end = cand + len;
+	const char	*s, *end;
 	char		*text;
 
+	if (cand == NULL)
+		len = 0;
+	s = cand;
+	end = len > 0 ? cand + len : cand;
 	if ((a = json_array()) == NULL)
 		goto oom;
 	while (s < end) {
@@ -261,6 +265,12 @@ static int
 peer_fields_ok(const struct in_peer *p, const void *cand, size_t candlen,
     struct in_error *err)
 {
+	static const char	none[1];
+
+	if (cand == NULL) {
+		cand = none;
+		candlen = 0;
+	}
 	if (!in_str_ok(p->name) || !in_str_ok(p->public_key) ||
 	    !in_str_ok(p->endpoint))
 		return (db_fail(err, 400, "unterminated string in peer"));

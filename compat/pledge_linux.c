@@ -243,6 +243,22 @@ pledge(const char *promstr, const char *execpromises)
 		    SECCOMP_RET_ALLOW)));
 	}
 
+	/*
+	 * Opening a file without a file promise fails with EACCES rather
+	 * than killing, as OpenSSH's sandbox does: libraries probe files
+	 * (libc falls back to /dev/urandom) and cope with a refusal, and the
+	 * chroot and Landlock already deny every path.
+	 */
+	if (!allowed[SYS_open]) {
+		EMIT(((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+		    SYS_open, 2, 0)));
+		EMIT(((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+		    SYS_openat, 1, 0)));
+		EMIT(((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA, 1, 0, 0)));
+		EMIT(((struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+		    SECCOMP_RET_ERRNO | (EACCES & SECCOMP_RET_DATA))));
+	}
+
 	/* ioctl: a short list of requests, by the second argument. */
 	EMIT(((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
 	    SYS_ioctl, 0, 2 * nitems(ioctl_ok) + 2)));

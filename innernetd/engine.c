@@ -155,6 +155,9 @@ engine_main(int argc, char **argv)
 	/* The resolver reads its configuration now: no files after chroot. */
 	if ((engine_dns = evdns_base_new(engine_base, 0)) == NULL)
 		fatalx("evdns_base_new");
+	/* Seed libevent's generator now: /dev/urandom is gone after chroot. */
+	if (evutil_secure_rng_init() == -1)
+		fatalx("evutil_secure_rng_init");
 	if (evdns_base_resolv_conf_parse(engine_dns, DNS_OPTIONS_ALL,
 	    "/etc/resolv.conf") != 0)
 		log_warnx("cannot read /etc/resolv.conf: hostname endpoints "

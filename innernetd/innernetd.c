@@ -99,6 +99,7 @@ static void	parent_send_conf(void);
 static void	child_event_update(struct child *);
 static void	wggo_start(struct child *, struct imsg *);
 static void	wggo_reap(pid_t, int);
+static void	child_reap(struct child *);
 static void	prepare_dirs(const struct passwd *);
 static int	control_listen(const struct passwd *);
 static pid_t	child_start(struct child *, int *, int);
@@ -111,7 +112,7 @@ usage(void)
 }
 
 int
-main(int argc, char *argv[])
+main(int argc, char *argv[], char *envp[])
 {
 	struct passwd	*pw;
 	struct event	 ev_sigint, ev_sigterm, ev_sighup, ev_sigchld,
@@ -123,6 +124,7 @@ main(int argc, char *argv[])
 	int		 fds[4];
 	ssize_t		 n;
 
+	setproctitle_init(argc, argv, envp);
 	/* The engine is this program again, started by the parent. */
 	for (i = 1; i < argc; i++)
 		if (strcmp(argv[i], "-E") == 0)
@@ -442,7 +444,7 @@ parent_dispatch(int fd, short event, void *arg)
 			fatal("%s: imsg_read", c->name);
 		if (n == 0) {
 			if (!shutting_down)
-				log_warnx("pipe to %s closed", c->name);
+				child_reap(c);
 			parent_shutdown(1);
 		}
 	}
@@ -473,6 +475,34 @@ parent_dispatch(int fd, short event, void *arg)
 		imsg_free(&imsg);
 	}
 	child_event_update(c);
+}
+
+/*
+ * A child's pipe closed: it is gone or going.  Wait a moment for it so
+ * the log says how it ended (a sandbox kill shows as SIGSYS).
+ */
+static void
+child_reap(struct child *c)
+{
+	int	status, tries;
+	pid_t	pid;
+
+	for (tries = 0; tries < 20 && c->pid > 0; tries++) {
+		if ((pid = waitpid(c->pid, &status, WNOHANG)) == c->pid) {
+			if (WIFSIGNALED(status))
+				log_warnx("%s (pid %d) was killed by signal "
+				    "%d%s", c->name, pid, WTERMSIG(status),
+				    WTERMSIG(status) == SIGSYS ?
+				    " (sandbox violation)" : "");
+			else
+				log_warnx("%s (pid %d) exited with status %d",
+				    c->name, pid, WEXITSTATUS(status));
+			c->pid = -1;
+			return;
+		}
+		usleep(50 * 1000);
+	}
+	log_warnx("pipe to %s closed", c->name);
 }
 
 static void

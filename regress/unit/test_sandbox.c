@@ -108,7 +108,16 @@ stdio_open(void)
 {
 	if (pledge("stdio", NULL) == -1)
 		return (3);
-	open("/etc/passwd", O_RDONLY);
+	return (open("/etc/passwd", O_RDONLY) == -1 && errno == EACCES ? 0 :
+	    4);
+}
+
+static int
+stdio_unlink(void)
+{
+	if (pledge("stdio", NULL) == -1)
+		return (3);
+	unlink("/nonexistent/file");
 	return (0);
 }
 
@@ -211,11 +220,11 @@ route_packet(void)
 static int
 narrowing(void)
 {
-	if (pledge("stdio rpath", NULL) == -1)
+	if (pledge("stdio unix", NULL) == -1)
 		return (3);
 	if (pledge("stdio", NULL) == -1)
 		return (4);
-	open("/etc/passwd", O_RDONLY);
+	socket(AF_UNIX, SOCK_STREAM, 0);
 	return (0);
 }
 
@@ -332,7 +341,8 @@ main(void)
 		return (2);
 	close(fd);
 
-	expect_killed("pledge stdio: open() kills", stdio_open);
+	expect_ok("pledge stdio: open() fails with EACCES", stdio_open);
+	expect_killed("pledge stdio: unlink() kills", stdio_unlink);
 	expect_ok("pledge sets NoNewPrivs 1 and Seccomp 2", stdio_status);
 	expect_ok("pledge stdio rpath: open for reading works", rpath_open);
 	expect_killed("pledge stdio rpath: socket(AF_INET) kills",

@@ -55,7 +55,8 @@ TAILQ_HEAD(store_list, db_store);
 
 static struct dbenv		 dbd_env;
 static struct dbd_pipe		 pipe_parent, pipe_engine;
-static struct store_list	 dbd_stores = TAILQ_HEAD_INITIALIZER(dbd_stores);
+static struct store_list	 dbd_stores =
+    TAILQ_HEAD_INITIALIZER(dbd_stores);
 static int			 dbd_nstores;
 static char			 dbd_statedir[IN_PATHSZ];
 static struct event		 ev_sweep;

@@ -33,7 +33,8 @@
 #define DBD_SUFFIX		".db"
 #define DBD_TMPPREFIX		".new-"
 #define DBD_BUSY_TIMEOUT	5000	/* milliseconds */
-#define DBD_MAXSTMTS		64	/* prepared statements per database */
+/* prepared statements per database */
+#define DBD_MAXSTMTS		64
 /*
  * A client store buffers its rows until STORE_END; beyond this many
  * the store fails instead of eating memory.
@@ -46,7 +47,7 @@
 struct db {
 	TAILQ_ENTRY(db)		 entry;
 	sqlite3			*conn;
-	struct in_network	 net;		/* the innernet_network row */
+	struct in_network	 net;	/* the innernet_network row */
 	char			 path[IN_PATHSZ * 2];
 	struct {
 		const char	*sql;
@@ -57,7 +58,7 @@ TAILQ_HEAD(db_list, db);
 
 /* All databases under one state directory. */
 struct dbenv {
-	char		dir[IN_PATHSZ];		/* "/" once chrooted */
+	char		dir[IN_PATHSZ];	/* "" once chrooted */
 	struct db_list	dbs;
 };
 
@@ -76,8 +77,8 @@ void		 dbenv_init(struct dbenv *, const char *);
 int		 dbenv_open_all(struct dbenv *);
 void		 dbenv_close_all(struct dbenv *);
 struct db	*db_find(struct dbenv *, const char *);
-int		 db_path(const struct dbenv *, int, const char *, const char *,
-		    char *, size_t);
+int		 db_path(const struct dbenv *, int, const char *,
+		    const char *, char *, size_t);
 struct db	*db_open(const char *, int, const char *, struct in_error *);
 struct db	*db_wrap(sqlite3 *, const char *, struct in_error *);
 void		 db_close(struct db *);
@@ -101,15 +102,16 @@ int		 db_column_ip(sqlite3_stmt *, int, struct in_ip *);
 int		 db_fsync_dir(const char *);
 
 /* db_network.c: the innernet_network row and whole networks */
-int		 db_network_read(sqlite3 *, const char *, struct in_network *,
-		    struct in_error *);
+int		 db_network_read(sqlite3 *, const char *,
+		    struct in_network *, struct in_error *);
 int		 db_network_write(sqlite3 *, const struct in_network *,
 		    struct in_error *);
 int		 db_network_ok(const struct in_network *, struct in_error *);
 int		 db_network_from_upstream(struct db *, const char *,
 		    struct in_network *, struct in_error *);
-int		 db_network_create(struct dbenv *, const struct in_netcreate *,
-		    struct in_network *, struct in_error *);
+int		 db_network_create(struct dbenv *,
+		    const struct in_netcreate *, struct in_network *,
+		    struct in_error *);
 int		 db_network_update(struct dbenv *, const struct in_network *,
 		    struct in_network *, struct in_error *);
 int		 db_network_delete(struct dbenv *, const char *,
@@ -120,10 +122,10 @@ int		 db_peer_get(struct db *, int64_t, struct db_peer *,
 		    struct in_error *);
 int		 db_peer_foreach(struct db *, db_peer_cb, void *,
 		    struct in_error *);
-int		 db_peer_from_row(struct db *, sqlite3_stmt *, struct db_peer *,
-		    struct in_error *);
-int		 db_peer_add(struct db *, const struct in_peer *, const void *,
-		    size_t, struct db_peer *, struct in_error *);
+int		 db_peer_from_row(struct db *, sqlite3_stmt *,
+		    struct db_peer *, struct in_error *);
+int		 db_peer_add(struct db *, const struct in_peer *,
+		    const void *, size_t, struct db_peer *, struct in_error *);
 int		 db_peer_insert(struct db *, const struct in_peer *,
 		    const void *, size_t, int64_t *, struct in_error *);
 int		 db_peer_update(struct db *, const struct in_peer *,
@@ -136,7 +138,8 @@ int		 db_ip_assignable(const struct in_prefix *,
 		    const struct in_ip *);
 int		 db_peer_row_ok(const struct in_peer *, const void *, size_t,
 		    struct in_error *);
-char		*db_candidates_json(const char *, size_t, struct in_error *);
+char		*db_candidates_json(const char *, size_t,
+		    struct in_error *);
 int		 db_candidates_parse(const char *, struct db_peer *);
 
 /* db_cidr.c */
@@ -144,12 +147,12 @@ int		 db_cidr_get(struct db *, int64_t, struct in_cidr *,
 		    struct in_error *);
 int		 db_cidr_foreach(struct db *, db_cidr_cb, void *,
 		    struct in_error *);
-int		 db_cidr_from_row(struct db *, sqlite3_stmt *, struct in_cidr *,
-		    struct in_error *);
+int		 db_cidr_from_row(struct db *, sqlite3_stmt *,
+		    struct in_cidr *, struct in_error *);
 int		 db_cidr_add(struct db *, const struct in_cidr *,
 		    struct in_cidr *, struct in_error *);
-int		 db_cidr_insert(struct db *, const struct in_cidr *, int64_t *,
-		    struct in_error *);
+int		 db_cidr_insert(struct db *, const struct in_cidr *,
+		    int64_t *, struct in_error *);
 int		 db_cidr_update(struct db *, const struct in_cidr *,
 		    struct in_cidr *, struct in_error *);
 int		 db_cidr_delete(struct db *, int64_t, struct in_error *);
@@ -180,9 +183,10 @@ struct db_store {
 
 struct db_store	*db_store_new(uint32_t, const char *);
 void		 db_store_free(struct db_store *);
-void		 db_store_add_peer(struct db_store *, const struct in_peer *,
-		    const void *, size_t);
-void		 db_store_add_cidr(struct db_store *, const struct in_cidr *);
+void		 db_store_add_peer(struct db_store *,
+		    const struct in_peer *, const void *, size_t);
+void		 db_store_add_cidr(struct db_store *,
+		    const struct in_cidr *);
 int		 db_store_commit(struct db *, struct db_store *,
 		    struct in_error *);
 int		 db_client_peer_foreach(struct db *, db_peer_cb, void *,

@@ -284,7 +284,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				goto done;
 			memcpy(&net, data + off, sizeof(net));
 			off += sizeof(net);
-			if (!in_str_ok(net.name) || !in_str_ok(net.public_key) ||
+			if (!in_str_ok(net.name) ||
+			    !in_str_ok(net.public_key) ||
 			    !in_str_ok(net.server_public_key) ||
 			    !in_str_ok(net.external_endpoint) ||
 			    !in_str_ok(net.override_endpoint))

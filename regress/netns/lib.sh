@@ -124,8 +124,10 @@ on() {
 
 daemon_start() {
 	_h=$1; shift
-	on "$_h" "$BIN/innernetd" -d -v -f "$T/$_h/innernet.conf" "$@" \
-	    >>"$T/$_h/daemon.log" 2>&1 &
+	# exec, so that $! is innernetd itself and signals reach it
+	(exec nsenter -t "$(cat "$T/$_h/anchor.pid")" -m -n -- \
+	    "$BIN/innernetd" -d -v -f "$T/$_h/innernet.conf" "$@" \
+	    >>"$T/$_h/daemon.log" 2>&1) &
 	echo $! > "$T/$_h/daemon.pid"
 	wait_until 10 test -S "$T/$_h/innernetd.sock" &&
 	    wait_until 10 ctl "$_h" status

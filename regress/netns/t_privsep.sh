@@ -12,8 +12,8 @@ uid=$(id -u _innernet)
 
 child_pid() {	# child_pid EXE-NAME: the child of the daemon running EXE
 	_pp=$(daemon_pid h)
-	for _c in $(cat /proc/[0-9]*/stat 2>/dev/null |
-	    awk -v pp="$_pp" '$4 == pp {print $1}'); do
+	for _c in $(grep -l "^PPid:[[:space:]]*$_pp\$" /proc/[0-9]*/status \
+	    2>/dev/null | cut -d/ -f3); do
 		case "$(readlink "/proc/$_c/exe")" in
 		*/"$1") echo "$_c"; return 0 ;;
 		esac
@@ -67,8 +67,9 @@ for p in engine dbd wgd; do
 	: > "$T/h/daemon.log"
 	INNERNET_REGRESS_VIOLATE=$p
 	export INNERNET_REGRESS_VIOLATE
-	on h "$BIN/innernetd" -d -f "$T/h/innernet.conf" \
-	    >>"$T/h/daemon.log" 2>&1 &
+	(exec nsenter -t "$(cat "$T/h/anchor.pid")" -m -n -- \
+	    "$BIN/innernetd" -d -f "$T/h/innernet.conf" \
+	    >>"$T/h/daemon.log" 2>&1) &
 	pid=$!
 	unset INNERNET_REGRESS_VIOLATE
 	n=0

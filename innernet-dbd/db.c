@@ -92,7 +92,8 @@ static const char *schema_network =
 	"  server_public_key TEXT NOT NULL DEFAULT '',\n"
 	"  external_endpoint TEXT NOT NULL DEFAULT '',\n"
 	"  override_endpoint TEXT NOT NULL DEFAULT '',\n"
-	"  created           INTEGER NOT NULL\n"
+	"  created           INTEGER NOT NULL,\n"
+	"  flags             INTEGER NOT NULL DEFAULT 0\n"
 	")";
 
 /*
@@ -457,6 +458,21 @@ migrate_client(struct db *db, const char *name, struct in_error *err)
 	return (db_commit(db, err));
 }
 
+/* Our network row gained "flags" after its first release. */
+static int
+network_flags_column(sqlite3 *conn, struct in_error *err)
+{
+	sqlite3_stmt	*st;
+
+	if (sqlite3_prepare_v2(conn, "SELECT flags FROM innernet_network",
+	    -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_finalize(st);
+		return (0);
+	}
+	return (db_exec(conn, "ALTER TABLE innernet_network ADD COLUMN "
+	    "flags INTEGER NOT NULL DEFAULT 0", err));
+}
+
 /* Wrap a connection; pragmas every connection of ours runs with. */
 struct db *
 db_wrap(sqlite3 *conn, const char *path, struct in_error *err)
@@ -519,7 +535,8 @@ db_open(const char *path, int role, const char *name, struct in_error *err)
 			goto fail;
 	} else if (migrate_client(db, name, err) == -1)
 		goto fail;
-	if (db_network_read(conn, name, &db->net, err) == -1)
+	if (network_flags_column(conn, err) == -1 ||
+	    db_network_read(conn, name, &db->net, err) == -1)
 		goto fail;
 	if (db->net.role != role) {
 		db_fail(err, 500, "%s: the database is not of the %s role",

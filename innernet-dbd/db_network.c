@@ -37,13 +37,14 @@
 static const char *sql_network_read =
 	"SELECT name, role, cidr, address, listen_port, server_ip, "
 	"server_port, public_key, server_public_key, external_endpoint, "
-	"override_endpoint, created FROM innernet_network WHERE id = 1";
+	"override_endpoint, created, flags FROM innernet_network WHERE id = 1";
 
 static const char *sql_network_write =
 	"INSERT OR REPLACE INTO innernet_network (id, name, role, cidr, "
 	"address, listen_port, server_ip, server_port, public_key, "
-	"server_public_key, external_endpoint, override_endpoint, created) "
-	"VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+	"server_public_key, external_endpoint, override_endpoint, created, "
+	"flags) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
+	"?13)";
 
 static int
 ip_ok(const struct in_ip *ip)
@@ -64,7 +65,7 @@ db_network_read(sqlite3 *conn, const char *name, struct in_network *net,
 	sqlite3_stmt	*st;
 	char		 buf[IN_CIDRSTRSZ];
 	int		 rc, role;
-	int64_t		 port, sport;
+	int64_t		 port, sport, flags;
 
 	memset(net, 0, sizeof(*net));
 	if (sqlite3_prepare_v2(conn, sql_network_read, -1, &st, NULL) !=
@@ -107,6 +108,10 @@ db_network_read(sqlite3 *conn, const char *name, struct in_network *net,
 	    sizeof(net->override_endpoint)) == -1)
 		goto bad;
 	net->created = sqlite3_column_int64(st, 11);
+	flags = sqlite3_column_int64(st, 12);
+	if (flags < 0 || flags > IN_NETF_ALL)
+		goto bad;
+	net->flags = (uint8_t)flags;
 	sqlite3_finalize(st);
 	return (0);
  bad:
@@ -151,6 +156,7 @@ db_network_write(sqlite3 *conn, const struct in_network *net,
 	bind_str(st, 10, net->external_endpoint);
 	bind_str(st, 11, net->override_endpoint);
 	sqlite3_bind_int64(st, 12, net->created);
+	sqlite3_bind_int(st, 13, net->flags);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -172,6 +178,8 @@ db_network_ok(const struct in_network *n, struct in_error *err)
 	if (n->role != IN_ROLE_SERVER && n->role != IN_ROLE_CLIENT)
 		return (db_fail(err, 400, "%s: unknown role %u", n->name,
 		    n->role));
+	if ((n->flags & ~IN_NETF_ALL) != 0)
+		return (db_fail(err, 400, "%s: unknown flags", n->name));
 	if (!db_prefix_ok(&n->net))
 		return (db_fail(err, 400, "%s: invalid network CIDR",
 		    n->name));
@@ -497,6 +505,7 @@ db_network_update(struct dbenv *env, const struct in_network *n,
 	memcpy(net.public_key, n->public_key, sizeof(net.public_key));
 	memcpy(net.external_endpoint, n->external_endpoint,
 	    sizeof(net.external_endpoint));
+	net.flags = n->flags;
 	if (db_network_ok(&net, err) == -1)
 		return (-1);
 	if (db_begin(db, err) == -1)

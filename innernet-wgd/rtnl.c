@@ -62,6 +62,9 @@ rtnl_data_cb(const struct nlmsghdr *nlh, void *arg)
 		ctx->ifindex = ifi->ifi_index;
 	} else if (nlh->nlmsg_type == RTM_NEWADDR && ctx->addrs != NULL) {
 		ifa = mnl_nlmsg_get_payload(nlh);
+		/* global addresses only: loopback and link-local reach nobody */
+		if (ifa->ifa_scope != RT_SCOPE_UNIVERSE)
+			return (MNL_CB_OK);
 		mnl_attr_for_each(attr, nlh, sizeof(*ifa)) {
 			if (mnl_attr_get_type(attr) != IFA_ADDRESS ||
 			    ctx->naddrs >= ctx->maxaddrs)

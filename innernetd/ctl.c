@@ -93,6 +93,77 @@ ctl_done(void *arg, int status, const char *err, json_t *result)
 		    json_null());
 }
 
+/*
+ * The admin operations of the verbs: done here by the server role, or
+ * asked of the network's server over its API by an admin peer.
+ */
+enum adm_op {
+	ADM_PEERS, ADM_PEER_ADD, ADM_PEER_UPDATE, ADM_CIDRS, ADM_CIDR_ADD,
+	ADM_CIDR_UPDATE, ADM_CIDR_DELETE, ADM_ASSOCS, ADM_ASSOC_ADD,
+	ADM_ASSOC_DELETE
+};
+
+static const struct {
+	const char	*method;
+	const char	*path;
+} adm_api[] = {
+	[ADM_PEERS] =		{ "GET",	"/admin/peers" },
+	[ADM_PEER_ADD] =	{ "POST",	"/admin/peers" },
+	[ADM_PEER_UPDATE] =	{ "PUT",	"/admin/peers/%lld" },
+	[ADM_CIDRS] =		{ "GET",	"/admin/cidrs" },
+	[ADM_CIDR_ADD] =	{ "POST",	"/admin/cidrs" },
+	[ADM_CIDR_UPDATE] =	{ "PUT",	"/admin/cidrs/%lld" },
+	[ADM_CIDR_DELETE] =	{ "DELETE",	"/admin/cidrs/%lld" },
+	[ADM_ASSOCS] =		{ "GET",	"/admin/associations" },
+	[ADM_ASSOC_ADD] =	{ "POST",	"/admin/associations" },
+	[ADM_ASSOC_DELETE] =	{ "DELETE",	"/admin/associations/%lld" },
+};
+
+static void
+adm(struct engine_net *en, enum adm_op op, int64_t id, json_t *body,
+    server_cb cb, void *arg)
+{
+	char	path[64];
+
+	if (en->net.role == IN_ROLE_CLIENT) {
+		snprintf(path, sizeof(path), adm_api[op].path, (long long)id);
+		client_admin(en, adm_api[op].method, path, body, cb, arg);
+		return;
+	}
+	switch (op) {
+	case ADM_PEERS:
+		server_peers_list(en, cb, arg);
+		break;
+	case ADM_PEER_ADD:
+		server_peer_add(en, body, cb, arg);
+		break;
+	case ADM_PEER_UPDATE:
+		server_peer_update(en, id, body, cb, arg);
+		break;
+	case ADM_CIDRS:
+		server_cidrs_list(en, cb, arg);
+		break;
+	case ADM_CIDR_ADD:
+		server_cidr_add(en, body, cb, arg);
+		break;
+	case ADM_CIDR_UPDATE:
+		server_cidr_update(en, id, body, cb, arg);
+		break;
+	case ADM_CIDR_DELETE:
+		server_cidr_delete(en, id, cb, arg);
+		break;
+	case ADM_ASSOCS:
+		server_assocs_list(en, cb, arg);
+		break;
+	case ADM_ASSOC_ADD:
+		server_assoc_add(en, body, cb, arg);
+		break;
+	case ADM_ASSOC_DELETE:
+		server_assoc_delete(en, id, cb, arg);
+		break;
+	}
+}
+
 static json_t *
 procinfo_json(const struct in_procinfo *pi)
 {
@@ -302,7 +373,9 @@ ctl_addpeer_done(void *arg, int status, const char *err, json_t *result)
 	struct engine_net	*en = ap->en;
 	char			 addr[IN_CIDRSTRSZ], host[IN_ADDRSTRSZ];
 	char			 internal[IN_ENDPOINTSZ];
+	const char		*key;
 	struct in_prefix	 a;
+	uint16_t		 port;
 
 	if (status >= 400) {
 		control_reply_error(ap->c, status, "%s", err);
@@ -313,12 +386,20 @@ ctl_addpeer_done(void *arg, int status, const char *err, json_t *result)
 	a = en->net.net;
 	in_ip_parse(json_string_value(json_object_get(result, "ip")), &a.ip);
 	in_prefix_str(&a, addr, sizeof(addr));
-	in_ip_str(&en->net.address, host, sizeof(host));
-	snprintf(internal, sizeof(internal), en->net.address.af == AF_INET6 ?
-	    "[%s]:%u" : "%s:%u", host, en->net.listen_port);
+	if (en->net.role == IN_ROLE_SERVER) {
+		in_ip_str(&en->net.address, host, sizeof(host));
+		port = en->net.listen_port;
+		key = en->net.public_key;
+	} else {
+		in_ip_str(&en->net.server_ip, host, sizeof(host));
+		port = en->net.server_port;
+		key = en->net.server_public_key;
+	}
+	snprintf(internal, sizeof(internal), strchr(host, ':') != NULL ?
+	    "[%s]:%u" : "%s:%u", host, port);
 	control_reply(ap->c, json_pack("{s:O, s:{s:s, s:s, s:s, s:s, s:s}}",
 	    "peer", result, "invitation", "network_name", en->net.name,
-	    "address", addr, "server_public_key", en->net.public_key,
+	    "address", addr, "server_public_key", key,
 	    "external_endpoint", en->net.external_endpoint,
 	    "internal_endpoint", internal));
 	free(ap);
@@ -378,7 +459,7 @@ ctl_add_peer(struct ctl_conn *c, struct engine_net *en, json_t *args)
 	}
 	ap->c = c;
 	ap->en = en;
-	server_peer_add(en, body, ctl_addpeer_done, ap);
+	adm(en, ADM_PEER_ADD, 0, body, ctl_addpeer_done, ap);
 	json_decref(body);
 }
 
@@ -400,7 +481,7 @@ ctl_peer_change(struct ctl_conn *c, struct engine_net *en, json_t *args,
 		control_reply_error(c, 500, "out of memory");
 		return;
 	}
-	server_peer_update(en, p->p.id, body, ctl_done, c);
+	adm(en, ADM_PEER_UPDATE, p->p.id, body, ctl_done, c);
 	json_decref(body);
 }
 
@@ -419,7 +500,7 @@ ctl_rename_cidr(struct ctl_conn *c, struct engine_net *en, json_t *args)
 	}
 	body = json_from_cidr(ci);
 	json_object_set_new(body, "name", json_string(nn));
-	server_cidr_update(en, ci->id, body, ctl_done, c);
+	adm(en, ADM_CIDR_UPDATE, ci->id, body, ctl_done, c);
 	json_decref(body);
 }
 
@@ -436,7 +517,7 @@ ctl_assoc(struct ctl_conn *c, struct engine_net *en, json_t *args, int add)
 	if (add) {
 		body = json_pack("{s:I, s:I}", "cidr_id_1", (json_int_t)a->id,
 		    "cidr_id_2", (json_int_t)b->id);
-		server_assoc_add(en, body, ctl_done, c);
+		adm(en, ADM_ASSOC_ADD, 0, body, ctl_done, c);
 		json_decref(body);
 		return;
 	}
@@ -445,8 +526,8 @@ ctl_assoc(struct ctl_conn *c, struct engine_net *en, json_t *args, int add)
 		    en->state.assocs[i].cidr_id_2 == b->id) ||
 		    (en->state.assocs[i].cidr_id_1 == b->id &&
 		    en->state.assocs[i].cidr_id_2 == a->id)) {
-			server_assoc_delete(en, en->state.assocs[i].id,
-			    ctl_done, c);
+			adm(en, ADM_ASSOC_DELETE, en->state.assocs[i].id,
+			    NULL, ctl_done, c);
 			return;
 		}
 	}
@@ -463,11 +544,11 @@ ctl_server_verb(struct ctl_conn *c, struct engine_net *en, const char *verb,
 	const char	*s;
 
 	if (strcmp(verb, "list-peers") == 0 || strcmp(verb, "list") == 0)
-		server_peers_list(en, ctl_done, c);
+		adm(en, ADM_PEERS, 0, NULL, ctl_done, c);
 	else if (strcmp(verb, "list-cidrs") == 0)
-		server_cidrs_list(en, ctl_done, c);
+		adm(en, ADM_CIDRS, 0, NULL, ctl_done, c);
 	else if (strcmp(verb, "list-associations") == 0)
-		server_assocs_list(en, ctl_done, c);
+		adm(en, ADM_ASSOCS, 0, NULL, ctl_done, c);
 	else if (strcmp(verb, "add-cidr") == 0) {
 		if ((ci = cidr_arg(c, en, args, "parent", "--parent")) == NULL)
 			return;
@@ -478,11 +559,11 @@ ctl_server_verb(struct ctl_conn *c, struct engine_net *en, const char *verb,
 		}
 		body = json_pack("{s:s, s:s, s:I}", "name", s, "cidr",
 		    arg_str(args, "cidr"), "parent", (json_int_t)ci->id);
-		server_cidr_add(en, body, ctl_done, c);
+		adm(en, ADM_CIDR_ADD, 0, body, ctl_done, c);
 		json_decref(body);
 	} else if (strcmp(verb, "delete-cidr") == 0) {
 		if ((ci = cidr_arg(c, en, args, "name", "--name")) != NULL)
-			server_cidr_delete(en, ci->id, ctl_done, c);
+			adm(en, ADM_CIDR_DELETE, ci->id, NULL, ctl_done, c);
 	} else if (strcmp(verb, "rename-cidr") == 0)
 		ctl_rename_cidr(c, en, args);
 	else if (strcmp(verb, "add-peer") == 0)
@@ -505,6 +586,103 @@ ctl_server_verb(struct ctl_conn *c, struct engine_net *en, const char *verb,
 	else
 		control_reply_error(c, 400, "unknown verb %s for a server "
 		    "network", verb);
+}
+
+/* Verbs only a joined network (client role) has. */
+static int
+client_verb(const char *verb)
+{
+	static const char	*v[] = { "fetch", "up", "down",
+				    "override-endpoint", "set-listen-port",
+				    NULL };
+	int			 i;
+
+	for (i = 0; v[i] != NULL; i++)
+		if (strcmp(verb, v[i]) == 0)
+			return (1);
+	return (0);
+}
+
+/* An admin verb of a client network, waiting for the admin view. */
+struct ctl_adminview {
+	struct ctl_conn	*c;
+	char		 net[IN_IFNAMSZ];
+	char		 verb[32];
+	json_t		*args;
+};
+
+static void
+ctl_adminview_done(void *arg, int status, const char *err, json_t *res)
+{
+	struct ctl_adminview	*av = arg;
+	struct engine_net	*en;
+
+	if (status >= 400)
+		control_reply_error(av->c, status, "%s", err != NULL ? err :
+		    "cannot read the network from its server");
+	else if ((en = engine_net_find(av->net)) == NULL)
+		control_reply_error(av->c, 410, "%s went away", av->net);
+	else
+		ctl_server_verb(av->c, en, av->verb, av->args);
+	json_decref(av->args);
+	free(av);
+}
+
+static void
+ctl_client_verb(struct ctl_conn *c, struct engine_net *en, const char *verb,
+    json_t *args)
+{
+	struct ctl_adminview	*av;
+	json_t			*v;
+	int			 unset;
+
+	unset = arg_bool(args, "unset", 0) == 1;
+	if (strcmp(verb, "fetch") == 0)
+		client_fetch(en, ctl_done, c);
+	else if (strcmp(verb, "up") == 0)
+		client_up(en, ctl_done, c);
+	else if (strcmp(verb, "down") == 0)
+		client_down(en, ctl_done, c);
+	else if (strcmp(verb, "list") == 0)
+		client_list(en, ctl_done, c);
+	else if (strcmp(verb, "list-cidrs") == 0)
+		control_reply(c, client_cidrs_json(en));
+	else if (strcmp(verb, "uninstall") == 0)
+		client_uninstall(en, ctl_done, c);
+	else if (strcmp(verb, "set-listen-port") == 0) {
+		v = json_object_get(args, "listen_port");
+		if (unset)
+			client_set_listen_port(en, 0, ctl_done, c);
+		else if (json_is_integer(v))
+			client_set_listen_port(en, (int)json_integer_value(v),
+			    ctl_done, c);
+		else
+			control_reply_error(c, 400, "set-listen-port needs "
+			    "--listen-port PORT or --unset");
+	} else if (strcmp(verb, "override-endpoint") == 0) {
+		if (unset)
+			client_override_endpoint(en, NULL, ctl_done, c);
+		else if (arg_str(args, "endpoint") != NULL)
+			client_override_endpoint(en, arg_str(args,
+			    "endpoint"), ctl_done, c);
+		else
+			control_reply_error(c, 400, "override-endpoint needs "
+			    "--endpoint HOST:PORT or --unset");
+	} else if (strcmp(verb, "list-peers") == 0)
+		adm(en, ADM_PEERS, 0, NULL, ctl_done, c);
+	else if (strcmp(verb, "list-associations") == 0)
+		adm(en, ADM_ASSOCS, 0, NULL, ctl_done, c);
+	else {
+		if ((av = calloc(1, sizeof(*av))) == NULL) {
+			control_reply_error(c, 500, "out of memory");
+			return;
+		}
+		av->c = c;
+		strlcpy(av->net, en->net.name, sizeof(av->net));
+		strlcpy(av->verb, verb, sizeof(av->verb));
+		av->args = json_incref(args);
+		client_admin_view(en, ctl_adminview_done, av);
+	}
 }
 
 void
@@ -533,6 +711,10 @@ ctl_dispatch(struct ctl_conn *c, json_t *req)
 		ctl_new(c, args);
 		return;
 	}
+	if (strcmp(verb, "install") == 0) {
+		client_install(args, ctl_done, c);
+		return;
+	}
 	if (network == NULL) {
 		control_reply_error(c, 400, "%s needs a network name", verb);
 		return;
@@ -543,9 +725,13 @@ ctl_dispatch(struct ctl_conn *c, json_t *req)
 		return;
 	}
 	if (en->net.role == IN_ROLE_SERVER) {
+		if (client_verb(verb)) {
+			control_reply_error(c, 400, "%s is a client verb; this "
+			    "host serves %s", verb, en->net.name);
+			return;
+		}
 		ctl_server_verb(c, en, verb, args);
 		return;
 	}
-	control_reply_error(c, 501, "%s: the client role is not available "
-	    "in this build yet", verb);
+	ctl_client_verb(c, en, verb, args);
 }

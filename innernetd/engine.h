@@ -37,6 +37,7 @@ struct evhttp;
 struct evhttp_request;
 struct ns_index;
 struct server_net;
+struct client_net;
 
 int	 engine_main(int, char **);
 
@@ -72,11 +73,13 @@ struct engine_net {
 	void			*state_cache;	/* per-class JSON, http.c */
 	struct server_net	*srv;		/* timers, progress: server.c */
 
-	/* client role */
-	struct event		*fetch_ev;
-	struct netstate		 cache;		/* last fetched state */
-	char			 etag[64];
-	int			 fetching;
+	/*
+	 * client role: the last state fetched from the server; "state"
+	 * above then holds the admin view (all peers, CIDRs and
+	 * associations) fetched for an admin verb.
+	 */
+	struct netstate		 cache;
+	struct client_net	*cli;		/* timers, progress: client.c */
 };
 TAILQ_HEAD(engine_nets, engine_net);
 
@@ -177,6 +180,8 @@ void	 server_net_stop(struct engine_net *);
 void	 server_net_create(const struct in_netcreate *, server_cb, void *);
 void	 server_net_delete(struct engine_net *, server_cb, void *);
 void	 server_net_reconf(struct engine_net *);	/* after SIGHUP */
+int	 hosts_enabled(struct engine_net *);
+void	 hosts_send(struct engine_net *, struct netstate *);
 void	 server_peer_expired(const char *, int64_t);	/* dbd's sweeper */
 json_t	*server_state_json(struct engine_net *, const struct ns_peer *);
 
@@ -235,9 +240,10 @@ void	 ctl_dispatch(struct ctl_conn *, json_t *);
 
 /*
  * client.c: client role.  Same server_cb convention.  client_admin()
- * sends an admin API request to the network's server over the tunnel
- * (method, path, JSON body or NULL) and completes with the server's
- * status and JSON answer.
+ * sends an admin API request ("GET", "/admin/peers" ...) to the
+ * network's server over the tunnel and completes with the server's
+ * status and JSON answer; client_admin_view() loads every peer, CIDR
+ * and association the server has into en->state for the admin verbs.
  */
 void	 client_net_start(struct engine_net *);	/* WG up, fetch timer */
 void	 client_net_stop(struct engine_net *);
@@ -252,6 +258,8 @@ void	 client_override_endpoint(struct engine_net *, const char *,
 	    server_cb, void *);
 void	 client_admin(struct engine_net *, const char *, const char *,
 	    json_t *, server_cb, void *);
-json_t	*client_list(struct engine_net *);	/* peers, cidrs, WG stats */
+void	 client_admin_view(struct engine_net *, server_cb, void *);
+void	 client_list(struct engine_net *, server_cb, void *);
+json_t	*client_cidrs_json(struct engine_net *);
 
 #endif /* ENGINE_H */

@@ -167,7 +167,8 @@ enum in_backend {
 struct in_network {
 	char		name[IN_IFNAMSZ];
 	uint8_t		role;			/* enum in_role */
-	uint8_t		pad[7];
+	uint8_t		flags;			/* IN_NETF_* */
+	uint8_t		pad[6];
 	struct in_prefix net;			/* root CIDR */
 	struct in_ip	address;		/* our own overlay address */
 	uint16_t	listen_port;		/* 0 = unset (client) */
@@ -180,6 +181,11 @@ struct in_network {
 	char		override_endpoint[IN_ENDPOINTSZ]; /* client: ours */
 	int64_t		created;
 };
+
+/* in_network.flags, kept by dbd. */
+#define IN_NETF_NOHOSTS		0x01	/* client: never write the hosts file */
+#define IN_NETF_DOWN		0x02	/* client: brought down, stays down */
+#define IN_NETF_ALL		0x03
 
 /* Per-network options from innernet.conf; zero means "default". */
 struct in_netopts {

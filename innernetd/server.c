@@ -1057,11 +1057,13 @@ server_peer_expired(const char *net, int64_t id)
 
 /* Hosts file: every enabled, redeemed peer as name.<suffix>. */
 
-static int
+int
 hosts_enabled(struct engine_net *en)
 {
 	int	w = en->opts.write_hosts;
 
+	if (en->net.flags & IN_NETF_NOHOSTS)
+		return (0);
 	if (w == 0)
 		w = engine_conf.write_hosts;
 	return (w != 2);
@@ -1082,6 +1084,15 @@ static void
 hosts_write(int fd, short event, void *arg)
 {
 	struct engine_net	*en = arg;
+
+	en->srv->hosts_scheduled = 0;
+	hosts_send(en, &en->state);
+}
+
+/* The network's hosts section: every enabled, redeemed peer of ns. */
+void
+hosts_send(struct engine_net *en, struct netstate *ns)
+{
 	struct in_netreq	 nr;
 	struct in_hostent	 he;
 	const char		*suffix;
@@ -1089,7 +1100,6 @@ hosts_write(int fd, short event, void *arg)
 	size_t			 i;
 	uint32_t		 id;
 
-	en->srv->hosts_scheduled = 0;
 	if (!hosts_enabled(en))
 		return;
 	if (en->opts.host_suffix_set || en->opts.host_suffix[0] != '\0')
@@ -1102,18 +1112,18 @@ hosts_write(int fd, short event, void *arg)
 	strlcpy(nr.network, en->net.name, sizeof(nr.network));
 	id = engine_req_new(wg_log_answer, NULL);
 	engine_wg_compose(IMSG_WG_HOSTS_BEGIN, id, &nr, sizeof(nr));
-	for (i = 0; i < en->state.npeers; i++) {
-		if (en->state.peers[i].p.is_disabled ||
-		    !en->state.peers[i].p.is_redeemed)
+	for (i = 0; i < ns->npeers; i++) {
+		if (ns->peers[i].p.is_disabled ||
+		    !ns->peers[i].p.is_redeemed)
 			continue;
 		memset(&he, 0, sizeof(he));
 		strlcpy(he.ifname, en->net.name, sizeof(he.ifname));
-		he.ip = en->state.peers[i].p.ip;
+		he.ip = ns->peers[i].p.ip;
 		if (suffix[0] == '\0')
-			strlcpy(he.name, en->state.peers[i].p.name,
+			strlcpy(he.name, ns->peers[i].p.name,
 			    sizeof(he.name));
 		else if ((size_t)snprintf(he.name, sizeof(he.name), "%s.%s",
-		    en->state.peers[i].p.name, suffix) >= sizeof(he.name))
+		    ns->peers[i].p.name, suffix) >= sizeof(he.name))
 			continue;
 		engine_wg_compose(IMSG_WG_HOSTS_ENT, id, &he, sizeof(he));
 	}
@@ -1696,7 +1706,10 @@ server_net_delete(struct engine_net *en, server_cb cb, void *arg)
 	d->cb = cb;
 	d->arg = arg;
 	log_info("%s: deleting the network", d->name);
-	server_net_stop(en);
+	if (en->net.role == IN_ROLE_SERVER)
+		server_net_stop(en);
+	else
+		client_net_stop(en);
 	net_delete_send(d);
 }
 
@@ -1723,7 +1736,10 @@ net_delete_next(struct imsg *imsg, void *arg)
 		return;
 	}
 	if ((en = engine_net_find(d->name)) != NULL) {
-		server_net_stop(en);
+		if (en->net.role == IN_ROLE_SERVER)
+			server_net_stop(en);
+		else
+			client_net_stop(en);
 		engine_net_remove(en);
 	}
 	reply(d->cb, d->arg, 204, NULL, NULL);

@@ -167,9 +167,10 @@ net_cleanup() {
 	for _h in $HOSTS; do
 		daemon_stop "$_h"
 	done
-	if [ "$FAILED" -ne 0 ] || [ "$_rc" -ne 0 ]; then
+	if [ "$FAILED" -ne 0 ] || [ "$_rc" -ne 0 ] ||
+	    [ -n "${REGRESS_LOGS:-}" ]; then
 		for _h in $HOSTS; do
-			daemon_log "$_h"
+			daemon_log "$_h" "${REGRESS_LOGS:-40}"
 		done
 	fi
 	for _ns in $(ip netns list | awk '{print $1}' | grep "^$RUN"); do

@@ -1,6 +1,4 @@
 #!/bin/sh
-# Not run by the suite yet: it needs the client role (install, fetch),
-# which is not in this build.  run.sh picks up t_*.sh only.
 # Smoke scenario: a server, an admin peer installed from an invitation
 # made on the server host, two peers invited by the admin from its own
 # host, and traffic over WireGuard between all of them.

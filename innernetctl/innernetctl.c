@@ -156,6 +156,33 @@ addpeer_keys(json_t *args, struct invitation *inv)
 	json_object_set_new(args, "public_key", json_string(pub));
 }
 
+/* install: the interface name, the invitation's network by default. */
+static int
+prompt_name(json_t *args, const char *def)
+{
+	char	err[256];
+	char	buf[64];
+	size_t	n;
+	int	tries;
+
+	for (tries = 0; tries < 3; tries++) {
+		fprintf(stderr, "Interface name [%s]: ", def);
+		fflush(stderr);
+		if (fgets(buf, sizeof(buf), stdin) == NULL)
+			return (-1);
+		n = strcspn(buf, "\r\n");
+		buf[n] = '\0';
+		if (buf[0] == '\0')
+			strlcpy(buf, def, sizeof(buf));
+		if (in_ifname_ok(buf))
+			return (set_flag_value(args, "name", buf, err,
+			    sizeof(err)));
+		fprintf(stderr, "an interface name is lowercase letters, "
+		    "digits and inner hyphens, at most 15\n");
+	}
+	return (-1);
+}
+
 static const char *
 jstr(json_t *o, const char *k)
 {
@@ -167,7 +194,8 @@ jstr(json_t *o, const char *k)
 int
 main(int argc, char *argv[])
 {
-	const char		*sock, *verb, *path = NULL;
+	const char		*sock, *verb, *path = NULL, *network;
+	const char		*invite = NULL;
 	char			 err[1024], save[1024];
 	json_t			*req, *args, *ans, *res, *iv;
 	struct invitation	 inv;
@@ -199,16 +227,30 @@ main(int argc, char *argv[])
 		die(EXIT_USAGE, "%s", err);
 	verb = argv[0];
 	args = json_object_get(req, "args");
+	network = json_string_value(json_object_get(req, "network"));
 	memset(&inv, 0, sizeof(inv));
 	inv.listen_port = -1;
 
+	if (strcmp(verb, "install") == 0) {
+		invite = jstr(args, "invitation");
+		if (invite_read(invite, &inv, err, sizeof(err)) == -1)
+			die(EXIT_USAGE, "%s", err);
+		if (json_object_get(args, "name") == NULL &&
+		    !json_is_true(json_object_get(args, "default_name")) &&
+		    prompt_interactive() && prompt_name(args,
+		    inv.network_name) == -1)
+			die(EXIT_USAGE, "no usable interface name");
+		json_object_set_new(args, "invitation", invite_json(&inv));
+		sodium_memzero(&inv, sizeof(inv));
+	}
+	switch (prompt_missing(verb, args, network, err, sizeof(err))) {
+	case PROMPT_NO:
+		fprintf(stderr, "innernetctl: nothing done\n");
+		return (EXIT_OK);
+	case PROMPT_ERR:
+		die(EXIT_USAGE, "%s", err);
+	}
 	if (strcmp(verb, "add-peer") == 0) {
-		if (json_object_get(args, "name") == NULL ||
-		    json_object_get(args, "cidr") == NULL)
-			die(EXIT_USAGE, "add-peer needs --name and --cidr");
-		if (json_object_get(args, "ip") == NULL &&
-		    !json_is_true(json_object_get(args, "auto_ip")))
-			die(EXIT_USAGE, "add-peer needs --ip or --auto-ip");
 		path = jstr(args, "save_config");
 		if (*path == '\0') {
 			snprintf(save, sizeof(save), "%s.toml",
@@ -219,18 +261,6 @@ main(int argc, char *argv[])
 			die(EXIT_USAGE, "%s exists already; choose another "
 			    "--save-config", path);
 		addpeer_keys(args, &inv);
-	} else if (strcmp(verb, "install") == 0) {
-		if (invite_read(jstr(args, "invitation"), &inv, err,
-		    sizeof(err)) == -1)
-			die(EXIT_USAGE, "%s", err);
-		json_object_set_new(args, "invitation", invite_json(&inv));
-		sodium_memzero(&inv, sizeof(inv));
-	} else if (strcmp(verb, "new") == 0 || strcmp(verb, "init") == 0) {
-		if (json_object_get(args, "network_name") == NULL ||
-		    json_object_get(args, "network_cidr") == NULL ||
-		    json_object_get(args, "external_endpoint") == NULL)
-			die(EXIT_USAGE, "new needs --network-name, "
-			    "--network-cidr and --external-endpoint");
 	}
 
 	fd = ctl_connect(sock);
@@ -260,11 +290,19 @@ main(int argc, char *argv[])
 			printf("peer %s added; invitation saved to %s\n",
 			    jstr(res, "name"), path);
 	}
+	if (strcmp(verb, "install") == 0 && invite != NULL &&
+	    (json_is_true(json_object_get(args, "delete_invite")) ||
+	    (prompt_interactive() && prompt_confirm("Delete the invitation "
+	    "file now? (it is no longer needed)", 1)))) {
+		if (unlink(invite) == -1)
+			fprintf(stderr, "innernetctl: cannot delete %s: %s\n",
+			    invite, strerror(errno));
+	}
 	if (jflag) {
 		json_dumpf(res, stdout, JSON_INDENT(2) | JSON_ENCODE_ANY);
 		printf("\n");
 	} else if (strcmp(verb, "add-peer") != 0)
-		output_human(verb, res);
+		output_human(verb, res, args);
 	json_decref(ans);
 	json_decref(req);
 	return (EXIT_OK);

@@ -40,6 +40,15 @@ struct invitation {
 
 /* parser.c */
 json_t	*parse_command(int, char **, char *, size_t);
+int	 set_flag_value(json_t *, const char *, const char *, char *, size_t);
+
+/* prompt.c: a question per missing argument when a terminal is attached */
+#define PROMPT_OK	0
+#define PROMPT_NO	1	/* the user declined: nothing to do */
+#define PROMPT_ERR	-1
+int	 prompt_interactive(void);
+int	 prompt_missing(const char *, json_t *, const char *, char *, size_t);
+int	 prompt_confirm(const char *, int);
 
 /* invite.c */
 int	 invite_parse(const char *, size_t, struct invitation *, char *,
@@ -51,6 +60,6 @@ int	 invite_write(const char *, const struct invitation *, char *,
 json_t	*invite_json(const struct invitation *);
 
 /* output.c */
-void	 output_human(const char *, json_t *);
+void	 output_human(const char *, json_t *, json_t *);
 
 #endif /* INNERNETCTL_H */

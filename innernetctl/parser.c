@@ -162,6 +162,20 @@ set_flag(json_t *args, const struct flag *f, const char *value, char *err,
 	return (0);
 }
 
+/* A value for --name given another way (an answer at a prompt). */
+int
+set_flag_value(json_t *args, const char *name, const char *value, char *err,
+    size_t errlen)
+{
+	const struct flag	*f;
+
+	if ((f = find_flag(name, 0)) == NULL) {
+		snprintf(err, errlen, "unknown flag --%s", name);
+		return (-1);
+	}
+	return (set_flag(args, f, value, err, errlen));
+}
+
 json_t *
 parse_command(int argc, char **argv, char *err, size_t errlen)
 {

@@ -183,3 +183,62 @@ net_cleanup() {
 	[ "$FAILED" -eq 0 ] && exit "$_rc"
 	exit 1
 }
+
+# Hand-made peers (t_fault, t_security, regress/load): a bare wireguard-go
+# interface "wg0" on a host, set up from an invitation, with the server as
+# its only peer; the host then speaks to the API with curl.
+
+# inv_value FILE SECTION KEY: a value from an invitation.
+inv_value() {
+	awk -v s="[$2]" -v k="$3" '
+	    /^\[/ { in_s = ($0 == s) }
+	    in_s && $1 == k { sub(/^[^=]*= */, ""); gsub(/"/, ""); print }
+	' "$1"
+}
+
+# hp_up HOST INVITATION ROUTE: wg0 with the invitation's key and address;
+# ROUTE (the network's CIDR) goes to the server.  Remembers the address
+# in $T/HOST/ip, the API's address in $T/HOST/api, the key in $T/HOST/skey.
+hp_up() {
+	_h=$1 _inv=$2
+	inv_value "$_inv" interface private-key > "$T/$_h/wg.key"
+	_addr=$(inv_value "$_inv" interface address)
+	inv_value "$_inv" server public-key > "$T/$_h/skey"
+	inv_value "$_inv" server internal-endpoint > "$T/$_h/api"
+	on "$_h" wireguard-go wg0 >/dev/null 2>&1 &&
+	    on "$_h" wg set wg0 private-key "$T/$_h/wg.key" \
+	    peer "$(cat "$T/$_h/skey")" \
+	    endpoint "$(inv_value "$_inv" server external-endpoint)" \
+	    allowed-ips "$3" persistent-keepalive 25 &&
+	    on "$_h" ip addr add "$_addr" dev wg0 &&
+	    on "$_h" ip link set wg0 up &&
+	    echo "${_addr%/*}" > "$T/$_h/ip"
+}
+
+# hp_api HOST METHOD PATH [curl arguments...]: one request from the host's
+# overlay address; prints the status, the body is in $T/HOST/body.
+hp_api() {
+	_h=$1 _m=$2 _p=$3
+	shift 3
+	on "$_h" curl -s -m 10 -o "$T/$_h/body" -w '%{http_code}' -X "$_m" \
+	    --interface "$(cat "$T/$_h/ip")" \
+	    -H "X-Innernet-Server-Key: $(cat "$T/$_h/skey")" "$@" \
+	    "http://$(cat "$T/$_h/api")$_p"
+}
+
+# hp_redeem HOST...: each host redeems its invitation with a new key and
+# switches to it once the server has (upstream waits five seconds).
+hp_redeem() {
+	for _h in "$@"; do
+		wg genkey > "$T/$_h/wg.key.new"
+		[ "$(hp_api "$_h" POST /v1/user/redeem \
+		    -H 'Content-Type: application/json' --data-binary \
+		    "{\"public_key\":\"$(wg pubkey < "$T/$_h/wg.key.new")\"}")" \
+		    = 204 ] || return 1
+	done
+	sleep 6
+	for _h in "$@"; do
+		mv "$T/$_h/wg.key.new" "$T/$_h/wg.key"
+		on "$_h" wg set wg0 private-key "$T/$_h/wg.key" || return 1
+	done
+}

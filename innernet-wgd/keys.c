@@ -164,6 +164,19 @@ key_remove(const char *dir, const char *ifname)
 }
 
 int
+key_b64_to_bin(const char *b64, unsigned char *bin)
+{
+	return (b64_bin(b64, bin));
+}
+
+void
+key_bin_to_b64(const unsigned char *bin, char *b64)
+{
+	sodium_bin2base64(b64, IN_KEYSZ, bin, 32,
+	    sodium_base64_VARIANT_ORIGINAL);
+}
+
+int
 key_b64_to_hex(const char *b64, char *hex)
 {
 	unsigned char	bin[32];

@@ -16,8 +16,9 @@
 
 
 /*
- * Addresses, MTU, link state and routes of WireGuard interfaces, over
- * rtnetlink with libmnl; one request at a time, each acknowledged.
+ * Addresses, MTU, link state, routes and new WireGuard links, over
+ * rtnetlink: the messages are built here into a caller's buffer, sent
+ * one at a time by netlink.c, each acknowledged.
  */
 
 #include <sys/types.h>
@@ -40,145 +41,84 @@
 
 #include "wgd.h"
 
-struct rtnl_ctx {
-	int		 ifindex;
-	struct in_ip	*addrs;
-	size_t		 naddrs, maxaddrs;
-};
+#define RTNL_MSGSZ	1024	/* every request here is a few attributes */
 
 static int
-rtnl_data_cb(const struct nlmsghdr *nlh, void *arg)
+ip_len(const struct in_ip *ip)
 {
-	struct rtnl_ctx		*ctx = arg;
-	struct ifinfomsg	*ifi;
-	struct ifaddrmsg	*ifa;
-	struct nlattr		*attr;
-	struct in_ip		*ip;
-
-	if (ctx == NULL)
-		return (MNL_CB_OK);
-	if (nlh->nlmsg_type == RTM_NEWLINK) {
-		ifi = mnl_nlmsg_get_payload(nlh);
-		ctx->ifindex = ifi->ifi_index;
-	} else if (nlh->nlmsg_type == RTM_NEWADDR && ctx->addrs != NULL) {
-		ifa = mnl_nlmsg_get_payload(nlh);
-		/* global addresses only: loopback and link-local reach nobody */
-		if (ifa->ifa_scope != RT_SCOPE_UNIVERSE)
-			return (MNL_CB_OK);
-		mnl_attr_for_each(attr, nlh, sizeof(*ifa)) {
-			if (mnl_attr_get_type(attr) != IFA_ADDRESS ||
-			    ctx->naddrs >= ctx->maxaddrs)
-				continue;
-			ip = &ctx->addrs[ctx->naddrs];
-			memset(ip, 0, sizeof(*ip));
-			if (ifa->ifa_family == AF_INET &&
-			    mnl_attr_get_payload_len(attr) == 4) {
-				ip->af = AF_INET;
-				memcpy(ip->u.b, mnl_attr_get_payload(attr), 4);
-			} else if (ifa->ifa_family == AF_INET6 &&
-			    mnl_attr_get_payload_len(attr) == 16) {
-				ip->af = AF_INET6;
-				memcpy(ip->u.b, mnl_attr_get_payload(attr), 16);
-			} else
-				continue;
-			ctx->naddrs++;
-		}
-	}
-	return (MNL_CB_OK);
+	return (ip->af == AF_INET ? 4 : 16);
 }
 
-/* Send one request, run the answers through the callback. */
-static int
-rtnl_talk(struct nlmsghdr *nlh, struct rtnl_ctx *ctx, char *err,
-    size_t errlen)
+static struct nlmsghdr *
+rtnl_header(void *buf, size_t len, uint16_t type, uint16_t flags,
+    uint32_t seq)
 {
-	struct mnl_socket	*nl;
-	char			 buf[MNL_SOCKET_BUFFER_SIZE];
-	unsigned int		 seq, portid;
-	ssize_t			 n;
-	int			 rc;
+	struct nlmsghdr	*nlh;
 
-	if ((nl = mnl_socket_open(NETLINK_ROUTE)) == NULL ||
-	    mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == -1) {
-		snprintf(err, errlen, "netlink: %s", strerror(errno));
-		if (nl != NULL)
-			mnl_socket_close(nl);
-		return (-1);
-	}
-	portid = mnl_socket_get_portid(nl);
-	nlh->nlmsg_seq = seq = time(NULL);
-	nlh->nlmsg_flags |= NLM_F_ACK;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		snprintf(err, errlen, "netlink: %s", strerror(errno));
-		mnl_socket_close(nl);
-		return (-1);
-	}
-	rc = 0;
-	while ((n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
-		rc = mnl_cb_run(buf, n, seq, portid, rtnl_data_cb, ctx);
-		if (rc <= MNL_CB_STOP)
-			break;
-	}
-	if (rc == -1 || n == -1) {
-		snprintf(err, errlen, "netlink: %s", strerror(errno));
-		mnl_socket_close(nl);
-		return (-1);
-	}
-	mnl_socket_close(nl);
-	return (0);
+	if (len < RTNL_MSGSZ)
+		return (NULL);
+	memset(buf, 0, RTNL_MSGSZ);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = seq;
+	return (nlh);
 }
 
-int
-rtnl_ifindex(const char *ifname)
+/* RTM_NEWLINK creating a link of the given kind, e.g. "wireguard". */
+size_t
+rtnl_msg_newlink(void *buf, size_t len, const char *ifname, const char *kind,
+    uint32_t seq)
 {
-	char			 buf[MNL_SOCKET_BUFFER_SIZE], err[128];
 	struct nlmsghdr		*nlh;
 	struct ifinfomsg	*ifi;
-	struct rtnl_ctx		 ctx;
+	struct nlattr		*linkinfo;
 
-	memset(&ctx, 0, sizeof(ctx));
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
+	if (!in_ifname_ok(ifname) || (nlh = rtnl_header(buf, len,
+	    RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, seq)) == NULL)
+		return (0);
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
-	if (rtnl_talk(nlh, &ctx, err, sizeof(err)) == -1)
-		return (-1);
-	return (ctx.ifindex > 0 ? ctx.ifindex : -1);
+	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
+	mnl_attr_nest_end(nlh, linkinfo);
+	return (nlh->nlmsg_len);
 }
 
-static int
-rtnl_addr(int ifindex, const struct in_prefix *addr, const struct in_ip *ip,
-    char *err, size_t errlen)
+/* RTM_NEWADDR: the address with the network's prefix length. */
+size_t
+rtnl_msg_addr(void *buf, size_t len, int ifindex, const struct in_prefix *addr,
+    uint32_t seq)
 {
-	char			 buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr		*nlh;
 	struct ifaddrmsg	*ifa;
-	int			 len = ip->af == AF_INET ? 4 : 16;
 
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWADDR;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE;
+	if ((addr->ip.af != AF_INET && addr->ip.af != AF_INET6) ||
+	    addr->len > ip_len(&addr->ip) * 8 || ifindex <= 0 ||
+	    (nlh = rtnl_header(buf, len, RTM_NEWADDR,
+	    NLM_F_CREATE | NLM_F_REPLACE | NLM_F_ACK, seq)) == NULL)
+		return (0);
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_family = ip->af;
+	ifa->ifa_family = addr->ip.af;
 	ifa->ifa_prefixlen = addr->len;
 	ifa->ifa_index = ifindex;
-	mnl_attr_put(nlh, IFA_LOCAL, len, ip->u.b);
-	mnl_attr_put(nlh, IFA_ADDRESS, len, ip->u.b);
-	return (rtnl_talk(nlh, NULL, err, errlen));
+	mnl_attr_put(nlh, IFA_LOCAL, ip_len(&addr->ip), addr->ip.u.b);
+	mnl_attr_put(nlh, IFA_ADDRESS, ip_len(&addr->ip), addr->ip.u.b);
+	return (nlh->nlmsg_len);
 }
 
-static int
-rtnl_link_up(int ifindex, uint32_t mtu, char *err, size_t errlen)
+/* RTM_NEWLINK on an existing link: up, and the MTU unless it is 0. */
+size_t
+rtnl_msg_link_up(void *buf, size_t len, int ifindex, uint32_t mtu,
+    uint32_t seq)
 {
-	char			 buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr		*nlh;
 	struct ifinfomsg	*ifi;
 
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
+	if (ifindex <= 0 || (nlh = rtnl_header(buf, len, RTM_NEWLINK,
+	    NLM_F_ACK, seq)) == NULL)
+		return (0);
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = ifindex;
@@ -186,19 +126,22 @@ rtnl_link_up(int ifindex, uint32_t mtu, char *err, size_t errlen)
 	ifi->ifi_change = IFF_UP;
 	if (mtu > 0)
 		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
-	return (rtnl_talk(nlh, NULL, err, errlen));
+	return (nlh->nlmsg_len);
 }
 
-static int
-rtnl_route(int ifindex, const struct in_prefix *dst, char *err, size_t errlen)
+/* RTM_NEWROUTE: the prefix routed into the interface. */
+size_t
+rtnl_msg_route(void *buf, size_t len, int ifindex, const struct in_prefix *dst,
+    uint32_t seq)
 {
-	char		 buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr	*nlh;
 	struct rtmsg	*rtm;
 
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_NEWROUTE;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE;
+	if ((dst->ip.af != AF_INET && dst->ip.af != AF_INET6) ||
+	    dst->len > ip_len(&dst->ip) * 8 || ifindex <= 0 ||
+	    (nlh = rtnl_header(buf, len, RTM_NEWROUTE,
+	    NLM_F_CREATE | NLM_F_REPLACE | NLM_F_ACK, seq)) == NULL)
+		return (0);
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = dst->ip.af;
 	rtm->rtm_dst_len = dst->len;
@@ -206,10 +149,115 @@ rtnl_route(int ifindex, const struct in_prefix *dst, char *err, size_t errlen)
 	rtm->rtm_protocol = RTPROT_BOOT;
 	rtm->rtm_scope = RT_SCOPE_LINK;
 	rtm->rtm_type = RTN_UNICAST;
-	mnl_attr_put(nlh, RTA_DST, dst->ip.af == AF_INET ? 4 : 16,
-	    dst->ip.u.b);
+	mnl_attr_put(nlh, RTA_DST, ip_len(&dst->ip), dst->ip.u.b);
 	mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
-	return (rtnl_talk(nlh, NULL, err, errlen));
+	return (nlh->nlmsg_len);
+}
+
+/* RTM_GETADDR dump of every address of every family. */
+size_t
+rtnl_msg_getaddr(void *buf, size_t len, uint32_t seq)
+{
+	struct nlmsghdr		*nlh;
+	struct ifaddrmsg	*ifa;
+
+	if ((nlh = rtnl_header(buf, len, RTM_GETADDR, NLM_F_DUMP,
+	    seq)) == NULL)
+		return (0);
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_UNSPEC;
+	return (nlh->nlmsg_len);
+}
+
+/*
+ * One RTM_NEWADDR of a dump: keep its global address.  Loopback and
+ * link-local addresses reach nobody, so they are skipped.
+ */
+int
+rtnl_parse_addr(const struct nlmsghdr *nlh, void *arg)
+{
+	struct rtnl_addrs	*ra = arg;
+	struct ifaddrmsg	 ifa;
+	const struct nlattr	*attr;
+	struct in_ip		*ip;
+	size_t			 alen;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR)
+		return (0);
+	if (!nl_msg_attrs_whole(nlh, sizeof(ifa))) {
+		errno = EBADMSG;
+		return (-1);
+	}
+	memcpy(&ifa, mnl_nlmsg_get_payload(nlh), sizeof(ifa));
+	if (ifa.ifa_scope != RT_SCOPE_UNIVERSE ||
+	    (ifa.ifa_family != AF_INET && ifa.ifa_family != AF_INET6))
+		return (0);
+	alen = ifa.ifa_family == AF_INET ? 4 : 16;
+	mnl_attr_for_each(attr, nlh, sizeof(ifa)) {
+		if (mnl_attr_get_type(attr) != IFA_ADDRESS)
+			continue;
+		if (mnl_attr_get_payload_len(attr) != alen) {
+			errno = EBADMSG;
+			return (-1);
+		}
+		if (ra->n >= ra->max)
+			return (0);
+		ip = &ra->addrs[ra->n++];
+		memset(ip, 0, sizeof(*ip));
+		ip->af = ifa.ifa_family;
+		memcpy(ip->u.b, mnl_attr_get_payload(attr), alen);
+	}
+	return (0);
+}
+
+static int
+rtnl_parse_link(const struct nlmsghdr *nlh, void *arg)
+{
+	struct ifinfomsg	 ifi;
+	int			*ifindex = arg;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return (0);
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(ifi)) {
+		errno = EBADMSG;
+		return (-1);
+	}
+	memcpy(&ifi, mnl_nlmsg_get_payload(nlh), sizeof(ifi));
+	*ifindex = ifi.ifi_index;
+	return (0);
+}
+
+/* Open, send the one message, read its answer, close. */
+static int
+rtnl_talk(void *msg, nl_cb cb, void *arg, char *err, size_t errlen)
+{
+	struct nl_conn	c;
+	int		rc;
+
+	if (nl_open(&c, NETLINK_ROUTE, err, errlen) == -1)
+		return (-1);
+	rc = nl_request(&c, msg, cb, arg, err, errlen);
+	nl_close(&c);
+	return (rc);
+}
+
+int
+rtnl_ifindex(const char *ifname)
+{
+	char			 buf[RTNL_MSGSZ], err[128];
+	struct nlmsghdr		*nlh;
+	struct ifinfomsg	*ifi;
+	int			 ifindex = 0;
+
+	if (!in_ifname_ok(ifname) || (nlh = rtnl_header(buf, sizeof(buf),
+	    RTM_GETLINK, NLM_F_ACK, (uint32_t)time(NULL))) == NULL)
+		return (-1);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
+	if (rtnl_talk(nlh, rtnl_parse_link, &ifindex, err, sizeof(err)) == -1)
+		return (-1);
+	return (ifindex > 0 ? ifindex : -1);
 }
 
 /* Address with the network's prefix, MTU, up, and the route. */
@@ -217,57 +265,85 @@ int
 rtnl_setup(const char *ifname, const struct in_prefix *addr,
     const struct in_prefix *route, uint32_t mtu, char *err, size_t errlen)
 {
-	int	ifindex;
+	char		buf[RTNL_MSGSZ];
+	uint32_t	seq = (uint32_t)time(NULL);
+	int		ifindex;
 
 	if ((ifindex = rtnl_ifindex(ifname)) == -1) {
 		snprintf(err, errlen, "no interface %s", ifname);
 		return (-1);
 	}
-	if (rtnl_addr(ifindex, addr, &addr->ip, err, errlen) == -1 ||
-	    rtnl_link_up(ifindex, mtu, err, errlen) == -1)
+	if (rtnl_msg_addr(buf, sizeof(buf), ifindex, addr, seq) == 0) {
+		snprintf(err, errlen, "bad interface address");
 		return (-1);
-	if (route != NULL && route->len > 0 &&
-	    rtnl_route(ifindex, route, err, errlen) == -1)
+	}
+	if (rtnl_talk(buf, NULL, NULL, err, errlen) == -1)
 		return (-1);
+	if (rtnl_msg_link_up(buf, sizeof(buf), ifindex, mtu, seq) == 0 ||
+	    rtnl_talk(buf, NULL, NULL, err, errlen) == -1)
+		return (-1);
+	if (route == NULL || route->len == 0)
+		return (0);
+	if (rtnl_msg_route(buf, sizeof(buf), ifindex, route, seq) == 0) {
+		snprintf(err, errlen, "bad route");
+		return (-1);
+	}
+	return (rtnl_talk(buf, NULL, NULL, err, errlen));
+}
+
+/* A new link of this kind; the kernel loads the module if it can. */
+int
+rtnl_link_add(const char *ifname, const char *kind, char *err, size_t errlen)
+{
+	char	buf[RTNL_MSGSZ];
+
+	if (rtnl_msg_newlink(buf, sizeof(buf), ifname, kind,
+	    (uint32_t)time(NULL)) == 0) {
+		snprintf(err, errlen, "bad interface name");
+		return (-1);
+	}
+	if (rtnl_talk(buf, NULL, NULL, err, errlen) == -1) {
+		if (errno == EOPNOTSUPP)
+			snprintf(err, errlen, "the kernel cannot make %s "
+			    "interfaces", kind);
+		else if (errno == EEXIST)
+			snprintf(err, errlen, "interface %s already exists",
+			    ifname);
+		return (-1);
+	}
 	return (0);
 }
 
 int
 rtnl_link_delete(const char *ifname, char *err, size_t errlen)
 {
-	char			 buf[MNL_SOCKET_BUFFER_SIZE];
+	char			 buf[RTNL_MSGSZ];
 	struct nlmsghdr		*nlh;
 	struct ifinfomsg	*ifi;
 	int			 ifindex;
 
 	if ((ifindex = rtnl_ifindex(ifname)) == -1)
 		return (0);	/* already gone */
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_DELLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
+	if ((nlh = rtnl_header(buf, sizeof(buf), RTM_DELLINK, NLM_F_ACK,
+	    (uint32_t)time(NULL))) == NULL)
+		return (-1);
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = ifindex;
-	return (rtnl_talk(nlh, NULL, err, errlen));
+	return (rtnl_talk(nlh, NULL, NULL, err, errlen));
 }
 
 int
 rtnl_local_addrs(struct in_ip *addrs, size_t max)
 {
-	char			 buf[MNL_SOCKET_BUFFER_SIZE], err[128];
-	struct nlmsghdr		*nlh;
-	struct ifaddrmsg	*ifa;
-	struct rtnl_ctx		 ctx;
+	char			buf[RTNL_MSGSZ], err[128];
+	struct rtnl_addrs	ra;
 
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.addrs = addrs;
-	ctx.maxaddrs = max;
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETADDR;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_family = AF_UNSPEC;
-	if (rtnl_talk(nlh, &ctx, err, sizeof(err)) == -1)
+	memset(&ra, 0, sizeof(ra));
+	ra.addrs = addrs;
+	ra.max = max;
+	if (rtnl_msg_getaddr(buf, sizeof(buf), (uint32_t)time(NULL)) == 0 ||
+	    rtnl_talk(buf, rtnl_parse_addr, &ra, err, sizeof(err)) == -1)
 		return (-1);
-	return ((int)ctx.naddrs);
+	return ((int)ra.n);
 }

@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,6 +39,7 @@
 
 #define UAPI_MAXREPLY	(64 * 1024 * 1024)
 #define UAPI_TIMEOUT_MS	5000
+#define UAPI_MAXPEERS	(1024 * 1024)
 
 unsigned long	uapi_peer_ops;
 
@@ -66,7 +68,7 @@ uapi_exists(const char *ifname)
  */
 static int
 uapi_call(const char *ifname, const char *req, size_t reqlen, char **ans,
-    char *err, size_t errlen)
+    size_t *anslen, char *err, size_t errlen)
 {
 	struct sockaddr_un	 sun;
 	struct pollfd		 pfd;
@@ -118,12 +120,14 @@ uapi_call(const char *ifname, const char *req, size_t reqlen, char **ans,
 		}
 		len += n;
 		buf[len] = '\0';
-		if (n == 0 || (len >= 2 && strcmp(buf + len - 2, "\n\n") == 0) ||
+		if (n == 0 || (len >= 2 &&
+		    strcmp(buf + len - 2, "\n\n") == 0) ||
 		    (len == 1 && buf[0] == '\n'))
 			break;
 	}
 	close(fd);
 	*ans = buf;
+	*anslen = len;
 	return (0);
 toolong:
 	snprintf(err, errlen, "uapi: answer too large");
@@ -158,6 +162,7 @@ uapi_set(const char *ifname, const char *body, size_t len, char *err,
     size_t errlen)
 {
 	char	*req, *ans = NULL;
+	size_t	 anslen;
 	int	 rc;
 
 	if ((req = malloc(len + 8)) == NULL) {
@@ -167,7 +172,7 @@ uapi_set(const char *ifname, const char *body, size_t len, char *err,
 	memcpy(req, "set=1\n", 6);
 	memcpy(req + 6, body, len);
 	req[6 + len] = '\n';
-	rc = uapi_call(ifname, req, len + 7, &ans, err, errlen);
+	rc = uapi_call(ifname, req, len + 7, &ans, &anslen, err, errlen);
 	free(req);
 	if (rc == 0)
 		rc = uapi_errno(ans, err, errlen);
@@ -175,37 +180,57 @@ uapi_set(const char *ifname, const char *body, size_t len, char *err,
 	return (rc);
 }
 
+/* Private key, listen port, fwmark: whichever are given. */
 int
-uapi_set_key_port(const char *ifname, const char *priv, int port, char *err,
+uapi_set_device(const char *ifname, const struct wg_settings *ws, char *err,
     size_t errlen)
 {
 	char	body[256], hex[65];
-	int	n = 0;
+	size_t	n = 0;
+	int	rc;
 
-	if (priv != NULL) {
-		if (key_b64_to_hex(priv, hex) == -1) {
+	body[0] = '\0';
+	if (ws->private_key != NULL) {
+		if (key_b64_to_hex(ws->private_key, hex) == -1) {
 			snprintf(err, errlen, "bad private key");
 			return (-1);
 		}
 		n = snprintf(body, sizeof(body), "private_key=%s\n", hex);
+		explicit_bzero(hex, sizeof(hex));
 	}
-	if (port >= 0)
+	if (ws->listen_port >= 0 && ws->listen_port <= 65535)
 		n += snprintf(body + n, sizeof(body) - n, "listen_port=%d\n",
-		    port);
-	return (uapi_set(ifname, body, n, err, errlen));
+		    (int)ws->listen_port);
+	if (ws->fwmark >= 0 && ws->fwmark <= UINT32_MAX)
+		n += snprintf(body + n, sizeof(body) - n, "fwmark=%lld\n",
+		    (long long)ws->fwmark);
+	if (n == 0)
+		return (0);
+	rc = uapi_set(ifname, body, n, err, errlen);
+	explicit_bzero(body, sizeof(body));
+	return (rc);
 }
 
+/* One change as set=1 lines; 0 if it does not fit or is invalid. */
 size_t
-uapi_format_peer(const struct wg_peer *p, char *buf, size_t len)
+uapi_format_change(const struct wg_change *ch, char *buf, size_t len)
 {
-	char	hex[65], pfx[IN_CIDRSTRSZ];
-	size_t	n;
-	int	i;
+	const struct wg_peer	*p = ch->peer;
+	char			 hex[65], pfx[IN_CIDRSTRSZ];
+	size_t			 n;
+	int			 i;
 
-	if (key_b64_to_hex(p->public_key, hex) == -1)
+	if (key_b64_to_hex(p->public_key, hex) == -1 ||
+	    p->nallowed > IN_MAXALLOWEDIPS)
 		return (0);
-	n = snprintf(buf, len, "public_key=%s\nreplace_allowed_ips=true\n",
-	    hex);
+	n = snprintf(buf, len, "public_key=%s\n", hex);
+	if (ch->flags & WG_CHANGE_REMOVE) {
+		if (n < len)
+			n += snprintf(buf + n, len - n, "remove=true\n");
+		return (n < len ? n : 0);
+	}
+	if ((ch->flags & WG_CHANGE_REPLACE_ALLOWED) && n < len)
+		n += snprintf(buf + n, len - n, "replace_allowed_ips=true\n");
 	if (p->endpoint[0] != '\0' && n < len)
 		n += snprintf(buf + n, len - n, "endpoint=%s\n", p->endpoint);
 	if (n < len)
@@ -220,14 +245,14 @@ uapi_format_peer(const struct wg_peer *p, char *buf, size_t len)
 	return (n < len ? n : 0);
 }
 
-int
-uapi_peer_set(const char *ifname, const struct wg_peer *p, char *err,
+static int
+uapi_change(const char *ifname, const struct wg_change *ch, char *err,
     size_t errlen)
 {
 	char	buf[2048];
 	size_t	n;
 
-	if ((n = uapi_format_peer(p, buf, sizeof(buf))) == 0) {
+	if ((n = uapi_format_change(ch, buf, sizeof(buf))) == 0) {
 		snprintf(err, errlen, "bad peer");
 		return (-1);
 	}
@@ -236,46 +261,70 @@ uapi_peer_set(const char *ifname, const struct wg_peer *p, char *err,
 }
 
 int
+uapi_peer_set(const char *ifname, const struct wg_peer *p, char *err,
+    size_t errlen)
+{
+	struct wg_change	ch = { p, WG_CHANGE_REPLACE_ALLOWED };
+
+	return (uapi_change(ifname, &ch, err, errlen));
+}
+
+int
 uapi_peer_remove(const char *ifname, const char *pub, char *err,
     size_t errlen)
 {
-	char	buf[128], hex[65];
-	int	n;
+	struct wg_peer		p;
+	struct wg_change	ch = { &p, WG_CHANGE_REMOVE };
 
-	if (key_b64_to_hex(pub, hex) == -1) {
+	memset(&p, 0, sizeof(p));
+	if (strlcpy(p.public_key, pub, sizeof(p.public_key)) >=
+	    sizeof(p.public_key) || !in_key_ok(p.public_key)) {
 		snprintf(err, errlen, "bad public key");
 		return (-1);
 	}
-	n = snprintf(buf, sizeof(buf), "public_key=%s\nremove=true\n", hex);
-	uapi_peer_ops++;
-	return (uapi_set(ifname, buf, n, err, errlen));
+	return (uapi_change(ifname, &ch, err, errlen));
 }
 
-void
-wg_device_free(struct wg_device *d)
+/* A decimal number no larger than max, and nothing else. */
+static int
+uapi_num(const char *s, unsigned long long max, unsigned long long *v)
 {
-	free(d->peers);
-	d->peers = NULL;
-	d->npeers = 0;
+	char	*end;
+
+	if (*s < '0' || *s > '9')
+		return (-1);
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || *v > max)
+		return (-1);
+	return (0);
 }
 
-/* Parse a get=1 answer; unknown keys are ignored, malformed lines not. */
+/*
+ * Parse a get=1 answer of len bytes, which need not be NUL-terminated.
+ * Unknown keys are ignored; malformed lines, numbers out of range and a
+ * missing or non-zero errno refuse the whole answer.  An endpoint we
+ * cannot read back (one with a zone index) counts as none.
+ */
 int
-uapi_parse_get(const char *ans, struct wg_device *d)
+uapi_parse_get(const char *ans, size_t len, struct wg_device *d)
 {
-	const char	*line = ans, *nl;
-	char		 buf[512], *eq, *key, *val;
-	struct wg_peer	*p = NULL, *np;
-	size_t		 l;
-	int		 got_errno = 0;
+	const char		*line = ans, *end = ans + len, *nl;
+	char			 buf[512], *eq, *key, *val;
+	struct wg_peer		*p = NULL;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	unsigned long long	 v;
+	size_t			 l;
+	int			 got_errno = 0;
 
 	memset(d, 0, sizeof(*d));
-	while (*line != '\0') {
-		nl = strchr(line, '\n');
-		l = nl != NULL ? (size_t)(nl - line) : strlen(line);
+	while (line < end) {
+		nl = memchr(line, '\n', end - line);
+		l = nl != NULL ? (size_t)(nl - line) : (size_t)(end - line);
 		if (l == 0)
 			break;
-		if (l >= sizeof(buf))
+		if (l >= sizeof(buf) || memchr(line, '\0', l) != NULL)
 			goto bad;
 		memcpy(buf, line, l);
 		buf[l] = '\0';
@@ -285,41 +334,53 @@ uapi_parse_get(const char *ans, struct wg_device *d)
 		*eq = '\0';
 		key = buf;
 		val = eq + 1;
-		if (strcmp(key, "public_key") == 0) {
-			np = reallocarray(d->peers, d->npeers + 1,
-			    sizeof(*np));
-			if (np == NULL)
+		if (strcmp(key, "errno") == 0) {
+			if (uapi_num(val, INT32_MAX, &v) == -1 || v != 0)
 				goto bad;
-			d->peers = np;
-			p = &d->peers[d->npeers++];
-			memset(p, 0, sizeof(*p));
-			if (key_hex_to_b64(val, p->public_key) == -1)
-				goto bad;
-		} else if (strcmp(key, "listen_port") == 0 && p == NULL) {
-			d->listen_port = (uint16_t)strtoul(val, NULL, 10);
-		} else if (strcmp(key, "private_key") == 0 && p == NULL) {
-			/* not kept: the key file is the truth */
-		} else if (strcmp(key, "errno") == 0) {
 			got_errno = 1;
-			if (strtol(val, NULL, 10) != 0)
+		} else if (strcmp(key, "public_key") == 0) {
+			if ((p = wg_device_add(d, UAPI_MAXPEERS)) == NULL ||
+			    key_hex_to_b64(val, p->public_key) == -1)
 				goto bad;
 		} else if (p == NULL) {
-			continue;
+			if (strcmp(key, "listen_port") == 0) {
+				if (uapi_num(val, UINT16_MAX, &v) == -1)
+					goto bad;
+				d->listen_port = v;
+			} else if (strcmp(key, "fwmark") == 0) {
+				if (uapi_num(val, UINT32_MAX, &v) == -1)
+					goto bad;
+				d->fwmark = v;
+			}
+			/* private_key is not kept: the key file is the truth */
 		} else if (strcmp(key, "endpoint") == 0) {
-			if (strlcpy(p->endpoint, val, sizeof(p->endpoint)) >=
+			/* one we cannot read (a zone index) is as none */
+			if (in_endpoint_numeric(val, &ss, &sslen) == -1 ||
+			    strlcpy(p->endpoint, val, sizeof(p->endpoint)) >=
 			    sizeof(p->endpoint))
-				goto bad;
+				p->endpoint[0] = '\0';
 		} else if (strcmp(key, "last_handshake_time_sec") == 0) {
-			p->last_handshake = strtoll(val, NULL, 10);
+			if (uapi_num(val, INT64_MAX, &v) == -1)
+				goto bad;
+			p->last_handshake = v;
 		} else if (strcmp(key, "rx_bytes") == 0) {
-			p->rx = strtoull(val, NULL, 10);
+			if (uapi_num(val, UINT64_MAX, &v) == -1)
+				goto bad;
+			p->rx = v;
 		} else if (strcmp(key, "tx_bytes") == 0) {
-			p->tx = strtoull(val, NULL, 10);
+			if (uapi_num(val, UINT64_MAX, &v) == -1)
+				goto bad;
+			p->tx = v;
 		} else if (strcmp(key, "persistent_keepalive_interval") == 0) {
-			p->keepalive = (int32_t)strtol(val, NULL, 10);
+			if (uapi_num(val, UINT16_MAX, &v) == -1)
+				goto bad;
+			p->keepalive = v;
 		} else if (strcmp(key, "allowed_ip") == 0) {
-			if (p->nallowed >= IN_MAXALLOWEDIPS ||
-			    in_prefix_parse(val, &p->allowed[p->nallowed]) ==
+			if (p->nallowed >= IN_MAXALLOWEDIPS) {
+				p->more_allowed = 1;
+				continue;
+			}
+			if (in_prefix_parse(val, &p->allowed[p->nallowed]) ==
 			    -1)
 				goto bad;
 			p->nallowed++;
@@ -337,10 +398,11 @@ int
 uapi_get(const char *ifname, struct wg_device *d, char *err, size_t errlen)
 {
 	char	*ans = NULL;
+	size_t	 len;
 
-	if (uapi_call(ifname, "get=1\n\n", 7, &ans, err, errlen) == -1)
+	if (uapi_call(ifname, "get=1\n\n", 7, &ans, &len, err, errlen) == -1)
 		return (-1);
-	if (uapi_parse_get(ans, d) == -1) {
+	if (uapi_parse_get(ans, len, d) == -1) {
 		snprintf(err, errlen, "uapi: malformed answer from %s",
 		    ifname);
 		free(ans);
@@ -350,49 +412,28 @@ uapi_get(const char *ifname, struct wg_device *d, char *err, size_t errlen)
 	return (0);
 }
 
-static const struct wg_peer *
-find_peer(const struct wg_peer *peers, size_t n, const char *key)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		if (strcmp(peers[i].public_key, key) == 0)
-			return (&peers[i]);
-	return (NULL);
-}
-
-static int
-same_allowed(const struct wg_peer *a, const struct wg_peer *b)
-{
-	int	i;
-
-	if (a->nallowed != b->nallowed)
-		return (0);
-	for (i = 0; i < a->nallowed; i++)
-		if (a->allowed[i].len != b->allowed[i].len ||
-		    in_ip_cmp(&a->allowed[i].ip, &b->allowed[i].ip) != 0)
-			return (0);
-	return (1);
-}
-
 /*
- * Make the device's peers what "want" says, sending only the difference:
- * new and changed peers, and removals.  An endpoint is only set when we
- * have one and it differs, so a roaming peer's observed endpoint stays.
+ * Make the device's peers what "want" says, sending only the difference
+ * (wg_diff) in one set=1 request.
  */
 int
 uapi_sync(const char *ifname, const struct wg_peer *want, size_t nwant,
     char *err, size_t errlen)
 {
 	struct wg_device	 cur;
-	const struct wg_peer	*c;
-	char			*body = NULL, *p, hex[65];
-	size_t			 len = 0, cap = 0, i, n;
-	int			 rc = 0, ka;
+	struct wg_change	*ch = NULL;
+	char			*body = NULL, *p;
+	size_t			 len = 0, cap = 0, i, n, nch;
+	int			 rc = 0;
 
 	if (uapi_get(ifname, &cur, err, errlen) == -1)
 		return (-1);
-	for (i = 0; i < nwant + cur.npeers; i++) {
+	if (wg_diff(&cur, want, nwant, &ch, &nch) == -1) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+		goto done;
+	}
+	for (i = 0; i < nch; i++) {
 		if (cap - len < 2048) {
 			cap = cap ? cap * 2 : 65536;
 			if ((p = realloc(body, cap)) == NULL) {
@@ -402,29 +443,11 @@ uapi_sync(const char *ifname, const struct wg_peer *want, size_t nwant,
 			}
 			body = p;
 		}
-		if (i < nwant) {
-			c = find_peer(cur.peers, cur.npeers,
-			    want[i].public_key);
-			ka = want[i].keepalive > 0 ? want[i].keepalive : 0;
-			if (c != NULL && same_allowed(c, &want[i]) &&
-			    c->keepalive == ka && (want[i].endpoint[0] ==
-			    '\0' || strcmp(c->endpoint, want[i].endpoint) ==
-			    0))
-				continue;
-			if ((n = uapi_format_peer(&want[i], body + len,
-			    cap - len)) == 0) {
-				snprintf(err, errlen, "bad peer");
-				rc = -1;
-				goto done;
-			}
-		} else {
-			c = &cur.peers[i - nwant];
-			if (find_peer(want, nwant, c->public_key) != NULL)
-				continue;
-			if (key_b64_to_hex(c->public_key, hex) == -1)
-				continue;
-			n = snprintf(body + len, cap - len,
-			    "public_key=%s\nremove=true\n", hex);
+		if ((n = uapi_format_change(&ch[i], body + len,
+		    cap - len)) == 0) {
+			snprintf(err, errlen, "bad peer");
+			rc = -1;
+			goto done;
 		}
 		len += n;
 		uapi_peer_ops++;
@@ -433,6 +456,7 @@ uapi_sync(const char *ifname, const struct wg_peer *want, size_t nwant,
 		rc = uapi_set(ifname, body, len, err, errlen);
 done:
 	free(body);
+	free(ch);
 	wg_device_free(&cur);
 	return (rc);
 }

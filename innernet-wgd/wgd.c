@@ -20,8 +20,9 @@
  * CAP_NET_ADMIN, sees only the WireGuard socket directory, its key
  * directory and the hosts file's directory, and does exactly what the
  * typed messages from the engine ask after checking every field again.
- * This build drives userspace WireGuard over UAPI; the kernel module's
- * generic netlink backend is refused with a clear error.
+ * Each interface is driven by one backend, the kernel module over
+ * generic netlink or userspace WireGuard over UAPI, chosen when it comes
+ * up (backend.c) and reached through its table of operations after.
  */
 
 #include <sys/types.h>
@@ -74,6 +75,7 @@ struct upwait {
 	uint32_t	 engine_id;
 	uint32_t	 parent_id;
 	struct in_wgif	 wif;
+	const struct wg_backend *be;
 };
 
 /* A new key pair kept until the redeem that needs it succeeds. */
@@ -212,33 +214,43 @@ wgpeer_ok(const struct in_wgpeer *w, struct wg_peer *p)
 	return (1);
 }
 
-static int
-backend_ok(uint8_t backend, char *err, size_t errlen)
+/* The backend of an existing interface, or an error answer. */
+static const struct wg_backend *
+backend_or_answer(uint32_t id, const char *ifname)
 {
-	if (backend == IN_BACKEND_KERNEL) {
-		snprintf(err, errlen, "the kernel WireGuard backend is not in "
-		    "this build; set 'backend: userspace'");
-		return (0);
+	const struct wg_backend	*be;
+	char			 err[IN_ERRSZ];
+
+	if ((be = backend_of(ifname)) == NULL) {
+		snprintf(err, sizeof(err), "no WireGuard interface %s",
+		    ifname);
+		answer_err(id, 500, err);
 	}
-	return (1);
+	return (be);
 }
 
 /* The interface exists: key, port, address, MTU, up, route. */
 static void
-if_up_finish(uint32_t id, const struct in_wgif *wif)
+if_up_finish(uint32_t id, const struct in_wgif *wif,
+    const struct wg_backend *be)
 {
 	struct wg_device	dev;
+	struct wg_settings	ws;
 	char			priv[IN_KEYSZ], pub[IN_KEYSZ], err[IN_ERRSZ];
 
+	if (backend_record(wif->name, be) == -1)
+		fatal(NULL);
 	if (key_load(keydir, wif->name, priv) == -1) {
 		answer_err(id, 500, "no private key stored for this network");
 		return;
 	}
-	if (uapi_set_key_port(wif->name, priv, wif->listen_port ?
-	    wif->listen_port : -1, err, sizeof(err)) == -1 ||
+	ws.private_key = priv;
+	ws.listen_port = wif->listen_port ? wif->listen_port : -1;
+	ws.fwmark = wif->fwmark ? (int64_t)wif->fwmark : -1;	/* 0: as is */
+	if (be->set_device(wif->name, &ws, err, sizeof(err)) == -1 ||
 	    rtnl_setup(wif->name, &wif->address, &wif->route, wif->mtu ?
 	    wif->mtu : IN_DEFAULT_MTU, err, sizeof(err)) == -1 ||
-	    uapi_get(wif->name, &dev, err, sizeof(err)) == -1) {
+	    be->get(wif->name, &dev, err, sizeof(err)) == -1) {
 		sodium_memzero(priv, sizeof(priv));
 		answer_err(id, 500, err);
 		return;
@@ -253,9 +265,10 @@ if_up_finish(uint32_t id, const struct in_wgif *wif)
 static void
 if_up(uint32_t id, struct imsg *imsg)
 {
-	struct in_wgif	 wif;
-	struct upwait	*u;
-	char		 err[IN_ERRSZ];
+	struct in_wgif		 wif;
+	struct upwait		*u;
+	const struct wg_backend	*be;
+	char			 err[IN_ERRSZ];
 
 	if (imsg_get_data(imsg, &wif, sizeof(wif)) == -1)
 		fatalx("engine: bad IF_UP");
@@ -265,19 +278,29 @@ if_up(uint32_t id, struct imsg *imsg)
 		answer_err(id, 400, "invalid interface settings");
 		return;
 	}
-	if (!backend_ok(wif.backend, err, sizeof(err))) {
+	if ((be = backend_choose(wif.name, wif.backend, err,
+	    sizeof(err))) == NULL) {
 		answer_err(id, 500, err);
 		return;
 	}
-	if (uapi_exists(wif.name)) {
-		if_up_finish(id, &wif);
+	if (be->exists(wif.name)) {
+		if_up_finish(id, &wif, be);
 		return;
 	}
+	if (be->create != NULL) {
+		if (be->create(wif.name, err, sizeof(err)) == -1)
+			answer_err(id, 500, err);
+		else
+			if_up_finish(id, &wif, be);
+		return;
+	}
+	/* the parent starts userspace WireGuard: wgd may not exec */
 	if ((u = calloc(1, sizeof(*u))) == NULL)
 		fatal(NULL);
 	u->engine_id = id;
 	u->parent_id = ++parent_ids;
 	u->wif = wif;
+	u->be = be;
 	TAILQ_INSERT_TAIL(&upwaits, u, entry);
 	if (imsg_compose(&pipe_parent.ibuf, IMSG_PARENT_WGGO_START,
 	    u->parent_id, 0, -1, &wif, sizeof(wif)) == -1)
@@ -300,7 +323,7 @@ parent_answer(struct imsg *imsg)
 	if (imsg->hdr.type == IMSG_WG_OK) {
 		if (imsg_get_len(imsg) != 0)
 			fatalx("parent: bad WG_OK");
-		if_up_finish(u->engine_id, &u->wif);
+		if_up_finish(u->engine_id, &u->wif, u->be);
 	} else {
 		if (imsg_get_data(imsg, &e, sizeof(e)) == -1 ||
 		    !in_str_ok(e.msg))
@@ -332,10 +355,11 @@ pendkey_forget(struct pendkey *k)
 static void
 key_op(uint32_t type, uint32_t id, struct imsg *imsg)
 {
-	struct in_wgkey	 k;
-	struct pendkey	*pk;
-	char		 priv[IN_KEYSZ], pub[IN_KEYSZ], err[IN_ERRSZ];
-	int		 port;
+	struct in_wgkey		 k;
+	struct pendkey		*pk;
+	struct wg_settings	 ws = { NULL, -1, -1 };
+	const struct wg_backend	*be;
+	char			 priv[IN_KEYSZ], pub[IN_KEYSZ], err[IN_ERRSZ];
 
 	if (imsg_get_data(imsg, &k, sizeof(k)) == -1)
 		fatalx("engine: bad key message");
@@ -362,8 +386,11 @@ key_op(uint32_t type, uint32_t id, struct imsg *imsg)
 			answer_err(id, 500, err);
 			return;
 		}
-		if (uapi_exists(k.ifname) && uapi_set_key_port(k.ifname, priv,
-		    -1, err, sizeof(err)) == -1) {
+		/* an interface not up yet takes the key when it comes up */
+		ws.private_key = priv;
+		if ((be = backend_of(k.ifname)) != NULL &&
+		    be->set_device(k.ifname, &ws, err, sizeof(err)) == -1) {
+			sodium_memzero(priv, sizeof(priv));
 			answer_err(id, 500, err);
 			return;
 		}
@@ -388,9 +415,10 @@ key_op(uint32_t type, uint32_t id, struct imsg *imsg)
 			answer_err(id, 400, "no pending key");
 			return;
 		}
+		ws.private_key = pk->priv;
 		if (key_store(keydir, k.ifname, pk->priv) == -1 ||
-		    (uapi_exists(k.ifname) && uapi_set_key_port(k.ifname,
-		    pk->priv, -1, err, sizeof(err)) == -1)) {
+		    ((be = backend_of(k.ifname)) != NULL &&
+		    be->set_device(k.ifname, &ws, err, sizeof(err)) == -1)) {
 			answer_err(id, 500, "cannot apply the new key");
 			return;
 		}
@@ -409,9 +437,10 @@ key_op(uint32_t type, uint32_t id, struct imsg *imsg)
 			answer_ok(id);
 		break;
 	case IMSG_WG_LISTEN_PORT:
-		port = k.listen_port ? k.listen_port : 0;
-		if (uapi_set_key_port(k.ifname, NULL, port, err,
-		    sizeof(err)) == -1)
+		ws.listen_port = k.listen_port;	/* 0: WireGuard chooses */
+		if ((be = backend_or_answer(id, k.ifname)) == NULL)
+			break;
+		if (be->set_device(k.ifname, &ws, err, sizeof(err)) == -1)
 			answer_err(id, 500, err);
 		else
 			answer_ok(id);
@@ -487,6 +516,7 @@ sync_end(uint32_t id, struct imsg *imsg)
 {
 	struct in_netreq	 nr;
 	struct pending		*p;
+	const struct wg_backend	*be;
 	char			 err[IN_ERRSZ];
 
 	netreq_get(imsg, &nr);
@@ -494,7 +524,9 @@ sync_end(uint32_t id, struct imsg *imsg)
 		fatalx("engine: SYNC_END without SYNC_BEGIN");
 	if (!in_ifname_ok(p->ifname))
 		answer_err(id, 400, "invalid interface name");
-	else if (uapi_sync(p->ifname, p->items, p->n, err, sizeof(err)) == -1)
+	else if ((be = backend_or_answer(id, p->ifname)) == NULL)
+		;
+	else if (be->sync(p->ifname, p->items, p->n, err, sizeof(err)) == -1)
 		answer_err(id, 500, err);
 	else
 		answer_ok(id);
@@ -528,6 +560,7 @@ stats(uint32_t id, struct imsg *imsg)
 	struct in_netreq	 nr;
 	struct wg_device	 dev;
 	struct in_wgstat	 st;
+	const struct wg_backend	*be;
 	char			 err[IN_ERRSZ];
 	size_t			 i;
 
@@ -536,7 +569,9 @@ stats(uint32_t id, struct imsg *imsg)
 		answer_err(id, 400, "invalid interface name");
 		return;
 	}
-	if (uapi_get(nr.network, &dev, err, sizeof(err)) == -1) {
+	if ((be = backend_or_answer(id, nr.network)) == NULL)
+		return;
+	if (be->get(nr.network, &dev, err, sizeof(err)) == -1) {
 		answer_err(id, 500, err);
 		return;
 	}
@@ -595,6 +630,7 @@ dispatch_engine(struct imsg *imsg)
 	struct in_netreq	 nr;
 	struct wg_peer		 p;
 	struct pending		*pd;
+	const struct wg_backend	*be;
 	char			 err[IN_ERRSZ];
 
 	switch (imsg->hdr.type) {
@@ -608,12 +644,18 @@ dispatch_engine(struct imsg *imsg)
 		break;
 	case IMSG_WG_IF_DOWN:
 		netreq_get(imsg, &nr);
-		if (!in_ifname_ok(nr.network))
+		if (!in_ifname_ok(nr.network)) {
 			answer_err(id, 400, "invalid interface name");
-		else if (rtnl_link_delete(nr.network, err, sizeof(err)) == -1)
+			break;
+		}
+		if ((be = backend_of(nr.network)) == NULL)
+			be = &wg_backend_userspace;	/* any link goes */
+		if (be->destroy(nr.network, err, sizeof(err)) == -1)
 			answer_err(id, 500, err);
-		else
+		else {
+			backend_forget(nr.network);
 			answer_ok(id);
+		}
 		break;
 	case IMSG_WG_KEY_SET:
 	case IMSG_WG_KEY_NEW:
@@ -632,9 +674,11 @@ dispatch_engine(struct imsg *imsg)
 			answer_err(id, 400, "invalid WireGuard peer");
 			break;
 		}
+		if ((be = backend_or_answer(id, w.ifname)) == NULL)
+			break;
 		if ((imsg->hdr.type == IMSG_WG_PEER_SET ?
-		    uapi_peer_set(w.ifname, &p, err, sizeof(err)) :
-		    uapi_peer_remove(w.ifname, p.public_key, err,
+		    be->peer_set(w.ifname, &p, err, sizeof(err)) :
+		    be->peer_remove(w.ifname, p.public_key, err,
 		    sizeof(err))) == -1)
 			answer_err(id, 500, err);
 		else

@@ -28,6 +28,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -462,13 +463,24 @@ in_imsg_name(unsigned int type)
 
 /*
  * Regress only: make a call no process of the set may make.  A working
- * sandbox kills us here; if we are still alive, say so loudly.
+ * sandbox kills us here; if we are still alive, say so loudly.  With
+ * INNERNET_REGRESS_OPEN set, open that file instead: the sandbox refuses
+ * it and we go on, or we have escaped and stop.
  */
 void
 regress_violate(const char *proc)
 {
-	int	s;
+	const char	*path;
+	int		 s;
 
+	if ((path = getenv("INNERNET_REGRESS_OPEN")) != NULL) {
+		if ((s = open(path, O_RDONLY)) != -1)
+			fatalx("regress: %s was not stopped from opening %s",
+			    proc, path);
+		log_warnx("regress: %s cannot open %s: %s", proc, path,
+		    strerror(errno));
+		return;
+	}
 	log_warnx("regress: %s attempts socket(AF_PACKET)", proc);
 	s = socket(AF_PACKET, SOCK_RAW, 0);
 	if (s != -1)

@@ -118,7 +118,7 @@ pipe_update(struct wgd_pipe *p)
 		return;
 	p->events = events;
 	event_del(&p->ev);
-	event_set(&p->ev, p->ibuf.fd, events, pipe_dispatch, p);
+	event_set(&p->ev, p->ibuf.fd, events | EV_PERSIST, pipe_dispatch, p);
 	event_add(&p->ev, NULL);
 }
 
@@ -863,10 +863,10 @@ main(int argc, char *argv[], char *envp[])
 	imsg_init(&pipe_parent.ibuf, PROC_FD_PARENT);
 	imsg_init(&pipe_engine.ibuf, PROC_FD_ENGINE);
 	pipe_parent.events = pipe_engine.events = EV_READ;
-	event_set(&pipe_parent.ev, PROC_FD_PARENT, EV_READ, pipe_dispatch,
-	    &pipe_parent);
-	event_set(&pipe_engine.ev, PROC_FD_ENGINE, EV_READ, pipe_dispatch,
-	    &pipe_engine);
+	event_set(&pipe_parent.ev, PROC_FD_PARENT, EV_READ | EV_PERSIST,
+	    pipe_dispatch, &pipe_parent);
+	event_set(&pipe_engine.ev, PROC_FD_ENGINE, EV_READ | EV_PERSIST,
+	    pipe_dispatch, &pipe_engine);
 	event_add(&pipe_parent.ev, NULL);
 	event_add(&pipe_engine.ev, NULL);
 	signal_set(&ev_term, SIGTERM, on_signal, NULL);

@@ -88,7 +88,7 @@ control_update(struct ctl_conn *c)
 		return;
 	c->events = events;
 	event_del(&c->ev);
-	event_set(&c->ev, c->ibuf.fd, events, control_dispatch, c);
+	event_set(&c->ev, c->ibuf.fd, events | EV_PERSIST, control_dispatch, c);
 	event_add(&c->ev, NULL);
 }
 
@@ -134,7 +134,7 @@ control_accept(int fd, short event, void *arg)
 	}
 	imsg_init(&c->ibuf, s);
 	c->events = EV_READ;
-	event_set(&c->ev, s, EV_READ, control_dispatch, c);
+	event_set(&c->ev, s, EV_READ | EV_PERSIST, control_dispatch, c);
 	event_add(&c->ev, NULL);
 	TAILQ_INSERT_TAIL(&ctl_conns, c, entry);
 	ctl_nconns++;

@@ -233,8 +233,8 @@ main(int argc, char *argv[], char *envp[])
 	imsg_init(&children[CHILD_WGD].ibuf, p_wgd[0]);
 	for (i = 0; i < CHILD_MAX; i++) {
 		children[i].events = EV_READ;
-		event_set(&children[i].ev, children[i].ibuf.fd, EV_READ,
-		    parent_dispatch, &children[i]);
+		event_set(&children[i].ev, children[i].ibuf.fd,
+		    EV_READ | EV_PERSIST, parent_dispatch, &children[i]);
 		event_add(&children[i].ev, NULL);
 	}
 
@@ -412,7 +412,7 @@ child_event_update(struct child *c)
 		return;
 	c->events = events;
 	event_del(&c->ev);
-	event_set(&c->ev, c->ibuf.fd, events, parent_dispatch, c);
+	event_set(&c->ev, c->ibuf.fd, events | EV_PERSIST, parent_dispatch, c);
 	event_add(&c->ev, NULL);
 }
 

@@ -196,7 +196,7 @@ main(int argc, char *argv[])
 {
 	const char		*sock, *verb, *path = NULL, *network;
 	const char		*invite = NULL;
-	char			 err[1024], save[1024];
+	char			 err[1024], save[1024], invpath[1024];
 	json_t			*req, *args, *ans, *res, *iv;
 	struct invitation	 inv;
 	int			 ch, jflag = 0, fd;
@@ -232,7 +232,8 @@ main(int argc, char *argv[])
 	inv.listen_port = -1;
 
 	if (strcmp(verb, "install") == 0) {
-		invite = jstr(args, "invitation");
+		strlcpy(invpath, jstr(args, "invitation"), sizeof(invpath));
+		invite = invpath;
 		if (invite_read(invite, &inv, err, sizeof(err)) == -1)
 			die(EXIT_USAGE, "%s", err);
 		if (json_object_get(args, "name") == NULL &&

@@ -53,7 +53,8 @@
 #define NAT_MAXCAND		(IN_MAXCANDIDATES + 1)
 #define RECENT_HANDSHAKE	180	/* WireGuard's reject-after time */
 #define CANDIDATES_REFRESH	3600	/* re-report unchanged candidates */
-#define REDEEM_TRIES		4
+#define REDEEM_TRIES		3
+#define REDEEM_TIMEOUT		5	/* seconds per redeem attempt */
 #define REDEEM_RETRY		2	/* seconds between redeem attempts */
 
 /* Someone (innernetctl) waiting for the end of a fetch. */
@@ -267,9 +268,9 @@ chttp_done(struct evhttp_request *req, void *arg)
 }
 
 static int
-chttp(const struct in_network *net, enum evhttp_cmd_type cmd,
-    const char *path, json_t *body, const char *etag, chttp_cb cb,
-    void *arg)
+chttp_t(const struct in_network *net, enum evhttp_cmd_type cmd,
+    const char *path, json_t *body, const char *etag, int timeout,
+    chttp_cb cb, void *arg)
 {
 	struct evhttp_connection	*conn;
 	struct evhttp_request		*req;
@@ -294,7 +295,7 @@ chttp(const struct in_network *net, enum evhttp_cmd_type cmd,
 		free(h);
 		return (-1);
 	}
-	evhttp_connection_set_timeout(conn, CLIENT_HTTP_TIMEOUT);
+	evhttp_connection_set_timeout(conn, timeout);
 	evhttp_connection_set_retries(conn, 0);
 	evhttp_connection_set_max_body_size(conn, CLIENT_MAXBODY);
 	if ((req = evhttp_request_new(chttp_done, h)) == NULL) {
@@ -330,6 +331,15 @@ chttp(const struct in_network *net, enum evhttp_cmd_type cmd,
 	}
 	evhttp_connection_free_on_completion(conn);
 	return (0);
+}
+
+static int
+chttp(const struct in_network *net, enum evhttp_cmd_type cmd,
+    const char *path, json_t *body, const char *etag, chttp_cb cb,
+    void *arg)
+{
+	return (chttp_t(net, cmd, path, body, etag, CLIENT_HTTP_TIMEOUT, cb,
+	    arg));
 }
 
 /* WireGuard statistics, kept sorted by key for lookups. */
@@ -1618,8 +1628,8 @@ inst_redeem(struct install *in)
 	json_t	*body;
 
 	body = json_pack("{s:s}", "public_key", in->newpub);
-	if (body == NULL || chttp(&in->net, EVHTTP_REQ_POST, "/user/redeem",
-	    body, NULL, inst_redeemed, in) == -1)
+	if (body == NULL || chttp_t(&in->net, EVHTTP_REQ_POST, "/user/redeem",
+	    body, NULL, REDEEM_TIMEOUT, inst_redeemed, in) == -1)
 		inst_fail(in, 500, "cannot make the redeem request");
 	json_decref(body);
 }

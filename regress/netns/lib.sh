@@ -81,9 +81,10 @@ net_init() {
 	trap 'exit 1' INT TERM
 }
 
-# host_add NAME ADDRESS: a host with eth0 at ADDRESS/24 on the bridge.
+# host_add NAME ADDRESS: a host with eth0 at ADDRESS/24 on the bridge
+# (or, from host_behind, on a router link with a default route).
 host_add() {
-	_name=$1 _addr=$2
+	_name=$1 _addr=$2 _brns=${3:-$INET} _br=${4:-br0} _gw=${5:-}
 	NHOST=$((NHOST + 1))
 	_ns="${RUN}$_name"
 	_dir="$T/$_name"
@@ -92,12 +93,14 @@ host_add() {
 	ip -n "$_ns" link set lo up
 	ip link add "${RUN}h$NHOST" type veth peer name "${RUN}b$NHOST"
 	ip link set "${RUN}h$NHOST" netns "$_ns"
-	ip link set "${RUN}b$NHOST" netns "$INET"
+	ip link set "${RUN}b$NHOST" netns "$_brns"
 	ip -n "$_ns" link set "${RUN}h$NHOST" name eth0
 	ip -n "$_ns" addr add "$_addr/24" dev eth0
 	ip -n "$_ns" link set eth0 up
-	ip -n "$INET" link set "${RUN}b$NHOST" master br0
-	ip -n "$INET" link set "${RUN}b$NHOST" up
+	ip -n "$_brns" link set "${RUN}b$NHOST" master "$_br"
+	ip -n "$_brns" link set "${RUN}b$NHOST" up
+	[ -z "$_gw" ] || ip -n "$_ns" route add default via "$_gw"
+	echo "$_addr" > "$_dir/addr"
 	printf '127.0.0.1\tlocalhost\n# a line that is not ours\n' \
 	    > "$_dir/hosts"
 	cat > "$_dir/innernet.conf" <<CONF
@@ -114,6 +117,73 @@ CONF
 	wait_until 5 test -s "$_dir/anchor.pid" ||
 	    { echo "not ok - anchor of $_name did not start"; exit 1; }
 	HOSTS="$HOSTS $_name"
+	route_via_router "$_name"
+}
+
+# router_add: a router namespace on the bridge at 192.0.2.254 with two
+# more links, 198.51.100.0/24 and 203.0.113.0/24; the bridge's hosts
+# route those through it.  With "nat", hosts on 203.0.113.0/24 are
+# masqueraded behind 192.0.2.254, the way a home router hides them.
+router_add() {
+	_rns="${RUN}router"
+	ip netns add "$_rns"
+	ip -n "$_rns" link set lo up
+	ip netns exec "$_rns" sysctl -qw net.ipv4.ip_forward=1
+	ip link add "${RUN}rb" type veth peer name "${RUN}rr"
+	ip link set "${RUN}rb" netns "$INET"
+	ip link set "${RUN}rr" netns "$_rns"
+	ip -n "$INET" link set "${RUN}rb" master br0
+	ip -n "$INET" link set "${RUN}rb" up
+	ip -n "$_rns" link set "${RUN}rr" name eth0
+	ip -n "$_rns" addr add 192.0.2.254/24 dev eth0
+	ip -n "$_rns" link set eth0 up
+	ROUTER=1
+	for _h in $HOSTS; do
+		route_via_router "$_h"
+	done
+	if [ "${1:-}" = nat ]; then
+		ip netns exec "$_rns" nft -f - <<NFT ||
+table ip regress_nat {
+	chain post {
+		type nat hook postrouting priority 100;
+		ip saddr 203.0.113.0/24 oifname "eth0" masquerade
+	}
+	chain forward_new {
+		type filter hook forward priority 0; policy accept;
+		iifname "eth0" oifname "lb" ct state new drop
+	}
+}
+NFT
+		{ echo "not ok - the router's NAT rules"; FAILED=1; exit 1; }
+	fi
+}
+
+route_via_router() {
+	[ -n "${ROUTER:-}" ] || return 0
+	case "$(cat "$T/$1/addr")" in
+	192.0.2.*)
+		on "$1" ip route add 198.51.100.0/24 via 192.0.2.254
+		on "$1" ip route add 203.0.113.0/24 via 192.0.2.254
+		;;
+	esac
+}
+
+# host_behind NAME ADDRESS: a host on one of the router's links
+# (198.51.100.x as "la", 203.0.113.x as "lb"), routed through it.
+host_behind() {
+	_name=$1 _addr=$2
+	case "$_addr" in
+	198.51.100.*) _link=la _gw=198.51.100.1 ;;
+	203.0.113.*) _link=lb _gw=203.0.113.1 ;;
+	*) echo "not ok - $_addr is on no router link"; exit 1 ;;
+	esac
+	_rns="${RUN}router"
+	if ! ip -n "$_rns" link show "$_link" >/dev/null 2>&1; then
+		ip -n "$_rns" link add "$_link" type bridge
+		ip -n "$_rns" addr add "$_gw/24" dev "$_link"
+		ip -n "$_rns" link set "$_link" up
+	fi
+	host_add "$_name" "$_addr" "$_rns" "$_link" "$_gw"
 }
 
 # on NAME command...: run a command on a host.

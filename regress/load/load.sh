@@ -18,6 +18,12 @@ if ! command -v wrk >/dev/null 2>&1; then
 	exit 1
 fi
 
+# innernetctl waits for its answer as long as it takes; bound it here.
+ctl() {
+	_h=$1; shift
+	on "$_h" timeout 60 "$BIN/innernetctl" -s "$T/$_h/innernetd.sock" "$@"
+}
+
 net_init
 host_add server 192.0.2.1
 host_add loader 192.0.2.2

@@ -10,6 +10,12 @@ NET=corp
 PORT=51820
 NWRITES=${FAULT_WRITES:-1000}
 
+# innernetctl waits for its answer as long as it takes; bound it here.
+ctl() {
+	_h=$1; shift
+	on "$_h" timeout 60 "$BIN/innernetctl" -s "$T/$_h/innernetd.sock" "$@"
+}
+
 net_init
 host_add server 192.0.2.1
 host_add admin 192.0.2.2

@@ -16,6 +16,12 @@ NIDLE=${SECURITY_IDLE:-1000}
 # and innernetd.service does not say; the set runs with that here.
 ulimit -Sn 1024
 
+# innernetctl waits for its answer as long as it takes; bound it here.
+ctl() {
+	_h=$1; shift
+	on "$_h" timeout 60 "$BIN/innernetctl" -s "$T/$_h/innernetd.sock" "$@"
+}
+
 net_init
 host_add server 192.0.2.1
 host_add admin 192.0.2.2

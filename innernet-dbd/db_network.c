@@ -521,6 +521,82 @@ db_network_update(struct dbenv *env, const struct in_network *n,
 	return (0);
 }
 
+/*
+ * An upstream innernet-server database copied in by innernetctl import:
+ * it takes its place, is opened (and migrated) like any other, and the
+ * listen port of upstream's configuration is recorded.  The key given
+ * must be the server peer's, or the copy goes.
+ */
+int
+db_network_import(struct dbenv *env, const struct in_network *n,
+    struct in_network *out, struct in_error *err)
+{
+	struct db		*db;
+	struct in_network	 net;
+	char			 tmp[IN_PATHSZ * 2], path[IN_PATHSZ * 2];
+	char			 other[IN_PATHSZ * 2], dir[IN_PATHSZ * 2];
+
+	if (!in_str_ok(n->name) || !in_ifname_ok(n->name) ||
+	    !in_str_ok(n->public_key) || !in_key_ok(n->public_key) ||
+	    n->listen_port == 0)
+		return (db_fail(err, 400, "invalid import request"));
+	if (db_path(env, IN_ROLE_SERVER, IN_IMPORT_PREFIX, n->name, tmp,
+	    sizeof(tmp)) == -1 ||
+	    db_path(env, IN_ROLE_SERVER, "", n->name, path,
+	    sizeof(path)) == -1 ||
+	    db_path(env, IN_ROLE_CLIENT, "", n->name, other,
+	    sizeof(other)) == -1 ||
+	    role_dirpath(env, IN_ROLE_SERVER, dir, sizeof(dir)) == -1)
+		return (db_fail(err, 500, "path too long"));
+	if (db_find(env, n->name) != NULL || access(path, F_OK) == 0 ||
+	    access(other, F_OK) == 0) {
+		unlink(tmp);
+		return (db_fail(err, 409, "network %s exists already",
+		    n->name));
+	}
+	if (access(tmp, F_OK) == -1)
+		return (db_fail(err, 400, "no database to import for %s",
+		    n->name));
+	if (rename(tmp, path) == -1) {
+		unlink(tmp);
+		return (db_fail(err, 500, "rename %s: %s", path,
+		    strerror(errno)));
+	}
+	if (db_fsync_dir(dir) == -1)
+		log_warn("fsync %s", dir);
+	if ((db = db_open(path, IN_ROLE_SERVER, n->name, err)) == NULL)
+		goto gone;
+	if (strcmp(db->net.public_key, n->public_key) != 0) {
+		db_close(db);
+		db_fail(err, 400, "%s: the private key of the configuration "
+		    "is not the server peer's key in the database", n->name);
+		goto gone;
+	}
+	net = db->net;
+	net.listen_port = n->listen_port;
+	net.server_port = n->listen_port;
+	net.server_ip = net.address;
+	strlcpy(net.server_public_key, net.public_key,
+	    sizeof(net.server_public_key));
+	if (db_begin(db, err) == -1 ||
+	    db_network_write(db->conn, &net, err) == -1 ||
+	    db_commit(db, err) == -1) {
+		db_rollback(db);
+		db_close(db);
+		goto gone;
+	}
+	db->net = net;
+	TAILQ_INSERT_TAIL(&env->dbs, db, entry);
+	if (out != NULL)
+		*out = net;
+	log_info("%s: imported an innernet-server database", n->name);
+	return (0);
+ gone:
+	unlink(path);
+	unlink_db_files(path);
+	return (-1);
+}
+
 int
 db_network_delete(struct dbenv *env, const char *name, struct in_error *err)
 {

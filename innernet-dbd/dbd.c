@@ -581,6 +581,18 @@ dispatch_engine(struct dbd_pipe *p, struct imsg *imsg)
 		else
 			send_ok(p, id);
 		break;
+	case IMSG_DB_NETWORK_IMPORT:
+		need_len(p, imsg, sizeof(net));
+		memcpy(&net, imsg->data, sizeof(net));
+		need_str(p, imsg, in_str_ok(net.name) &&
+		    in_str_ok(net.public_key));
+		if (db_network_import(&dbd_env, &net, &net, &err) == -1) {
+			send_error(p, id, &err);
+			break;
+		}
+		compose(p, IMSG_DB_NETWORK, id, &net, sizeof(net));
+		send_ok(p, id);
+		break;
 	case IMSG_DB_NETWORK_DELETE:
 		need_len(p, imsg, sizeof(nr));
 		memcpy(&nr, imsg->data, sizeof(nr));

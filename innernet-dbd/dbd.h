@@ -114,6 +114,8 @@ int		 db_network_create(struct dbenv *,
 		    struct in_error *);
 int		 db_network_update(struct dbenv *, const struct in_network *,
 		    struct in_network *, struct in_error *);
+int		 db_network_import(struct dbenv *, const struct in_network *,
+		    struct in_network *, struct in_error *);
 int		 db_network_delete(struct dbenv *, const char *,
 		    struct in_error *);
 

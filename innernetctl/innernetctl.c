@@ -24,9 +24,13 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,12 +195,130 @@ jstr(json_t *o, const char *k)
 	return (json_is_string(v) ? json_string_value(v) : "");
 }
 
+/* import: upstream names a network after its configuration file. */
+static void
+conf_name(json_t *args, const char *path)
+{
+	char	 buf[1024], *b, *dot;
+
+	if (json_object_get(args, "name") != NULL)
+		return;
+	strlcpy(buf, path, sizeof(buf));
+	b = basename(buf);
+	if ((dot = strrchr(b, '.')) != NULL && strcmp(dot, ".conf") == 0)
+		*dot = '\0';
+	if (!in_ifname_ok(b))
+		die(EXIT_USAGE, "cannot take a network name from %s; give "
+		    "--name", path);
+	json_object_set_new(args, "name", json_string(b));
+}
+
+/* The database goes into dbd's directory, as its user, durably. */
+static void
+copy_database(const char *src, const char *dst, const char *user)
+{
+	struct passwd	*pw;
+	struct stat	 st;
+	char		 wal[1100], buf[65536];
+	ssize_t		 n;
+	int		 in, out;
+
+	if ((pw = getpwnam(user)) == NULL)
+		die(EXIT_DAEMON, "no user %s", user);
+	snprintf(wal, sizeof(wal), "%s-wal", src);
+	if (stat(wal, &st) == 0 && st.st_size > 0)
+		die(EXIT_USAGE, "%s is in use (it has a write-ahead log): "
+		    "stop innernet-server first", src);
+	if ((in = open(src, O_RDONLY | O_CLOEXEC)) == -1)
+		die(EXIT_USAGE, "%s: %s", src, strerror(errno));
+	if ((out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) == -1)
+		die(EXIT_DAEMON, "%s: %s", dst, strerror(errno));
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, n) != n)
+			break;
+	if (n != 0 || fchown(out, pw->pw_uid, pw->pw_gid) == -1 ||
+	    fsync(out) == -1) {
+		unlink(dst);
+		die(EXIT_DAEMON, "copying %s: %s", src, strerror(errno));
+	}
+	close(in);
+	close(out);
+}
+
+/*
+ * import: a client configuration is read here and sent like an
+ * invitation; a server's database is copied next to dbd's and the
+ * key and port of its configuration go with the request.
+ */
+static void
+import_setup(const char *sock, json_t *args, char *copied, size_t len)
+{
+	struct invitation	 inv;
+	struct server_conf	 sc;
+	json_t			*st, *req;
+	char			 err[1024], buf[8193], *cut;
+	const char		*cc, *scf, *db;
+	ssize_t			 n;
+	int			 fd;
+
+	cc = json_string_value(json_object_get(args, "client_config"));
+	scf = json_string_value(json_object_get(args, "server_config"));
+	db = json_string_value(json_object_get(args, "database"));
+	if (cc != NULL) {
+		if ((fd = open(cc, O_RDONLY | O_CLOEXEC)) == -1)
+			die(EXIT_USAGE, "%s: %s", cc, strerror(errno));
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n < 0)
+			die(EXIT_USAGE, "%s: %s", cc, strerror(errno));
+		buf[n] = '\0';
+		/* per-peer endpoint overrides stay behind */
+		if ((cut = strstr(buf, "[peer-endpoint-overrides]")) != NULL) {
+			fprintf(stderr, "innernetctl: peer endpoint overrides "
+			    "of %s are not imported\n", cc);
+			*cut = '\0';
+		}
+		if (invite_parse(buf, strlen(buf), &inv, err,
+		    sizeof(err)) == -1)
+			die(EXIT_USAGE, "%s: %s", cc, err);
+		conf_name(args, cc);
+		json_object_set_new(args, "client", invite_json(&inv));
+		sodium_memzero(&inv, sizeof(inv));
+		return;
+	}
+	if (scf == NULL || db == NULL)
+		die(EXIT_USAGE, "import needs --client-config FILE, or "
+		    "--server-config FILE and --database FILE");
+	if (server_conf_read(scf, &sc, err, sizeof(err)) == -1)
+		die(EXIT_USAGE, "%s", err);
+	conf_name(args, scf);
+	json_object_set_new(args, "private_key", json_string(sc.private_key));
+	json_object_set_new(args, "listen_port", json_integer(sc.listen_port));
+	sodium_memzero(&sc, sizeof(sc));
+
+	req = json_pack("{s:s}", "verb", "status");
+	fd = ctl_connect(sock);
+	st = ctl_exchange(fd, req);
+	close(fd);
+	json_decref(req);
+	if (!json_is_true(json_object_get(st, "ok")))
+		die(EXIT_DAEMON, "innernetd did not say where its state is");
+	snprintf(copied, len, "%s/server/" IN_IMPORT_PREFIX "%s.db",
+	    jstr(json_object_get(st, "result"), "state_dir"),
+	    jstr(args, "name"));
+	copy_database(db, copied, jstr(json_object_get(st, "result"),
+	    "user"));
+	json_decref(st);
+}
+
 int
 main(int argc, char *argv[])
 {
 	const char		*sock, *verb, *path = NULL, *network;
 	const char		*invite = NULL;
 	char			 err[1024], save[1024], invpath[1024];
+	char			 copied[1024];
 	json_t			*req, *args, *ans, *res, *iv;
 	struct invitation	 inv;
 	int			 ch, jflag = 0, fd;
@@ -244,6 +366,9 @@ main(int argc, char *argv[])
 		json_object_set_new(args, "invitation", invite_json(&inv));
 		sodium_memzero(&inv, sizeof(inv));
 	}
+	copied[0] = '\0';
+	if (strcmp(verb, "import") == 0)
+		import_setup(sock, args, copied, sizeof(copied));
 	switch (prompt_missing(verb, args, network, err, sizeof(err))) {
 	case PROMPT_NO:
 		fprintf(stderr, "innernetctl: nothing done\n");
@@ -267,8 +392,11 @@ main(int argc, char *argv[])
 	fd = ctl_connect(sock);
 	ans = ctl_exchange(fd, req);
 	close(fd);
-	if (!json_is_true(json_object_get(ans, "ok")))
+	if (!json_is_true(json_object_get(ans, "ok"))) {
+		if (copied[0] != '\0')
+			unlink(copied);
 		die(EXIT_DAEMON, "%s", jstr(ans, "error"));
+	}
 	res = json_object_get(ans, "result");
 
 	if (strcmp(verb, "add-peer") == 0) {

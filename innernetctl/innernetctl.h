@@ -59,6 +59,20 @@ int	 invite_write(const char *, const struct invitation *, char *,
 	    size_t);
 json_t	*invite_json(const struct invitation *);
 
+/* An upstream innernet-server configuration file. */
+struct server_conf {
+	char		private_key[IN_KEYSZ];
+	int		listen_port;
+	char		address[IN_ADDRSTRSZ];
+	int		prefix;
+};
+int	 server_conf_read(const char *, struct server_conf *, char *, size_t);
+
+/* import.c */
+json_t	*import_prepare(json_t *, const char *, json_t *, char *, size_t,
+	    char *, size_t);
+void	 import_abort(const char *);
+
 /* output.c */
 void	 output_human(const char *, json_t *, json_t *);
 

@@ -300,3 +300,95 @@ invite_json(const struct invitation *inv)
 		    "listen_port", json_integer(inv->listen_port));
 	return (o);
 }
+
+/*
+ * upstream innernet-server's configuration: top-level private-key,
+ * listen-port, address and network-cidr-prefix, nothing else.
+ */
+int
+server_conf_read(const char *path, struct server_conf *sc, char *err,
+    size_t errlen)
+{
+	char		 buf[INVITE_MAXSIZE + 1], line[1024], *p, *eq, *v, *end;
+	const char	*s, *nl;
+	struct in_ip	 ip;
+	ssize_t		 n;
+	size_t		 l;
+	long		 num;
+	int		 fd, lineno = 0, seen = 0;
+
+	memset(sc, 0, sizeof(*sc));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n < 0 || n > INVITE_MAXSIZE || memchr(buf, '\0', n) != NULL) {
+		snprintf(err, errlen, "%s: not a server configuration", path);
+		return (-1);
+	}
+	for (s = buf; s < buf + n; s += l + (nl != NULL)) {
+		lineno++;
+		nl = memchr(s, '\n', buf + n - s);
+		l = (nl != NULL ? nl : buf + n) - s;
+		if (l >= sizeof(line))
+			goto bad;
+		memcpy(line, s, l);
+		line[l] = '\0';
+		line[strcspn(line, "\r")] = '\0';
+		for (p = line; *p == ' ' || *p == '\t'; p++)
+			;
+		if (*p == '\0' || *p == '#')
+			continue;
+		if ((eq = strchr(p, '=')) == NULL)
+			goto bad;
+		for (end = eq; end > p && (end[-1] == ' ' || end[-1] == '\t');)
+			end--;
+		*end = '\0';
+		for (v = eq + 1; *v == ' ' || *v == '\t'; v++)
+			;
+		if (strcmp(p, "private-key") == 0 && !(seen & 1)) {
+			if (parse_string(v, sc->private_key,
+			    sizeof(sc->private_key)) == -1 ||
+			    !in_key_ok(sc->private_key))
+				goto bad;
+			seen |= 1;
+		} else if (strcmp(p, "address") == 0 && !(seen & 2)) {
+			if (parse_string(v, sc->address,
+			    sizeof(sc->address)) == -1 ||
+			    in_ip_parse(sc->address, &ip) == -1)
+				goto bad;
+			seen |= 2;
+		} else if ((strcmp(p, "listen-port") == 0 && !(seen & 4)) ||
+		    (strcmp(p, "network-cidr-prefix") == 0 && !(seen & 8))) {
+			num = strtol(v, &end, 10);
+			while (*end == ' ' || *end == '\t')
+				end++;
+			if (end == v || (*end != '\0' && *end != '#'))
+				goto bad;
+			if (p[0] == 'l') {
+				if (num < 1 || num > 65535)
+					goto bad;
+				sc->listen_port = (int)num;
+				seen |= 4;
+			} else {
+				if (num < 0 || num > 128)
+					goto bad;
+				sc->prefix = (int)num;
+				seen |= 8;
+			}
+		} else
+			goto bad;
+	}
+	if (seen != 15) {
+		snprintf(err, errlen, "%s: private-key, listen-port, address "
+		    "and network-cidr-prefix are all needed", path);
+		return (-1);
+	}
+	return (0);
+ bad:
+	snprintf(err, errlen, "%s: line %d: not upstream's server "
+	    "configuration", path, lineno);
+	return (-1);
+}

@@ -257,7 +257,9 @@ output_human(const char *verb, json_t *r, json_t *args)
 		    str(r, "network"), str(r, "address"), str(r, "public_key"));
 		if (json_is_string(json_object_get(r, "warning")))
 			fprintf(stderr, "innernetctl: %s\n", str(r, "warning"));
-	} else if (strcmp(verb, "down") == 0)
+	} else if (strcmp(verb, "import") == 0)
+		printf("%s imported\n", str(r, "network"));
+	else if (strcmp(verb, "down") == 0)
 		printf("%s is down\n", str(r, "network"));
 	else if (strcmp(verb, "set-listen-port") == 0)
 		printf("%s: listen port %lld\n", str(r, "network"),

@@ -62,6 +62,9 @@ static const struct flag flags[] = {
 	{ "endpoint",			0,   F_STRING },
 	{ "listen-port",		0,   F_PORT },
 	{ "hosts-path",			0,   F_STRING },
+	{ "server-config",		0,   F_STRING },
+	{ "database",			0,   F_STRING },
+	{ "client-config",		0,   F_STRING },
 };
 
 static const char *verbs[] = {
@@ -69,7 +72,7 @@ static const char *verbs[] = {
 	"list-cidrs", "add-peer", "rename-peer", "enable-peer", "disable-peer",
 	"list-peers", "add-association", "delete-association",
 	"list-associations", "install", "up", "down", "fetch", "list",
-	"override-endpoint", "set-listen-port", "uninstall",
+	"override-endpoint", "set-listen-port", "uninstall", "import",
 };
 
 /* "30s", "15m", "1h", "14d", "2w" or plain seconds. */
@@ -260,7 +263,7 @@ parse_command(int argc, char **argv, char *err, size_t errlen)
 		json_object_set(args, "cidr1", json_array_get(pos, 1));
 		json_object_set(args, "cidr2", json_array_get(pos, 2));
 	} else if (strcmp(verb, "status") == 0 || strcmp(verb, "new") == 0 ||
-	    strcmp(verb, "init") == 0) {
+	    strcmp(verb, "init") == 0 || strcmp(verb, "import") == 0) {
 		if (json_array_size(pos) != 0) {
 			snprintf(err, errlen, "%s takes no network name%s",
 			    verb, strcmp(verb, "status") ? " (use "

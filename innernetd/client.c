@@ -1461,6 +1461,7 @@ struct install {
 	char			 inv_priv[IN_KEYSZ];
 	char			 newpub[IN_KEYSZ];
 	int			 db_made, if_made, key_pending;
+	int			 imported;	/* key already redeemed */
 	int			 tries;
 	struct event		 ev;
 };
@@ -1665,6 +1666,13 @@ inst_peered(struct imsg *imsg, void *arg)
 
 	if (inst_error(imsg, in, "adding the server as a WireGuard peer"))
 		return;
+	if (in->imported) {
+		/* an upstream client's key is the redeemed one already */
+		strlcpy(in->newpub, in->net.public_key, sizeof(in->newpub));
+		evtimer_set(&in->ev, inst_wait_done, in);
+		inst_wait_done(-1, 0, in);
+		return;
+	}
 	memset(&k, 0, sizeof(k));
 	strlcpy(k.ifname, in->net.name, sizeof(k.ifname));
 	id = engine_req_new(inst_pending, in);
@@ -1819,6 +1827,7 @@ client_install(json_t *args, server_cb cb, void *arg)
 	in->net.role = IN_ROLE_CLIENT;
 	if (json_is_true(json_object_get(args, "no_write_hosts")))
 		in->net.flags |= IN_NETF_NOHOSTS;
+	in->imported = json_is_true(json_object_get(args, "imported"));
 	in_prefix_parse_host(s, &in->net.net, &in->net.address);
 	if (in_endpoint_parse(internal, host, sizeof(host),
 	    &in->net.server_port) == -1 ||

@@ -200,8 +200,9 @@ ctl_status_finish(struct ctl_status *st)
 	nets = json_array();
 	TAILQ_FOREACH(en, &engine_nets, entry)
 		json_array_append_new(nets, network_json(en));
-	control_reply(st->c, json_pack("{s:s, s:s, s:o, s:o}",
+	control_reply(st->c, json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}",
 	    "version", INNERNET_VERSION, "protocol", INNERNET_UPSTREAM,
+	    "state_dir", engine_conf.state_dir, "user", engine_conf.user,
 	    "processes", st->procs, "networks", nets));
 	free(st);
 }
@@ -713,6 +714,10 @@ ctl_dispatch(struct ctl_conn *c, json_t *req)
 	}
 	if (strcmp(verb, "install") == 0) {
 		client_install(args, ctl_done, c);
+		return;
+	}
+	if (strcmp(verb, "import") == 0) {
+		engine_import(args, ctl_done, c);
 		return;
 	}
 	if (network == NULL) {

@@ -262,4 +262,7 @@ void	 client_admin_view(struct engine_net *, server_cb, void *);
 void	 client_list(struct engine_net *, server_cb, void *);
 json_t	*client_cidrs_json(struct engine_net *);
 
+/* import.c: innernetctl import of an upstream server or client */
+void	 engine_import(json_t *, server_cb, void *);
+
 #endif /* ENGINE_H */

@@ -363,6 +363,13 @@ enum imsg_type {
 	IMSG_DB_NETWORK_CREATE,	/* struct in_netcreate -> NETWORK, OK | ERR */
 	IMSG_DB_NETWORK_UPDATE,	/* struct in_network (by name) -> OK | ERR */
 	IMSG_DB_NETWORK_DELETE,	/* struct in_netreq -> OK | ERR */
+	/*
+	 * innernetctl import put an upstream server database in the server
+	 * directory as IN_IMPORT_PREFIX<name>.db; struct in_network (name,
+	 * listen_port, address and the public key of the configuration's
+	 * private key) -> NETWORK, OK | ERR.
+	 */
+	IMSG_DB_NETWORK_IMPORT,
 	IMSG_DB_LOAD,		/* struct in_netreq -> CIDR*, PEER*, ASSOC*, END */
 
 	/* server role mutations, each one transaction */
@@ -423,6 +430,9 @@ enum imsg_type {
 
 	IMSG_MAX
 };
+
+/* An upstream database being imported, in the server directory. */
+#define IN_IMPORT_PREFIX	".import-"
 
 /* Largest JSON document accepted on the control socket. */
 #define CTL_MAXJSON		(8 * 1024 * 1024)

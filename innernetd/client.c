@@ -48,7 +48,6 @@
 #define CLIENT_HTTP_TIMEOUT	10	/* seconds per API request */
 #define CLIENT_MAXBODY		(64 * 1024 * 1024)
 #define CLIENT_RETRY		10	/* seconds after a failed start */
-#define CLIENT_MAXPEERS		200000
 #define NAT_STEP		5	/* seconds per candidate, as upstream */
 #define NAT_MAXCAND		(IN_MAXCANDIDATES + 1)
 #define RECENT_HANDSHAKE	180	/* WireGuard's reject-after time */
@@ -886,115 +885,6 @@ struct fetchctx {
 	size_t			 added, removed;
 };
 
-static int
-peer_from_json(json_t *o, struct in_peer *p, char *cands, size_t candsz,
-    char *err, size_t errsz)
-{
-	json_t		*copy, *ca, *first, *id;
-	size_t		 i;
-	int		 rc;
-
-	/* the server may append the observed endpoint: keep the first 10 */
-	ca = json_object_get(o, "candidates");
-	if (json_is_array(ca) && json_array_size(ca) > IN_MAXCANDIDATES) {
-		if ((copy = json_copy(o)) == NULL ||
-		    (first = json_array()) == NULL) {
-			json_decref(copy);
-			return (-1);
-		}
-		for (i = 0; i < IN_MAXCANDIDATES; i++)
-			json_array_append(first, json_array_get(ca, i));
-		json_object_set_new(copy, "candidates", first);
-		rc = json_to_peer_contents(copy, p, cands, candsz, err,
-		    errsz);
-		json_decref(copy);
-	} else
-		rc = json_to_peer_contents(o, p, cands, candsz, err, errsz);
-	if (rc == -1)
-		return (-1);
-	id = json_object_get(o, "id");
-	if (!json_is_integer(id) || json_integer_value(id) <= 0) {
-		snprintf(err, errsz, "peer %s without a valid id", p->name);
-		return (-1);
-	}
-	p->id = json_integer_value(id);
-	return (0);
-}
-
-static int
-cidr_from_json(json_t *o, struct in_cidr *c, char *err, size_t errsz)
-{
-	json_t	*id;
-
-	if (json_to_cidr_contents(o, c, err, errsz) == -1)
-		return (-1);
-	id = json_object_get(o, "id");
-	if (!json_is_integer(id) || json_integer_value(id) <= 0) {
-		snprintf(err, errsz, "CIDR %s without a valid id", c->name);
-		return (-1);
-	}
-	c->id = json_integer_value(id);
-	return (0);
-}
-
-static int
-state_parse(json_t *j, struct netstate *ns, json_t *assocs, char *err,
-    size_t errsz)
-{
-	json_t		*peers, *cidrs, *o;
-	struct in_peer	 p;
-	struct in_cidr	 c;
-	struct in_assoc	 a;
-	char		 cands[IN_CANDIDATES_MAXLEN], e[IN_ERRSZ];
-	size_t		 i;
-
-	peers = json_object_get(j, "peers");
-	cidrs = json_object_get(j, "cidrs");
-	if (!json_is_array(peers) || !json_is_array(cidrs)) {
-		snprintf(err, errsz, "the state has no peers and cidrs arrays");
-		return (-1);
-	}
-	if (json_array_size(peers) > CLIENT_MAXPEERS) {
-		snprintf(err, errsz, "the state has more than %d peers",
-		    CLIENT_MAXPEERS);
-		return (-1);
-	}
-	json_array_foreach(peers, i, o) {
-		if (peer_from_json(o, &p, cands, sizeof(cands), e,
-		    sizeof(e)) == -1) {
-			snprintf(err, errsz, "peer %zu of the state: %s", i, e);
-			return (-1);
-		}
-		if (ns_peer_upsert(ns, &p, cands, p.candidates_len) == -1) {
-			snprintf(err, errsz, "out of memory");
-			return (-1);
-		}
-	}
-	json_array_foreach(cidrs, i, o) {
-		if (cidr_from_json(o, &c, e, sizeof(e)) == -1) {
-			snprintf(err, errsz, "CIDR %zu of the state: %s", i, e);
-			return (-1);
-		}
-		if (ns_cidr_upsert(ns, &c) == -1) {
-			snprintf(err, errsz, "out of memory");
-			return (-1);
-		}
-	}
-	json_array_foreach(assocs, i, o) {
-		if (json_to_assoc_contents(o, &a, e, sizeof(e)) == -1 ||
-		    !json_is_integer(json_object_get(o, "id"))) {
-			snprintf(err, errsz, "association %zu: %s", i, e);
-			return (-1);
-		}
-		a.id = json_integer_value(json_object_get(o, "id"));
-		if (ns_assoc_upsert(ns, &a) == -1) {
-			snprintf(err, errsz, "out of memory");
-			return (-1);
-		}
-	}
-	return (0);
-}
-
 /*
  * Upstream's pinning: a cached address that comes back with another key
  * is refused (a compromised server must not impersonate a peer); cached
@@ -1175,7 +1065,7 @@ fetch_got(void *arg, int status, const char *err, json_t *j,
 		    "unexpected answer to GET /v1/user/state", NULL);
 		return;
 	}
-	if (state_parse(j, &fc->ns, NULL, e, sizeof(e)) == -1 ||
+	if (json_to_state(j, &fc->ns, NULL, e, sizeof(e)) == -1 ||
 	    pin_merge(en, fc, e, sizeof(e)) == -1) {
 		ns_clear(&fc->ns);
 		free(fc);
@@ -2231,7 +2121,7 @@ view_got(void *arg, int status, const char *err, json_t *j,
 	}
 	ns_clear(&en->state);
 	st = json_pack("{s:O, s:O}", "peers", ac->peers, "cidrs", ac->cidrs);
-	if (st == NULL || !json_is_array(j) || state_parse(st, &en->state, j,
+	if (st == NULL || !json_is_array(j) || json_to_state(st, &en->state, j,
 	    e, sizeof(e)) == -1) {
 		ns_clear(&en->state);
 		reply(ac->cb, ac->arg, 502, st == NULL ? "out of memory" :

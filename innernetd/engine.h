@@ -155,6 +155,8 @@ int	 json_to_candidates(json_t *, char *, size_t, struct in_peer *,
 int	 json_to_redeem_contents(json_t *, char *, size_t, char *, size_t);
 json_t	*json_from_endpoint_contents(const char *);
 json_t	*json_from_candidates(const char *, size_t);
+int	 json_to_state(json_t *, struct netstate *, json_t *, char *,
+	    size_t);
 
 /* http.c: API server per server-role network */
 int	 http_start(struct engine_net *);

@@ -461,3 +461,119 @@ json_to_redeem_contents(json_t *o, char *key, size_t len, char *err,
 		    "WireGuard key"));
 	return (0);
 }
+
+/*
+ * A state as a server sends it (GET /v1/user/state), or the admin view
+ * (peers, CIDRs and, if given, associations): every row is checked as
+ * the server would check it, ids included.  Untrusted: from the network.
+ */
+#define STATE_MAXPEERS	200000
+
+static int
+peer_from_json(json_t *o, struct in_peer *p, char *cands, size_t candsz,
+    char *err, size_t errsz)
+{
+	json_t		*copy, *ca, *first, *id;
+	size_t		 i;
+	int		 rc;
+
+	/* the server may append the observed endpoint: keep the first 10 */
+	ca = json_object_get(o, "candidates");
+	if (json_is_array(ca) && json_array_size(ca) > IN_MAXCANDIDATES) {
+		if ((copy = json_copy(o)) == NULL ||
+		    (first = json_array()) == NULL) {
+			json_decref(copy);
+			return (-1);
+		}
+		for (i = 0; i < IN_MAXCANDIDATES; i++)
+			json_array_append(first, json_array_get(ca, i));
+		json_object_set_new(copy, "candidates", first);
+		rc = json_to_peer_contents(copy, p, cands, candsz, err,
+		    errsz);
+		json_decref(copy);
+	} else
+		rc = json_to_peer_contents(o, p, cands, candsz, err, errsz);
+	if (rc == -1)
+		return (-1);
+	id = json_object_get(o, "id");
+	if (!json_is_integer(id) || json_integer_value(id) <= 0) {
+		snprintf(err, errsz, "peer %s without a valid id", p->name);
+		return (-1);
+	}
+	p->id = json_integer_value(id);
+	return (0);
+}
+
+static int
+cidr_from_json(json_t *o, struct in_cidr *c, char *err, size_t errsz)
+{
+	json_t	*id;
+
+	if (json_to_cidr_contents(o, c, err, errsz) == -1)
+		return (-1);
+	id = json_object_get(o, "id");
+	if (!json_is_integer(id) || json_integer_value(id) <= 0) {
+		snprintf(err, errsz, "CIDR %s without a valid id", c->name);
+		return (-1);
+	}
+	c->id = json_integer_value(id);
+	return (0);
+}
+
+int
+json_to_state(json_t *j, struct netstate *ns, json_t *assocs, char *err,
+    size_t errsz)
+{
+	json_t		*peers, *cidrs, *o;
+	struct in_peer	 p;
+	struct in_cidr	 c;
+	struct in_assoc	 a;
+	char		 cands[IN_CANDIDATES_MAXLEN], e[IN_ERRSZ];
+	size_t		 i;
+
+	peers = json_object_get(j, "peers");
+	cidrs = json_object_get(j, "cidrs");
+	if (!json_is_array(peers) || !json_is_array(cidrs)) {
+		snprintf(err, errsz, "the state has no peers and cidrs arrays");
+		return (-1);
+	}
+	if (json_array_size(peers) > STATE_MAXPEERS) {
+		snprintf(err, errsz, "the state has more than %d peers",
+		    STATE_MAXPEERS);
+		return (-1);
+	}
+	json_array_foreach(peers, i, o) {
+		if (peer_from_json(o, &p, cands, sizeof(cands), e,
+		    sizeof(e)) == -1) {
+			snprintf(err, errsz, "peer %zu of the state: %s", i, e);
+			return (-1);
+		}
+		if (ns_peer_upsert(ns, &p, cands, p.candidates_len) == -1) {
+			snprintf(err, errsz, "out of memory");
+			return (-1);
+		}
+	}
+	json_array_foreach(cidrs, i, o) {
+		if (cidr_from_json(o, &c, e, sizeof(e)) == -1) {
+			snprintf(err, errsz, "CIDR %zu of the state: %s", i, e);
+			return (-1);
+		}
+		if (ns_cidr_upsert(ns, &c) == -1) {
+			snprintf(err, errsz, "out of memory");
+			return (-1);
+		}
+	}
+	json_array_foreach(assocs, i, o) {
+		if (json_to_assoc_contents(o, &a, e, sizeof(e)) == -1 ||
+		    !json_is_integer(json_object_get(o, "id"))) {
+			snprintf(err, errsz, "association %zu: %s", i, e);
+			return (-1);
+		}
+		a.id = json_integer_value(json_object_get(o, "id"));
+		if (ns_assoc_upsert(ns, &a) == -1) {
+			snprintf(err, errsz, "out of memory");
+			return (-1);
+		}
+	}
+	return (0);
+}

@@ -112,6 +112,11 @@ engine_net_add(const struct in_network *net)
 }
 
 void
+client_net_stop(struct engine_net *en)
+{
+}
+
+void
 engine_net_remove(struct engine_net *en)
 {
 }

@@ -65,6 +65,27 @@ peer_roundtrip(json_t *j)
 	json_decref(out);
 }
 
+/* A state from a server: whatever is accepted is a consistent mirror. */
+static void
+state_check(json_t *j)
+{
+	struct netstate	 ns;
+	char		 err[IN_ERRSZ * 2];
+	size_t		 i;
+
+	ns_init(&ns);
+	if (json_to_state(j, &ns, json_object_get(j, "associations"), err,
+	    sizeof(err)) == 0) {
+		for (i = 0; i < ns.npeers; i++)
+			if (ns_peer_by_id(&ns, ns.peers[i].p.id) !=
+			    &ns.peers[i] || !in_peer_candidates_ok(
+			    &ns.peers[i].p, ns.peers[i].candidates,
+			    ns.peers[i].p.candidates_len))
+				abort();
+	}
+	ns_clear(&ns);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
@@ -80,6 +101,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	    JSON_REJECT_DUPLICATES, &e)) == NULL)
 		return (0);
 	peer_roundtrip(j);
+	state_check(j);
 	if (json_to_cidr_contents(j, &c, err, sizeof(err)) == 0) {
 		if ((out = json_from_cidr(&c)) == NULL)
 			abort();

@@ -22,6 +22,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/tree.h>
 
@@ -111,6 +112,7 @@ int
 engine_main(int argc, char **argv)
 {
 	struct passwd	*pw;
+	struct rlimit	 rl;
 	struct event	 ev_sigint, ev_sigterm, ev_sighup, ev_violate;
 	struct timeval	 tv = { 1, 0 };
 	const char	*user = NULL, *violate;
@@ -165,6 +167,16 @@ engine_main(int argc, char **argv)
 
 	setproctitle("%s", PROC_ENGINE);
 	signal(SIGPIPE, SIG_IGN);
+
+	/*
+	 * Every API connection is a descriptor: take all the system allows,
+	 * so that idle connections of one peer cannot starve the others.
+	 */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("setrlimit");
+	}
 
 	if (chroot(INNERNET_EMPTYDIR) == -1)
 		fatal("chroot %s (the parent creates it; does it exist?)",

@@ -692,10 +692,25 @@ parent_sig(int sig, short event, void *arg)
 static void
 parent_shutdown(int code)
 {
-	int	i, alive, tries;
+	int	i, alive, tries, status;
 	pid_t	pid;
 
 	shutting_down = 1;
+	/*
+	 * A child killed by a signal may not be the first one noticed (its
+	 * peers exit when their pipe to it closes): say which one it was.
+	 */
+	for (i = 0; i < CHILD_MAX; i++) {
+		if (children[i].pid <= 0 || waitpid(children[i].pid, &status,
+		    WNOHANG) != children[i].pid)
+			continue;
+		if (WIFSIGNALED(status))
+			log_warnx("%s (pid %d) was killed by signal %d%s",
+			    children[i].name, children[i].pid,
+			    WTERMSIG(status), WTERMSIG(status) == SIGSYS ?
+			    " (sandbox violation)" : "");
+		children[i].pid = -1;
+	}
 	for (i = 0; i < CHILD_MAX; i++)
 		if (children[i].pid > 0)
 			kill(children[i].pid, SIGTERM);
@@ -704,7 +719,13 @@ parent_shutdown(int code)
 		for (i = 0; i < CHILD_MAX; i++) {
 			if (children[i].pid <= 0)
 				continue;
-			pid = waitpid(children[i].pid, NULL, WNOHANG);
+			pid = waitpid(children[i].pid, &status, WNOHANG);
+			if (pid == children[i].pid && WIFSIGNALED(status) &&
+			    WTERMSIG(status) != SIGTERM)
+				log_warnx("%s (pid %d) was killed by signal "
+				    "%d%s", children[i].name, pid,
+				    WTERMSIG(status), WTERMSIG(status) ==
+				    SIGSYS ? " (sandbox violation)" : "");
 			if (pid == children[i].pid || (pid == -1 &&
 			    errno == ECHILD))
 				children[i].pid = -1;

@@ -122,7 +122,7 @@ deps:
 		build-essential clang pkg-config libevent-dev libsqlite3-dev \
 		libmnl-dev libsodium-dev libbsd-dev libyaml-dev libjansson-dev \
 		wireguard-go wireguard-tools iproute2 iputils-ping procps \
-		sqlite3 mandoc netcat-openbsd curl jq nftables
+		sqlite3 mandoc netcat-openbsd curl jq nftables wrk
 
 demo: $(PROGS)
 	@B=$(B) sh regress/netns/demo.sh

@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <poll.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,6 +42,9 @@
 
 #include "imsg.h"
 #include "innernetctl.h"
+
+/* Longer than the slowest verb, install: redeem attempts, then a fetch. */
+#define CTL_TIMEOUT	180
 
 static __attribute__((__noreturn__)) void
 usage(void)
@@ -89,6 +93,7 @@ ctl_exchange(int fd, json_t *req)
 {
 	struct imsgbuf	 ibuf;
 	struct imsg	 imsg;
+	struct pollfd	 pfd;
 	char		*s, *doc = NULL, *p;
 	size_t		 len, off, chunk, dlen, dsz = 0;
 	ssize_t		 n;
@@ -110,6 +115,11 @@ ctl_exchange(int fd, json_t *req)
 	if (imsg_flush(&ibuf) == -1)
 		die(EXIT_CONNECT, "write to innernetd: %s", strerror(errno));
 	for (;;) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, CTL_TIMEOUT * 1000) == 0)
+			die(EXIT_CONNECT, "no answer from innernetd in %d "
+			    "seconds", CTL_TIMEOUT);
 		if ((n = imsg_read(&ibuf)) == -1 && errno != EAGAIN)
 			die(EXIT_CONNECT, "read from innernetd: %s",
 			    strerror(errno));

@@ -115,18 +115,23 @@ int
 nl_walk(const void *buf, size_t len, uint32_t seq, uint32_t portid, nl_cb cb,
     void *arg)
 {
-	const struct nlmsghdr	*nlh = buf;
+	const unsigned char	*p = buf;
+	const struct nlmsghdr	*nlh;
 	const struct nlmsgerr	*e;
-	int			 left, v;
+	size_t			 off, mlen;
+	int			 v;
 
-	if (len > INT_MAX) {
-		errno = EMSGSIZE;
-		return (-1);
-	}
-	for (left = (int)len; left > 0; nlh = mnl_nlmsg_next(nlh, &left)) {
+	/* not mnl_nlmsg_ok(): it takes a length of 2^31 or more as fine */
+	for (off = 0; off < len; off += NLMSG_ALIGN(mlen)) {
+		if (len - off < sizeof(*nlh)) {
+			errno = EBADMSG;
+			return (-1);
+		}
+		nlh = (const struct nlmsghdr *)(p + off);
+		mlen = nlh->nlmsg_len;
 		/* the last message's padding must be there too */
-		if (!mnl_nlmsg_ok(nlh, left) ||
-		    MNL_ALIGN(nlh->nlmsg_len) > (unsigned int)left) {
+		if (mlen < sizeof(*nlh) || mlen > len - off ||
+		    NLMSG_ALIGN(mlen) > len - off) {
 			errno = EBADMSG;
 			return (-1);
 		}

@@ -157,10 +157,14 @@ change_ok(const struct wg_change *ch, unsigned char *key,
 	const struct wg_peer	*p = ch->peer;
 	int			 i;
 
-	if (key_b64_to_bin(p->public_key, key) == -1 ||
-	    p->nallowed > IN_MAXALLOWEDIPS || p->keepalive > UINT16_MAX)
-		return (0);
 	*sslen = 0;
+	if (key_b64_to_bin(p->public_key, key) == -1)
+		return (0);
+	/* a removal is its key alone, whatever the device said of the peer */
+	if (ch->flags & WG_CHANGE_REMOVE)
+		return (1);
+	if (p->nallowed > IN_MAXALLOWEDIPS || p->keepalive > UINT16_MAX)
+		return (0);
 	if (!in_str_ok(p->endpoint) || (p->endpoint[0] != '\0' &&
 	    in_endpoint_numeric(p->endpoint, ss, sslen) == -1))
 		return (0);

@@ -905,6 +905,12 @@ test_rtnl_parse(void)
 	put32(m, 47);	/* shorter than its attributes */
 	CHECK(parse_addrs(m, sizeof(addrs), ips, 4, &n) == -1,
 	    "rtnl: a message shorter than its attributes is refused");
+	put32(m, -1);	/* 2^32 - 1, negative as an int */
+	CHECK(parse_addrs(m, sizeof(addrs), ips, 4, &n) == -1 &&
+	    errno == EBADMSG, "rtnl: a message length of 2^32 - 1 is refused");
+	put32(m, INT32_MIN + 16);
+	CHECK(parse_addrs(m, sizeof(addrs), ips, 4, &n) == -1 &&
+	    errno == EBADMSG, "rtnl: a message length of 2^31 + 16 is refused");
 	{
 		static const unsigned char err[] __attribute__((aligned(4))) = {
 			NLMSG(36, NLMSG_ERROR, 0, 8), U32(-EPERM),

@@ -24,6 +24,15 @@ fuzz_json_LIBS	 = $(LIB_JANSSON) $(LIB_SODIUM) $(LIB_EVENT) $(LIB_BSD)
 fuzz_http_SRCS	:= innernetd/http.c innernetd/api_user.c innernetd/api_admin.c \
 	innernetd/server.c $(FUZZ_ENGINE_SRCS) $(wildcard imsg/*.c)
 fuzz_http_LIBS	 = $(LIB_JANSSON) $(LIB_SODIUM) $(LIB_EVENT) $(LIB_BSD)
+# innernet-wgd without main and its dispatch: netlink answers (WireGuard
+# dumps, the family lookup, address dumps) and the UAPI get=1 answer.
+FUZZ_WGD_SRCS	:= $(filter-out innernet-wgd/wgd.c innernet-wgd/hosts.c, \
+	$(WGD_SRCS)) innernetd/util.c innernetd/log.c
+fuzz_netlink_SRCS := $(FUZZ_WGD_SRCS)
+fuzz_netlink_LIBS = $(LIB_MNL) $(LIB_SODIUM) $(LIB_BSD)
+fuzz_uapi_SRCS	:= $(FUZZ_WGD_SRCS)
+fuzz_uapi_LIBS	 = $(LIB_MNL) $(LIB_SODIUM) $(LIB_BSD)
+$(FZ)/fuzz_netlink $(FZ)/fuzz_uapi: FUZZ_CFLAGS += -Iinnernet-wgd
 
 FUZZ_TARGETS	:= $(patsubst regress/fuzz/%.c,%,$(wildcard regress/fuzz/fuzz_*.c))
 

@@ -212,6 +212,10 @@ prompt_missing(const char *verb, json_t *args, const char *network,
 		if (strcmp(verb, "set-listen-port") == 0 &&
 		    json_is_true(json_object_get(args, "unset")))
 			continue;
+		if (strcmp(a->flag, "external-endpoint") == 0 &&
+		    json_is_true(json_object_get(args,
+		    "auto_external_endpoint")))
+			continue;
 		if (!tty) {
 			if (!a->required)
 				continue;

@@ -250,11 +250,65 @@ ctl_status(struct ctl_conn *c)
 	    engine_req_new(ctl_status_cb, st), NULL, 0);
 }
 
+/*
+ * new --auto-external-endpoint: upstream asks a public service for the
+ * host's address; we take the host's first global address (IPv4 first)
+ * and never talk to anyone.  Behind NAT, give --external-endpoint.
+ */
+struct ctl_autoep {
+	struct ctl_conn	*c;
+	json_t		*args;
+	struct in_ip	 v4, v6;
+};
+
+static void	ctl_new(struct ctl_conn *, json_t *);
+
+static void
+ctl_autoep_addr(struct imsg *imsg, void *arg)
+{
+	struct ctl_autoep	*ae = arg;
+	struct engine_net	*en;
+	struct in_ip		 ip, *pick;
+	char			 a[IN_ADDRSTRSZ], ep[IN_ENDPOINTSZ];
+	json_t			*port;
+
+	if (imsg->hdr.type == IMSG_WG_ADDR) {
+		if (imsg_get_data(imsg, &ip, sizeof(ip)) == 0) {
+			TAILQ_FOREACH(en, &engine_nets, entry)
+				if (in_prefix_contains(&en->net.net, &ip))
+					return;	/* an overlay address */
+			if (ip.af == AF_INET && ae->v4.af == 0)
+				ae->v4 = ip;
+			else if (ip.af == AF_INET6 && ae->v6.af == 0)
+				ae->v6 = ip;
+		}
+		return;
+	}
+	pick = ae->v4.af != 0 ? &ae->v4 : ae->v6.af != 0 ? &ae->v6 : NULL;
+	if (pick == NULL || in_ip_str(pick, a, sizeof(a)) == -1) {
+		control_reply_error(ae->c, 400, "this host has no global "
+		    "address to offer; give --external-endpoint");
+	} else {
+		port = json_object_get(ae->args, "listen_port");
+		snprintf(ep, sizeof(ep), pick->af == AF_INET6 ? "[%s]:%lld" :
+		    "%s:%lld", a, json_is_integer(port) ?
+		    (long long)json_integer_value(port) :
+		    (long long)IN_DEFAULT_PORT);
+		json_object_set_new(ae->args, "external_endpoint",
+		    json_string(ep));
+		log_info("external endpoint %s (first global address)", ep);
+		ctl_new(ae->c, ae->args);
+	}
+	json_decref(ae->args);
+	free(ae);
+}
+
 /* innernetctl new: the server address is the first host of the root. */
 static void
 ctl_new(struct ctl_conn *c, json_t *args)
 {
 	struct in_netcreate	 nc;
+	struct ctl_autoep	*ae;
 	const char		*name, *cidr, *ep;
 	json_t			*port;
 	json_int_t		 p = IN_DEFAULT_PORT;
@@ -264,6 +318,17 @@ ctl_new(struct ctl_conn *c, json_t *args)
 	name = arg_str(args, "network_name");
 	cidr = arg_str(args, "network_cidr");
 	ep = arg_str(args, "external_endpoint");
+	if (ep == NULL && arg_bool(args, "auto_external_endpoint", 0) == 1) {
+		if ((ae = calloc(1, sizeof(*ae))) == NULL) {
+			control_reply_error(c, 500, "out of memory");
+			return;
+		}
+		ae->c = c;
+		ae->args = json_incref(args);
+		engine_wg_compose(IMSG_WG_ADDRS_REQ,
+		    engine_req_new(ctl_autoep_addr, ae), NULL, 0);
+		return;
+	}
 	if (name == NULL || !in_ifname_ok(name)) {
 		control_reply_error(c, 400, "--network-name must be a valid "
 		    "interface name: lowercase letters, digits and inner "

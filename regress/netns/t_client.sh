@@ -42,6 +42,13 @@ check "add-cidr humans" ctl server add-cidr corp --name humans \
 check "add-peer admin" ctl server add-peer corp --name admin \
     --cidr humans --admin true --auto-ip --save-config "$T/admin.toml" \
     --invite-expires 1h --yes
+check "new --auto-external-endpoint" ctl server new --network-name auto \
+    --network-cidr 10.77.0.0/16 --auto-external-endpoint --listen-port 51830
+check "its invitations name the host's address" ctl server add-peer auto \
+    --name p1 --cidr auto --auto-ip --save-config "$T/auto.toml" --yes
+check "external-endpoint is 192.0.2.1:51830" \
+    grep -q '^external-endpoint = "192.0.2.1:51830"$' "$T/auto.toml"
+check "uninstall the second network" ctl server uninstall auto --yes
 check "admin daemon starts" daemon_start admin
 
 # An invitation whose API port is wrong: WireGuard comes up, the redeem

@@ -315,8 +315,9 @@ uapi_parse_get(const char *ans, size_t len, struct wg_device *d)
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
 	unsigned long long	 v;
+	char			 priv[IN_KEYSZ];
 	size_t			 l;
-	int			 got_errno = 0;
+	int			 got_errno = 0, rc;
 
 	memset(d, 0, sizeof(*d));
 	while (line < end) {
@@ -351,8 +352,15 @@ uapi_parse_get(const char *ans, size_t len, struct wg_device *d)
 				if (uapi_num(val, UINT32_MAX, &v) == -1)
 					goto bad;
 				d->fwmark = v;
+			} else if (strcmp(key, "private_key") == 0) {
+				/* kept as its public key, as the kernel says */
+				rc = key_hex_to_b64(val, priv) == -1 ||
+				    key_public(priv, d->public_key) == -1;
+				explicit_bzero(priv, sizeof(priv));
+				explicit_bzero(buf, sizeof(buf));
+				if (rc)
+					goto bad;
 			}
-			/* private_key is not kept: the key file is the truth */
 		} else if (strcmp(key, "endpoint") == 0) {
 			/* one we cannot read (a zone index) is as none */
 			if (in_endpoint_numeric(val, &ss, &sslen) == -1 ||

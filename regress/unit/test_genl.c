@@ -928,8 +928,8 @@ static void
 test_uapi(void)
 {
 	static const char get[] =
-	    "private_key=e84b5a6d2717c1003a13b431570353dbaca9146cf150c5f8575"
-	    "680feba52027a\n"
+	    "private_key=77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab17"
+	    "7fba51db92c2a\n"
 	    "listen_port=51820\n"
 	    "fwmark=66\n"
 	    "public_key=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -959,6 +959,10 @@ test_uapi(void)
 	CHECK(uapi_parse_get(get, sizeof(get) - 1, &d) == 0 &&
 	    d.npeers == 2 && d.listen_port == 51820 && d.fwmark == 66,
 	    "uapi: get=1 answer with two peers");
+	/* RFC 7748 6.1: Alice's private key and public key */
+	CHECK(strcmp(d.public_key,
+	    "hSDwCYkwp1R0i33ctD73Wg2/Og0mOBr066SpjqqbTmo=") == 0,
+	    "uapi: the device's public key from its private key");
 	if (d.npeers == 2) {
 		b64key(0xaa, key);
 		CHECK(strcmp(d.peers[0].public_key, key) == 0 &&

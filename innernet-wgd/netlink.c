@@ -28,7 +28,6 @@
 #include <linux/netlink.h>
 
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

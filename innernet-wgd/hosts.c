@@ -115,27 +115,30 @@ hosts_section(const char *old, size_t oldlen, const char *ifname,
 	return (0);
 }
 
+/*
+ * The file as it should be: *changed is 0 when it already is.  The
+ * caller frees *out.
+ */
 int
-hosts_rewrite(const char *path, const char *ifname,
-    const struct in_hostent *ents, size_t nents, char *err, size_t errlen)
+hosts_build(const char *path, const char *ifname,
+    const struct in_hostent *ents, size_t nents, char **out, size_t *outlen,
+    int *changed, char *err, size_t errlen)
 {
-	char		*old = NULL, *new = NULL, *p, tmp[PATH_MAX], dir[PATH_MAX];
-	size_t		 oldlen = 0, cap = 0, newlen;
+	char		*old = NULL, *p;
+	size_t		 oldlen = 0, cap = 0;
 	ssize_t		 n;
-	struct stat	 st;
-	mode_t		 mode = 0644;
-	int		 fd, dfd, rc = -1;
+	int		 fd;
 
+	*out = NULL;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
-		if (fstat(fd, &st) == 0)
-			mode = st.st_mode & 07777;
 		for (;;) {
 			if (oldlen == cap) {
 				if (cap >= HOSTS_MAXSIZE) {
 					snprintf(err, errlen, "%s: too large",
 					    path);
 					close(fd);
-					goto done;
+					free(old);
+					return (-1);
 				}
 				cap = cap ? cap * 2 : 8192;
 				if ((p = realloc(old, cap)) == NULL)
@@ -149,27 +152,47 @@ hosts_rewrite(const char *path, const char *ifname,
 		close(fd);
 	} else if (errno != ENOENT) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto done;
+		return (-1);
 	}
 	if (hosts_section(old != NULL ? old : "", oldlen, ifname, ents, nents,
-	    &new, &newlen) == -1)
+	    out, outlen) == -1)
 		goto oom;
-	if (oldlen == newlen && (newlen == 0 || memcmp(old, new, newlen) == 0)) {
-		rc = 0;		/* nothing changes: leave the file alone */
-		goto done;
-	}
+	*changed = !(oldlen == *outlen && (oldlen == 0 ||
+	    memcmp(old, *out, oldlen) == 0));
+	free(old);
+	return (0);
+ oom:
+	free(old);
+	snprintf(err, errlen, "out of memory");
+	return (-1);
+}
+
+/*
+ * Replace the file with these bytes: a temporary file beside it, the
+ * old file's mode, fsync, rename, fsync of the directory.
+ */
+int
+hosts_write(const char *path, const char *buf, size_t len, char *err,
+    size_t errlen)
+{
+	char		 tmp[PATH_MAX], dir[PATH_MAX];
+	struct stat	 st;
+	mode_t		 mode = 0644;
+	int		 fd, dfd;
+
+	if (stat(path, &st) == 0)
+		mode = st.st_mode & 07777;
 	strlcpy(dir, path, sizeof(dir));
 	snprintf(tmp, sizeof(tmp), "%s/.hosts.innernet.XXXXXX", dirname(dir));
 	if ((fd = mkstemp(tmp)) == -1) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		goto done;
+		return (-1);
 	}
-	if (fchmod(fd, mode) == -1 || write(fd, new, newlen) !=
-	    (ssize_t)newlen || fsync(fd) == -1 || close(fd) == -1 ||
-	    rename(tmp, path) == -1) {
+	if (fchmod(fd, mode) == -1 || write(fd, buf, len) != (ssize_t)len ||
+	    fsync(fd) == -1 || close(fd) == -1 || rename(tmp, path) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		unlink(tmp);
-		goto done;
+		return (-1);
 	}
 	strlcpy(dir, path, sizeof(dir));
 	if ((dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) !=
@@ -177,12 +200,21 @@ hosts_rewrite(const char *path, const char *ifname,
 		fsync(dfd);
 		close(dfd);
 	}
-	rc = 0;
-	goto done;
-oom:
-	snprintf(err, errlen, "out of memory");
-done:
-	free(old);
+	return (0);
+}
+
+int
+hosts_rewrite(const char *path, const char *ifname,
+    const struct in_hostent *ents, size_t nents, char *err, size_t errlen)
+{
+	char	*new;
+	size_t	 len;
+	int	 changed, rc;
+
+	if (hosts_build(path, ifname, ents, nents, &new, &len, &changed, err,
+	    errlen) == -1)
+		return (-1);
+	rc = changed ? hosts_write(path, new, len, err, errlen) : 0;
 	free(new);
 	return (rc);
 }

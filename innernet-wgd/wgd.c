@@ -78,6 +78,13 @@ struct upwait {
 	const struct wg_backend *be;
 };
 
+/* A hosts file the parent is writing for the engine's request. */
+struct hostwait {
+	TAILQ_ENTRY(hostwait) entry;
+	uint32_t	 engine_id;
+	uint32_t	 parent_id;
+};
+
 /* A new key pair kept until the redeem that needs it succeeds. */
 struct pendkey {
 	TAILQ_ENTRY(pendkey) entry;
@@ -91,6 +98,7 @@ static struct wgd_pipe	 pipe_parent = { .name = PROC_PARENT };
 static struct wgd_pipe	 pipe_engine = { .name = PROC_ENGINE };
 static TAILQ_HEAD(, pending)	pendings = TAILQ_HEAD_INITIALIZER(pendings);
 static TAILQ_HEAD(, upwait)	upwaits = TAILQ_HEAD_INITIALIZER(upwaits);
+static TAILQ_HEAD(, hostwait)	hostwaits = TAILQ_HEAD_INITIALIZER(hostwaits);
 static TAILQ_HEAD(, pendkey)	pendkeys = TAILQ_HEAD_INITIALIZER(pendkeys);
 static char		 statedir[PATH_MAX - 16], keydir[PATH_MAX];
 static char		 hostsfile[PATH_MAX] = INNERNET_HOSTS;
@@ -312,24 +320,36 @@ static void
 parent_answer(struct imsg *imsg)
 {
 	struct upwait	*u;
+	struct hostwait	*hw;
 	struct in_error	 e;
 
+	if (imsg->hdr.type == IMSG_WG_ERR && (imsg_get_data(imsg, &e,
+	    sizeof(e)) == -1 || !in_str_ok(e.msg)))
+		fatalx("parent: bad WG_ERR");
+	if (imsg->hdr.type == IMSG_WG_OK && imsg_get_len(imsg) != 0)
+		fatalx("parent: bad WG_OK");
+	TAILQ_FOREACH(hw, &hostwaits, entry)
+		if (hw->parent_id == imsg->hdr.peerid)
+			break;
+	if (hw != NULL) {
+		TAILQ_REMOVE(&hostwaits, hw, entry);
+		if (imsg->hdr.type == IMSG_WG_OK)
+			answer_ok(hw->engine_id);
+		else
+			answer_err(hw->engine_id, e.status, e.msg);
+		free(hw);
+		return;
+	}
 	TAILQ_FOREACH(u, &upwaits, entry)
 		if (u->parent_id == imsg->hdr.peerid)
 			break;
 	if (u == NULL)
 		fatalx("parent: answer to an unknown request");
 	TAILQ_REMOVE(&upwaits, u, entry);
-	if (imsg->hdr.type == IMSG_WG_OK) {
-		if (imsg_get_len(imsg) != 0)
-			fatalx("parent: bad WG_OK");
+	if (imsg->hdr.type == IMSG_WG_OK)
 		if_up_finish(u->engine_id, &u->wif, u->be);
-	} else {
-		if (imsg_get_data(imsg, &e, sizeof(e)) == -1 ||
-		    !in_str_ok(e.msg))
-			fatalx("parent: bad WG_ERR");
+	else
 		answer_err(u->engine_id, e.status, e.msg);
-	}
 	free(u);
 }
 
@@ -533,23 +553,41 @@ sync_end(uint32_t id, struct imsg *imsg)
 	pending_free(p);
 }
 
+/*
+ * The hosts file is the parent's to rewrite: renaming over /etc/hosts
+ * needs write access to all of /etc, which wgd (root) must not have.
+ * The entries are checked here and passed on.
+ */
 static void
 hosts_end(uint32_t id, struct imsg *imsg, int clear)
 {
 	struct in_netreq	 nr;
 	struct pending		*p = NULL;
-	char			 err[IN_ERRSZ];
+	struct hostwait		*hw;
+	size_t			 i;
 
 	netreq_get(imsg, &nr);
 	if (!clear && (p = pending_find(id, IMSG_WG_HOSTS_BEGIN)) == NULL)
 		fatalx("engine: HOSTS_END without HOSTS_BEGIN");
-	if (!in_ifname_ok(nr.network))
+	if (!in_ifname_ok(nr.network)) {
 		answer_err(id, 400, "invalid interface name");
-	else if (hosts_rewrite(hostsfile, nr.network, p ? p->items : NULL,
-	    p ? p->n : 0, err, sizeof(err)) == -1)
-		answer_err(id, 500, err);
-	else
-		answer_ok(id);
+		goto done;
+	}
+	if ((hw = calloc(1, sizeof(*hw))) == NULL)
+		fatal(NULL);
+	hw->engine_id = id;
+	hw->parent_id = ++parent_ids;
+	TAILQ_INSERT_TAIL(&hostwaits, hw, entry);
+	for (i = 0; p != NULL && i < p->n; i++)
+		if (imsg_compose(&pipe_parent.ibuf, IMSG_PARENT_HOSTS,
+		    hw->parent_id, 0, -1, (struct in_hostent *)p->items + i,
+		    sizeof(struct in_hostent)) == -1)
+			fatal("imsg_compose");
+	if (imsg_compose(&pipe_parent.ibuf, IMSG_PARENT_HOSTS_END,
+	    hw->parent_id, 0, -1, &nr, sizeof(nr)) == -1)
+		fatal("imsg_compose");
+	pipe_update(&pipe_parent);
+ done:
 	if (p != NULL)
 		pending_free(p);
 }
@@ -811,7 +849,6 @@ main(int argc, char *argv[], char *envp[])
 {
 	struct event	 ev_term, ev_int;
 	struct timeval	 tv = { 1, 0 };
-	char		 hostsdir[PATH_MAX];
 	const char	*user = NULL, *v;
 	int		 ch, debug = 0, verbose = 0;
 
@@ -857,7 +894,6 @@ main(int argc, char *argv[], char *envp[])
 		fatal("mkdir %s", keydir);
 	if (mkdir(INNERNET_WGSOCKDIR, 0755) == -1 && errno != EEXIST)
 		fatal("mkdir %s", INNERNET_WGSOCKDIR);
-	strlcpy(hostsdir, hostsfile, sizeof(hostsdir));
 
 	event_init();
 	imsg_init(&pipe_parent.ibuf, PROC_FD_PARENT);
@@ -878,7 +914,6 @@ main(int argc, char *argv[], char *envp[])
 	drop_capabilities();
 	if (unveil(INNERNET_WGSOCKDIR, "rwc") == -1 ||
 	    unveil(keydir, "rwc") == -1 ||
-	    unveil(dirname(hostsdir), "rwc") == -1 ||
 	    unveil(NULL, NULL) == -1)
 		fatal("unveil");
 	if (pledge("stdio rpath wpath cpath fattr unix route", NULL) == -1)

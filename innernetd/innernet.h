@@ -346,6 +346,16 @@ enum imsg_type {
 	IMSG_PARENT_WGGO_START,
 
 	/*
+	 * wgd -> parent: a network's hosts section, PARENT_HOSTS (struct
+	 * in_hostent) per line, then PARENT_HOSTS_END (struct in_netreq);
+	 * the parent rewrites the file atomically (no sandboxed process may
+	 * rename over it) and answers IMSG_WG_OK or IMSG_WG_ERR with the
+	 * same peerid.
+	 */
+	IMSG_PARENT_HOSTS,
+	IMSG_PARENT_HOSTS_END,
+
+	/*
 	 * engine <-> dbd.  A request carries a request id in hdr.peerid; the
 	 * answer carries the same id: rows, then IMSG_DB_END, or a single
 	 * IMSG_DB_OK / IMSG_DB_ERR (struct in_error).  Unsolicited messages
@@ -444,6 +454,11 @@ enum imsg_type {
  * answer IMSG_PROCINFO_REQ on any pipe with IMSG_PROCINFO.
  */
 void	regress_violate(const char *);	/* util.c */
+
+/* innernet-wgd/hosts.c: the hosts section, rewritten by the parent */
+struct in_hostent;
+int	hosts_rewrite(const char *, const char *, const struct in_hostent *,
+	    size_t, char *, size_t);
 
 /* log.c */
 void	log_init(int, int);

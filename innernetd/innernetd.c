@@ -98,6 +98,9 @@ static void	parent_dispatch(int, short, void *);
 static void	parent_send_conf(void);
 static void	child_event_update(struct child *);
 static void	wggo_start(struct child *, struct imsg *);
+static void	wggo_answer(uint32_t, int, const char *, ...)
+		    __attribute__((__format__ (printf, 3, 4)));
+static void	hosts_part(struct imsg *);
 static void	wggo_reap(pid_t, int);
 static void	child_reap(struct child *);
 static void	prepare_dirs(const struct passwd *);
@@ -468,6 +471,13 @@ parent_dispatch(int fd, short event, void *arg)
 				fatalx("%s may not start WireGuard", c->name);
 			wggo_start(c, &imsg);
 			break;
+		case IMSG_PARENT_HOSTS:
+		case IMSG_PARENT_HOSTS_END:
+			if (c != &children[CHILD_WGD])
+				fatalx("%s may not write the hosts file",
+				    c->name);
+			hosts_part(&imsg);
+			break;
 		default:
 			fatalx("%s: unexpected imsg %s", c->name,
 			    in_imsg_name(imsg.hdr.type));
@@ -503,6 +513,59 @@ child_reap(struct child *c)
 		usleep(50 * 1000);
 	}
 	log_warnx("pipe to %s closed", c->name);
+}
+
+/*
+ * The hosts file is rewritten here, with the entries wgd checked and
+ * passed on: renaming over /etc/hosts needs write access to all of
+ * /etc, which no sandboxed process gets.
+ */
+#define HOSTS_MAXENTS	1000000
+static struct in_hostent *hosts_ents;
+static size_t		  hosts_n, hosts_cap;
+static uint32_t		  hosts_id;
+
+static void
+hosts_part(struct imsg *imsg)
+{
+	struct in_hostent	*he, *nv;
+	struct in_netreq	 nr;
+	char			 err[IN_ERRSZ];
+	size_t			 n = imsg->hdr.len - IMSG_HEADER_SIZE;
+
+	if (hosts_n > 0 && imsg->hdr.peerid != hosts_id)
+		fatalx("wgd: interleaved hosts files");
+	hosts_id = imsg->hdr.peerid;
+	if (imsg->hdr.type == IMSG_PARENT_HOSTS) {
+		if (n != sizeof(*he) || hosts_n >= HOSTS_MAXENTS)
+			fatalx("wgd: bad PARENT_HOSTS");
+		if (hosts_n == hosts_cap) {
+			hosts_cap = hosts_cap ? hosts_cap * 2 : 256;
+			if ((nv = reallocarray(hosts_ents, hosts_cap,
+			    sizeof(*nv))) == NULL)
+				fatal(NULL);
+			hosts_ents = nv;
+		}
+		he = &hosts_ents[hosts_n];
+		memcpy(he, imsg->data, sizeof(*he));
+		if (!in_str_ok(he->ifname) || !in_str_ok(he->name) ||
+		    (he->ip.af != AF_INET && he->ip.af != AF_INET6) ||
+		    he->name[0] == '\0' || strpbrk(he->name, " \t\r\n#"))
+			fatalx("wgd: bad hosts entry");
+		hosts_n++;
+		return;
+	}
+	if (n != sizeof(nr))
+		fatalx("wgd: bad PARENT_HOSTS_END");
+	memcpy(&nr, imsg->data, sizeof(nr));
+	if (!in_str_ok(nr.network) || !in_ifname_ok(nr.network))
+		fatalx("wgd: bad PARENT_HOSTS_END");
+	if (hosts_rewrite(conf.global.hosts_file, nr.network, hosts_ents,
+	    hosts_n, err, sizeof(err)) == -1)
+		wggo_answer(hosts_id, 500, "%s", err);
+	else
+		wggo_answer(hosts_id, 0, NULL);
+	hosts_n = 0;
 }
 
 static void

@@ -94,7 +94,7 @@ static void	sop_commit(struct sop *);
 static void	sop_finish(struct sop *);
 static void	wg_log_answer(struct imsg *, void *);
 static void	hosts_schedule(struct engine_net *);
-static void	hosts_write(int, short, void *);
+static void	hosts_timer(int, short, void *);
 static void	refresh_start(int, short, void *);
 static void	refresh_answer(struct imsg *, void *);
 static void	start_loaded(struct imsg *, void *);
@@ -1081,7 +1081,7 @@ hosts_schedule(struct engine_net *en)
 }
 
 static void
-hosts_write(int fd, short event, void *arg)
+hosts_timer(int fd, short event, void *arg)
 {
 	struct engine_net	*en = arg;
 
@@ -1246,7 +1246,7 @@ server_net_start(struct engine_net *en)
 		if ((en->srv = calloc(1, sizeof(*en->srv))) == NULL)
 			fatal("server");
 		evtimer_set(&en->srv->refresh_ev, refresh_start, en);
-		evtimer_set(&en->srv->hosts_ev, hosts_write, en);
+		evtimer_set(&en->srv->hosts_ev, hosts_timer, en);
 		evtimer_set(&en->srv->retry_ev, start_retry, en);
 	}
 	ns_clear(&en->state);

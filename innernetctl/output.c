@@ -230,6 +230,8 @@ print_client(json_t *r, json_t *args)
 void
 output_human(const char *verb, json_t *r, json_t *args)
 {
+	json_t	*peers;
+
 	if (strcmp(verb, "status") == 0)
 		print_status(r);
 	else if (strcmp(verb, "list") == 0 && json_is_object(r) &&
@@ -238,7 +240,12 @@ output_human(const char *verb, json_t *r, json_t *args)
 	else if (strcmp(verb, "list-peers") == 0 || (strcmp(verb, "list") ==
 	    0 && json_is_array(r)))
 		print_peers(r);
-	else if (strcmp(verb, "list-cidrs") == 0)
+	else if (strcmp(verb, "list-cidrs") == 0 &&
+	    json_is_true(json_object_get(args, "tree"))) {
+		peers = json_array();
+		print_tree(r, peers, json_null(), 0, 1);
+		json_decref(peers);
+	} else if (strcmp(verb, "list-cidrs") == 0)
 		print_cidrs(r);
 	else if (strcmp(verb, "list-associations") == 0)
 		print_assocs(r);

@@ -115,6 +115,9 @@ check "list --short is one line a peer" grep -q '^  bob 10.66.1.20$' \
     "$(ctl alice list --short corp > "$T/short"; echo "$T/short")"
 check "list-cidrs from the cache" jqok alice \
     '.[] | select(.name == "humans")' list-cidrs corp
+ctl alice list-cidrs --tree corp > "$T/ctree"
+check "list-cidrs --tree nests humans under the root" \
+    grep -q '^  10.66.1.0/24 humans$' "$T/ctree"
 check_fails "a non-admin cannot add a CIDR" ctl alice add-cidr corp \
     --name x --cidr 10.66.9.0/24 --parent corp --yes
 ctl alice add-cidr corp --name x --cidr 10.66.9.0/24 --parent corp \

@@ -46,4 +46,9 @@ fuzz: $(addprefix $(FZ)/,$(FUZZ_TARGETS))
 fuzz-run: fuzz
 	@FZ=$(FZ) sh regress/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-.PHONY: fuzz fuzz-run
+# The long run: ten million executions per target, an hour at most each.
+fuzz-long: fuzz
+	@FZ=$(FZ) FUZZ_RUNS=10000000 sh regress/fuzz/run.sh 3600 \
+		$(FUZZ_TARGETS)
+
+.PHONY: fuzz fuzz-run fuzz-long

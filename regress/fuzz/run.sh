@@ -1,6 +1,7 @@
 #!/bin/sh
 # Run each libFuzzer target for SECONDS on a scratch copy of its seeds.
 # Prints "ok - <target>: N executions, no crash" or "not ok".
+# With FUZZ_RUNS=N each target stops after N executions (SECONDS caps it).
 # Usage: FZ=build-fuzz sh regress/fuzz/run.sh SECONDS target...
 secs=$1; shift
 FZ=${FZ:-build-fuzz}
@@ -9,7 +10,8 @@ for t in "$@"; do
 	work=$(mktemp -d)
 	cp -r "regress/fuzz/corpus/$t/." "$work/" 2>/dev/null
 	log="$FZ/$t.log"
-	"$FZ/$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+	"$FZ/$t" -max_total_time="$secs" ${FUZZ_RUNS:+-runs=$FUZZ_RUNS} \
+	    -timeout=10 -rss_limit_mb=2048 \
 	    -artifact_prefix="$FZ/crash-$t-" "$work" > "$log" 2>&1
 	st=$?
 	execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" |
@@ -17,7 +19,8 @@ for t in "$@"; do
 	[ -n "$execs" ] || execs=$(grep -Eo '#[0-9]+' "$log" | tail -1 |
 	    tr -d '#')
 	if [ $st -eq 0 ]; then
-		echo "ok - $t: ${execs:-?} executions in ${secs}s, no crash"
+		echo "ok - $t: ${execs:-?} executions" \
+		    "(at most ${secs}s${FUZZ_RUNS:+ or $FUZZ_RUNS runs}), no crash"
 	else
 		echo "not ok - $t: crashed after ${execs:-?} executions (see $log)"
 		grep -E 'ERROR|SUMMARY|Test unit written' "$log" | head -5 |

@@ -186,6 +186,8 @@ int	 hosts_enabled(struct engine_net *);
 void	 hosts_send(struct engine_net *, struct netstate *);
 void	 server_peer_expired(const char *, int64_t);	/* dbd's sweeper */
 json_t	*server_state_json(struct engine_net *, const struct ns_peer *);
+char	*server_state_dump(struct engine_net *, const struct ns_peer *,
+	    size_t *);
 
 void	 server_state(struct engine_net *, struct ns_peer *, server_cb,
 	    void *);

@@ -445,7 +445,6 @@ state_cached(struct http_srv *hs, struct ns_peer *caller)
 {
 	struct engine_net	*en = hs->en;
 	struct http_cached	*c, *next;
-	json_t			*o;
 	int64_t			 cidr = caller->p.cidr_id;
 	int			 ncached = 0;
 
@@ -469,14 +468,10 @@ state_cached(struct http_srv *hs, struct ns_peer *caller)
 		cache_drop(hs, TAILQ_LAST(&hs->cache, http_cache_list));
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return (NULL);
-	if ((o = server_state_json(en, caller)) == NULL ||
-	    (c->body = json_dumps(o, JSON_COMPACT)) == NULL) {
-		json_decref(o);
+	if ((c->body = server_state_dump(en, caller, &c->len)) == NULL) {
 		free(c);
 		return (NULL);
 	}
-	json_decref(o);
-	c->len = strlen(c->body);
 	c->cidr_id = cidr;
 	c->gen = en->state.generation;
 	c->epgen = en->state.endpoint_generation;
@@ -496,6 +491,7 @@ api_reply_state(struct api_req *ar, struct engine_net *en,
 	struct http_cached	*c;
 	struct evkeyvalq	*out;
 	struct evbuffer		*buf;
+	struct bufferevent	*bev;
 	const char		*inm;
 
 	if ((c = state_cached(ar->hs, caller)) == NULL) {
@@ -523,6 +519,10 @@ api_reply_state(struct api_req *ar, struct engine_net *en,
 		return;
 	}
 	evhttp_add_header(out, "Content-Type", "application/json");
+	/* a large state leaves in large writes, not 16 KiB ones */
+	if (c->len > 65536 && (bev = evhttp_connection_get_bufferevent(
+	    evhttp_request_get_connection(ar->req))) != NULL)
+		bufferevent_set_max_single_write(bev, c->len);
 	evhttp_send_reply(ar->req, 200, "OK", buf);
 	evbuffer_free(buf);
 	TAILQ_REMOVE(&ar->hs->pending, ar, entry);

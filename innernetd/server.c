@@ -556,6 +556,93 @@ server_state_json(struct engine_net *en, const struct ns_peer *caller)
 	return (o);
 }
 
+/* Append s to a growing buffer. */
+static int
+dump_add(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
+{
+	char	*nb;
+	size_t	 ncap;
+
+	if (*len + n + 1 > *cap) {
+		ncap = *cap ? *cap : 65536;
+		while (ncap < *len + n + 1)
+			ncap *= 2;
+		if ((nb = realloc(*buf, ncap)) == NULL)
+			return (-1);
+		*buf = nb;
+		*cap = ncap;
+	}
+	memcpy(*buf + *len, s, n);
+	*len += n;
+	(*buf)[*len] = '\0';
+	return (0);
+}
+
+static int
+dump_json(char **buf, size_t *len, size_t *cap, json_t *j)
+{
+	char	*s;
+	int	 rc;
+
+	if (j == NULL || (s = json_dumps(j, JSON_COMPACT)) == NULL) {
+		json_decref(j);
+		return (-1);
+	}
+	rc = dump_add(buf, len, cap, s, strlen(s));
+	free(s);
+	json_decref(j);
+	return (rc);
+}
+
+/*
+ * The same document as server_state_json(), written a peer at a time:
+ * a network of 10,000 peers never exists as a tree of JSON objects, only
+ * as the text the API sends.  The caller frees the result.
+ */
+char *
+server_state_dump(struct engine_net *en, const struct ns_peer *caller,
+    size_t *lenp)
+{
+	struct netstate	*ns = &en->state;
+	uint8_t		*mark = NULL;
+	char		*buf = NULL;
+	size_t		 len = 0, cap = 0, i;
+	ssize_t		 ci;
+	int		 first = 1;
+
+	if (caller != NULL) {
+		if ((mark = malloc(ns->ncidrs + 1)) == NULL)
+			return (NULL);
+		if (ns_visible_cidrs(ns, caller->p.cidr_id, mark) == -1)
+			goto fail;
+	}
+	if (dump_add(&buf, &len, &cap, "{\"peers\":[", 10) == -1)
+		goto fail;
+	for (i = 0; i < ns->npeers; i++) {
+		if (ns->peers[i].p.is_disabled || !ns->peers[i].p.is_redeemed)
+			continue;
+		if (mark != NULL && ((ci = ns_cidr_index(ns,
+		    ns->peers[i].p.cidr_id)) == -1 || !mark[ci]))
+			continue;
+		if ((!first && dump_add(&buf, &len, &cap, ",", 1) == -1) ||
+		    dump_json(&buf, &len, &cap,
+		    peer_merged_json(&ns->peers[i])) == -1)
+			goto fail;
+		first = 0;
+	}
+	if (dump_add(&buf, &len, &cap, "],\"cidrs\":", 10) == -1 ||
+	    dump_json(&buf, &len, &cap, cidrs_json(ns)) == -1 ||
+	    dump_add(&buf, &len, &cap, "}", 1) == -1)
+		goto fail;
+	free(mark);
+	*lenp = len;
+	return (buf);
+ fail:
+	free(mark);
+	free(buf);
+	return (NULL);
+}
+
 void
 server_state(struct engine_net *en, struct ns_peer *caller, server_cb cb,
     void *arg)

@@ -315,6 +315,7 @@ diagnose() {
 NC=1		# CIDRs c0.. created (c0 at setup, with the caller "one")
 NPC=0		# CIDRs whose peers are in
 NX=0		# peers added one at a time, on top
+GROW_ERR=0	# requests of this growth not answered 201
 
 progress() {
 	grep -Ec "adding (peer|CIDR)" "$T/server/daemon.log"
@@ -347,16 +348,25 @@ curl_batch() {
 	done
 	wait "$_cp"
 	_ok=$(grep -c '^201$' "$1.status")
-	if [ "$_ok" -ne "$_want" ]; then
-		sort "$1.status" | uniq -c | sed 's/^/#   /'
-		sed 's/^/#   /' "$1.err" | head -5
-		fail "growth: $_ok of $_want requests answered 201"
-	fi
+	[ "$_ok" -eq "$_want" ] && return
+	# a few failures are a finding, not the end of the run
+	sort "$1.status" | uniq -c | sed 's/^/#   /'
+	_why=$(grep -E ': [45][0-9][0-9] ' "$T/server/daemon.log" | tail -1)
+	[ $(((_want - _ok) * 100)) -le "$_want" ] ||
+	    fail "growth: $_ok of $_want requests answered 201 ($_why)"
+	GROW_ERR=$((GROW_ERR + _want - _ok))
+	note "growth: $((_want - _ok)) of $_want requests not answered 201;" \
+	    "the server's log: $_why"
 }
 
 # grow N: CIDRs and their peers up to N generated peers.
 grow() {
 	_to=$(($1 / 20))
+	for _r in engine dbd wgd; do
+		eval "_p_$_r=\$(role_pid server $_r)"
+		eval "_g_$_r=\$(cpu_ns \$_p_$_r)"
+	done
+	_g_wggo=$(cpu_ticks $(ns_pids server wireguard-go))
 	_t0=$(now_ms)
 	_rows=0
 	if [ "$_to" -gt "$NC" ]; then
@@ -381,8 +391,16 @@ grow() {
 	_ms=$(($(now_ms) - _t0))
 	_rows=$((_rows + $(grep -c "^url = " "$T/peers.cfg")))
 	put "$1" grow_rows "$_rows"
+	put "$1" grow_errors "$GROW_ERR"
+	GROW_ERR=0
 	put "$1" grow_s "$(calc "$_ms / 1000")"
 	put "$1" grow_rows_per_s "$(calc "$_rows * 1000 / ($_ms + 1)")"
+	for _r in engine dbd wgd; do
+		eval "_v=\"\$(cpu_ns \$_p_$_r) - \$_g_$_r\""
+		put "$1" "grow_${_r}_us" "$(calc "($_v) / 1000 / $_rows")"
+	done
+	put "$1" grow_wggo_us "$(calc "($(cpu_ticks $(ns_pids server \
+	    wireguard-go)) - $_g_wggo) * 1000000 / $HZ / $_rows")"
 }
 
 # --- the network and its callers
@@ -450,10 +468,19 @@ idle() {
 	put "$1" rss_idle_mb "$(mb "$(mem_kb VmRSS $_set)")"
 	put "$1" rss_wggo_mb "$(mb "$(mem_kb VmRSS \
 	    $(ns_pids server wireguard-go))")"
+	for _r in engine dbd wgd; do
+		eval "_p_$_r=\$(role_pid server $_r)"
+		eval "_i_$_r=\$(cpu_ns \$_p_$_r)"
+	done
 	_c0=$(cpu_ns $_set)
 	sleep "$DUR"
 	put "$1" idle_cpu_ms_per_s "$(calc "($(cpu_ns $_set) - $_c0) / \
 	    1000000 / $DUR")"
+	for _r in engine dbd wgd; do
+		eval "_v=\"\$(cpu_ns \$_p_$_r) - \$_i_$_r\""
+		put "$1" "idle_${_r}_ms_per_s" \
+		    "$(calc "($_v) / 1000000 / $DUR")"
+	done
 }
 
 # capture SIZE: what each caller is served, for nginx and the 304 runs.
@@ -478,7 +505,7 @@ load() {
 	_s=$1 _n=$2 _h=$3 _url=$4 _pids=$5
 	shift 5
 	_wg=$(ns_pids server wireguard-go)
-	_c0=$(cpu_ticks $_pids)
+	_c0=$(cpu_ns $_pids)
 	_g0=$(cpu_ticks $_wg)
 	run_bg "$_h" wrk -t1 -c4 -d"${DUR}s" --timeout 5s \
 	    -H "X-Innernet-Server-Key: $SKEY" "$@" "$_url" \
@@ -495,7 +522,7 @@ load() {
 	done
 	kill "$_wp" 2>/dev/null
 	wait "$_wp"
-	_c1=$(cpu_ticks $_pids)
+	_c1=$(cpu_ns $_pids)
 	_g1=$(cpu_ticks $_wg)
 	awk '
 	function bytes(s,	u, m) {
@@ -522,13 +549,12 @@ load() {
 		return
 	fi
 	put "$_s" "${_n}_rps" "$(calc "$_rps")"
-	put "$_s" "${_n}_cpu_us" \
-	    "$(calc "($_c1 - $_c0) * 1000000 / $HZ / $_req")"
+	put "$_s" "${_n}_cpu_us" "$(calc "($_c1 - $_c0) / 1000 / $_req")"
 	case "$_n" in
 	ours_*)
 		# the same without the set's background work at rest
-		put "$_s" "${_n}_cpu_net_us" "$(calc "(($_c1 - $_c0) * \
-		    1000 / $HZ - $(get "$_s" idle_cpu_ms_per_s) * $DUR) * \
+		put "$_s" "${_n}_cpu_net_us" "$(calc "(($_c1 - $_c0) / \
+		    1000000 - $(get "$_s" idle_cpu_ms_per_s) * $DUR) * \
 		    1000 / $_req")"
 		;;
 	esac
@@ -786,8 +812,13 @@ restart() {
 # --- the report
 
 ROWS='grow_rows|rows added through the admin API (this step)
+grow_errors|  of which not answered 201
 grow_s|time to add them (s)
 grow_rows_per_s|rows added per second
+grow_engine_us|  engine CPU per row (µs)
+grow_dbd_us|  dbd CPU per row (µs)
+grow_wgd_us|  wgd CPU per row (µs)
+grow_wggo_us|  wireguard-go CPU per row (µs)
 seer_state_peers|peers in the state of the all-seeing caller
 seer_state_kb|its state document (KiB)
 one_state_peers|peers in the state of the one-CIDR caller
@@ -827,6 +858,9 @@ ours_all_peak_rss_mb|**daemon set RSS peak under load (MiB)**
 rss_hwm_mb|daemon set VmHWM after the load runs (MiB)
 rss_wggo_mb|server wireguard-go RSS (MiB)
 idle_cpu_ms_per_s|daemon set CPU at rest (ms per s)
+idle_engine_ms_per_s|  engine (ms per s)
+idle_dbd_ms_per_s|  dbd (ms per s)
+idle_wgd_ms_per_s|  wgd (ms per s)
 warm_listen_ms|restart to API listening, WireGuard kept (ms)
 warm_serve_ms|**restart to state served, WireGuard kept (ms)**
 warm_uapi_ops|  WireGuard peer operations

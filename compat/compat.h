@@ -31,5 +31,6 @@ int		 pledge(const char *, const char *);
 int		 unveil(const char *, const char *);
 #endif
 const char	*sandbox_state(void);
+void		 memtrim_start(void);	/* memtrim.c, after event_init */
 
 #endif /* COMPAT_H */

@@ -171,6 +171,7 @@ main(int argc, char *argv[], char *envp[])
 	signal_add(&ev_sigterm, NULL);
 	signal_add(&ev_sighup, NULL);
 
+	memtrim_start();
 	evtimer_set(&ev_sweep, dbd_sweep, NULL);
 	evtimer_add(&ev_sweep, &tv_sweep);
 

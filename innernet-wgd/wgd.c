@@ -924,6 +924,7 @@ main(int argc, char *argv[], char *envp[])
 		evtimer_set(&violate_ev, violate, NULL);
 		evtimer_add(&violate_ev, &tv);
 	}
+	memtrim_start();
 	event_dispatch();
 	return (0);
 }

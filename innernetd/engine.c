@@ -212,6 +212,7 @@ engine_main(int argc, char **argv)
 	}
 
 	log_debug("running as %s, chrooted to %s", user, INNERNET_EMPTYDIR);
+	memtrim_start();
 	event_dispatch();
 	fatalx("event loop ended");
 }

@@ -45,6 +45,7 @@ struct server_net {
 	int		 refreshing;
 	int		 hosts_scheduled;
 	int		 started;		/* listener up */
+	int		 wg_up;			/* interface configured */
 	char		 addrs[IN_CANDIDATES_MAXLEN]; /* own candidates */
 	size_t		 addrs_len;
 	int		 naddrs;
@@ -273,8 +274,16 @@ static void
 sop_wg(struct sop *op, uint32_t type, const struct in_peer *p)
 {
 	struct in_wgpeer	w;
+	struct engine_net	*en;
 	uint32_t		id;
 
+	/*
+	 * While the interface is still coming up there is nothing to
+	 * change: the full sync that follows takes the mirror as it is.
+	 */
+	if ((en = engine_net_find(op->net)) != NULL && en->srv != NULL &&
+	    !en->srv->wg_up)
+		return;
 	wgpeer_from(op->net, p, &w);
 	op->pending++;
 	id = engine_req_new(sop_wg_answer, op);
@@ -1338,6 +1347,7 @@ server_net_start(struct engine_net *en)
 	}
 	ns_clear(&en->state);
 	en->loaded = 0;
+	en->srv->wg_up = 0;
 	memset(&nr, 0, sizeof(nr));
 	strlcpy(nr.network, en->net.name, sizeof(nr.network));
 	id = engine_req_new(start_loaded, step_name(en));
@@ -1435,6 +1445,7 @@ start_wg_up(struct imsg *imsg, void *arg)
 			en->net.listen_port = k.listen_port;
 		return;
 	case IMSG_WG_OK:
+		en->srv->wg_up = 1;
 		break;
 	default:
 		if (engine_imsg_error(imsg, &e))

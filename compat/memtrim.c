@@ -1,0 +1,54 @@
+/*
+ * Copyright (c) 2026 The innernet-in-C authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * glibc keeps freed memory: after a state of 10,000 peers was built or
+ * sent, a daemon would keep its high-water mark for good.  Every
+ * MEMTRIM_INTERVAL seconds the free memory goes back to the system.
+ * Elsewhere the allocator does this itself and this does nothing.
+ */
+
+#include <sys/types.h>
+#include <sys/time.h>
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+#include <event.h>
+
+#include "compat.h"
+
+#define MEMTRIM_INTERVAL	30
+
+static struct event	memtrim_ev;
+
+static void
+memtrim(int fd, short event, void *arg)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
+void
+memtrim_start(void)
+{
+	struct timeval	tv = { MEMTRIM_INTERVAL, 0 };
+
+	event_set(&memtrim_ev, -1, EV_PERSIST, memtrim, NULL);
+	event_add(&memtrim_ev, &tv);
+}

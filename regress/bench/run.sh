@@ -48,6 +48,7 @@ SKEY=""
 RUN_SIZES=""		# sizes reached
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 STARTED=$(date -u '+%Y-%m-%d %H:%M UTC')
+TREE=$(cd "$TOP" && git describe --always --dirty 2>/dev/null)
 T_START=$(date +%s)
 
 : > "$R"
@@ -660,8 +661,12 @@ client_fetch() {
 	_s0=$(cpu_ns $_set)
 	_g0=$(cpu_ns $_wggo)
 	_t0=$(now_ms)
-	bctl watch -j fetch "$NET" > "$T/fetch.json" ||
-	    fail "innernetctl fetch on the client"
+	if ! bctl watch -j fetch "$NET" > "$T/fetch.json" 2>"$T/fetch.err"
+	then
+		note "$1 peers: innernetctl fetch on the client failed:" \
+		    "$(cat "$T/fetch.err")"
+		return 1
+	fi
 	_t1=$(now_ms)
 	sleep 1		# the hosts file is written after the answer
 	put "$1" "${2}_new" "$(jq -r '.added' "$T/fetch.json")"
@@ -681,23 +686,27 @@ client_fetch() {
 client() {
 	bctl server add-association "$NET" watch "$NET" >/dev/null ||
 	    fail "associating the client's CIDR"
-	client_fetch "$1" client_fetch
-	put "$1" client_rss_mb "$(mb "$(mem_kb VmRSS $(set_pids watch))")"
-	_eng=$(role_pid watch engine)
-	_e0=$(cpu_ns "$_eng")
-	_i=0
-	while [ "$_i" -lt "$POLLS" ]; do
-		bctl watch -j fetch "$NET" > "$T/fetch.json" ||
-		    fail "innernetctl fetch on the client"
-		[ "$(jq -r .changed "$T/fetch.json")" = false ] ||
-		    note "$1 peers: an unchanged poll was not answered 304"
-		_i=$((_i + 1))
-	done
-	put "$1" client_poll_engine_us \
-	    "$(calc "($(cpu_ns "$_eng") - $_e0) / 1000 / $POLLS")"
+	if client_fetch "$1" client_fetch; then
+		put "$1" client_rss_mb \
+		    "$(mb "$(mem_kb VmRSS $(set_pids watch))")"
+		_eng=$(role_pid watch engine)
+		_e0=$(cpu_ns "$_eng")
+		_i=0
+		while [ "$_i" -lt "$POLLS" ]; do
+			bctl watch -j fetch "$NET" > "$T/fetch.json" ||
+			    break
+			[ "$(jq -r .changed "$T/fetch.json")" = false ] ||
+			    note "$1 peers: an unchanged poll was not" \
+			    "answered 304"
+			_i=$((_i + 1))
+		done
+		[ "$_i" -eq "$POLLS" ] && put "$1" client_poll_engine_us \
+		    "$(calc "($(cpu_ns "$_eng") - $_e0) / 1000 / $POLLS")"
+	fi
 	bctl server delete-association "$NET" watch "$NET" >/dev/null ||
 	    fail "removing the client's association"
-	client_fetch "$1" client_drop
+	client_fetch "$1" client_drop ||
+	    bctl watch fetch "$NET" >/dev/null 2>&1
 }
 
 listens() {
@@ -796,7 +805,8 @@ restart() {
 \"$(wg genkey | wg pubkey)\",\"endpoint\":null,\
 \"persistent_keepalive_interval\":25,\"is_admin\":false,\
 \"is_disabled\":false,\"is_redeemed\":true,\"invite_expires\":null}")" \
-	    = 201 ] || fail "adding one peer"
+	    = 201 ] || note "$1 peers: adding one peer was not answered 201:" \
+	    "$(cat "$T/seer/body")"
 	put "$1" add_one_ms "$(($(now_ms) - _t0))"
 	_o1=$(uapi_ops "$_wgd")
 	case "$_o0$_o1" in
@@ -890,7 +900,7 @@ client_drop_ms|client fetch wall time for it (ms)'
 
 report() {
 	_cols=$RUN_SIZES
-	_git=$(cd "$TOP" && git describe --always --dirty 2>/dev/null)
+	_git=$TREE
 	[ -n "${BENCH_BIN:-}" ] &&
 	    _git="$_git; programs from another build (BENCH_BIN)"
 	{

@@ -218,10 +218,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons(fuzz_port);
 	sin.sin_addr.s_addr = htonl(0x7f000002);
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		abort();
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
-		abort();
+	/*
+	 * A busy machine may refuse a connection now and then (the backlog
+	 * of a loop that has not run yet): try again before calling it the
+	 * listener's death.
+	 */
+	for (i = 0; ; i++) {
+		if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+			abort();
+		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0)
+			break;
+		close(fd);
+		if (i == 50) {
+			fprintf(stderr, "fuzz_http: connect: %s\n",
+			    strerror(errno));
+			abort();
+		}
+		event_base_loop(engine_base, EVLOOP_NONBLOCK);
+		usleep(10000);
+	}
 	fcntl(fd, F_SETFL, O_NONBLOCK);
 	/* Feed the request, let the server work, read what it answers. */
 	for (i = 0; i < 400; i++) {

@@ -126,7 +126,13 @@ deps:
 		wireguard-go wireguard-tools iproute2 iputils-ping procps \
 		sqlite3 mandoc netcat-openbsd curl jq nftables wrk
 
-demo: $(PROGS)
+# The demo installs what it lacks first, so it is one command on a fresh
+# Debian machine.
+demo:
+	@command -v wireguard-go >/dev/null 2>&1 && command -v jq \
+		>/dev/null 2>&1 && $(PKG_CONFIG) --exists libevent sqlite3 \
+		libmnl libsodium libbsd-overlay yaml-0.1 jansson || $(MAKE) deps
+	@$(MAKE) all
 	@B=$(B) sh regress/netns/demo.sh
 
 UNITDIR	?= /lib/systemd/system

@@ -71,6 +71,14 @@ fail() {
 	exit 1
 }
 
+# cpu_pressure: the share of the last 5 minutes in which some task
+# waited for a CPU (Linux PSI), or "n/a".
+cpu_pressure() {
+	awk '$1 == "some" { sub(/avg300=/, "", $4); print $4 "%"; f = 1 }
+	    END { if (!f) print "n/a" }' /proc/pressure/cpu 2>/dev/null ||
+	    echo n/a
+}
+
 now_ms() {
 	echo $(($(date +%s%N) / 1000000))
 }
@@ -257,7 +265,8 @@ wg_up() {
 api() {
 	_h=$1 _m=$2 _p=$3
 	shift 3
-	on "$_h" curl -s -m 30 -D "$T/$_h/headers" -o "$T/$_h/body" \
+	on "$_h" curl -s -m "${API_TIMEOUT:-30}" -D "$T/$_h/headers" \
+	    -o "$T/$_h/body" \
 	    -w '%{http_code}' -X "$_m" -H "X-Innernet-Server-Key: $SKEY" \
 	    "$@" "http://$SRV_IP:$PORT$_p"
 }
@@ -488,7 +497,7 @@ idle() {
 capture() {
 	mkdir -p "$T/www"
 	for _h in seer one; do
-		[ "$(api "$_h" GET /v1/user/state)" = 200 ] ||
+		[ "$(API_TIMEOUT=300 api "$_h" GET /v1/user/state)" = 200 ] ||
 		    fail "$_h cannot read the state"
 		cp "$T/$_h/body" "$T/www/$_h.json"
 		put "$1" "${_h}_state_peers" \
@@ -618,7 +627,7 @@ serve() {
 	load "$1" ours_all seer "$_state" "$_set"
 	load "$1" ours_one one "$_state" "$_set"
 	# the ETag changes with the endpoints WireGuard saw: ask just before
-	[ "$(api seer GET /v1/user/state)" = 200 ] ||
+	[ "$(API_TIMEOUT=300 api seer GET /v1/user/state)" = 200 ] ||
 	    fail "the all-seeing caller cannot read the state"
 	load "$1" ours_304 seer "$_state" "$_set" \
 	    -H "If-None-Match: $(etag_of seer)"
@@ -916,7 +925,8 @@ report() {
 		echo "- Kernel: $(uname -sr)"
 		echo "- Date: $STARTED; took $((($(date +%s) - T_START) / 60))" \
 		    "min; load average at start $LOAD0, at end" \
-		    "$(cut -d' ' -f1-3 /proc/loadavg)"
+		    "$(cut -d' ' -f1-3 /proc/loadavg); tasks waiting for a" \
+		    "CPU (PSI, 5 min) at start $PSI0, at end $(cpu_pressure)"
 		echo "- Tree: $_git"
 		echo "- Load: wrk -t1 -c4 -d${DUR}s from a hand-made" \
 		    "wireguard-go peer; WireGuard userspace" \
@@ -964,6 +974,7 @@ bench_cleanup() {
 
 # --- the run
 
+PSI0=$(cpu_pressure)
 net_init
 trap bench_cleanup EXIT
 for prog in innernetd innernet-dbd innernet-wgd innernetctl; do
@@ -992,8 +1003,8 @@ for n in $SIZES; do
 	idle "$n"
 	capture "$n"
 	serve "$n"
-	client "$n"
 	restart "$n"
+	client "$n"
 	prev=$n
 done
 exit 0

@@ -175,7 +175,7 @@ check "peer5 reaches peer4 again" wait_until 20 reaches peer5 "$p4"
 check "rename peer5" ctl admin rename-peer $NET --name peer5 \
     --new-name peer-five
 check "peer4 fetches" ctl peer4 fetch $NET
-check "peer4's hosts file has the new name" \
+check "peer4's hosts file has the new name" wait_until 10 \
     grep -q "peer-five.$NET.wg" "$T/peer4/hosts"
 check_fails "and not the old one" grep -q "[[:space:]]peer5.$NET.wg" \
     "$T/peer4/hosts"

@@ -60,8 +60,9 @@ BEGIN {
 	    "0123456789+/"
 	if (mode == "cidrs") {
 		for (c = from; c < to; c++)
-			request("/v1/admin/cidrs", sprintf("{\"name\":\"c%d\"," \
-			    "\"cidr\":\"%s/27\",\"parent\":1}", c, ip(32 * c)))
+			request("/v1/admin/cidrs", sprintf( \
+			    "{\"name\":\"c%d\",\"cidr\":\"%s/27\"," \
+			    "\"parent\":1}", c, ip(32 * c)))
 		exit
 	}
 	c = from

@@ -90,8 +90,8 @@ put() {
 }
 
 get() {
-	awk -v s="$1" -v k="$2" '$1 == s && $2 == k { v = $3 } END { print v }' \
-	    "$R"
+	awk -v s="$1" -v k="$2" \
+	    '$1 == s && $2 == k { v = $3 } END { print v }' "$R"
 }
 
 # calc EXPRESSION: awk arithmetic, 3 significant digits (integers whole).
@@ -454,7 +454,7 @@ P
 	until_ms 20 on seer ping -c1 -W1 $SRV_IP >/dev/null ||
 	    fail "the caller does not reach the server"
 	redeem seer && redeem one || fail "redeeming the callers"
-	sleep 6		# the server takes the new keys after five seconds
+	sleep 6		# the server takes the new keys after 5 s
 	rekey seer && rekey one || fail "the callers' new keys"
 	wait_until 20 state_ok seer && wait_until 20 state_ok one ||
 	    fail "the callers cannot read the state"
@@ -919,15 +919,16 @@ report() {
 	{
 		echo "# Benchmark results"
 		echo
-		echo "Written by \`make bench\` (regress/bench/run.sh): one run," \
-		    "figures and ratios, no verdicts."
+		echo "Written by \`make bench\` (regress/bench/run.sh):" \
+		    "one run, figures and ratios, no verdicts."
 		echo
 		echo "- Machine: $(nproc) CPUs, $(awk -F': ' \
 		    '/^model name/ { print $2; exit }' /proc/cpuinfo)," \
 		    "$(awk '/^MemTotal/ { printf("%.0f GiB", $2 / 1048576) }' \
 		    /proc/meminfo) memory"
 		echo "- Kernel: $(uname -sr)"
-		echo "- Date: $STARTED; took $((($(date +%s) - T_START) / 60))" \
+		echo "- Date: $STARTED; took" \
+		    "$((($(date +%s) - T_START) / 60))" \
 		    "min; load average at start $LOAD0, at end" \
 		    "$(cut -d' ' -f1-3 /proc/loadavg); tasks waiting for a" \
 		    "CPU (PSI, 5 min) at start $PSI0, at end $(cpu_pressure)"
@@ -995,7 +996,8 @@ for n in $SIZES; do
 		eta=$(awk "BEGIN { printf(\"%d\\n\", ($n - $prev) * 21 / 20 / \
 		    $(get "$prev" grow_rows_per_s)) }")
 		if [ "$eta" -gt "$MAXGEN" ]; then
-			note "$n peers skipped: growing there would take about" \
+			note "$n peers skipped: growing there would take" \
+			    "about" \
 			    "$eta s at the last rate (limit $MAXGEN s," \
 			    "BENCH_MAX_GEN_SECONDS)"
 			continue

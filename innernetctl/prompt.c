@@ -52,13 +52,6 @@ static const struct ask asks[] = {
 	    "External endpoint peers reach this server at (host:port)",
 	    NULL },
 	{ "new", "listen-port", ASK_VALUE, 0, "Listen port", "51820" },
-	{ "init", "network-name", ASK_VALUE, 1, "Network name", NULL },
-	{ "init", "network-cidr", ASK_VALUE, 1,
-	    "Network CIDR (like 10.60.0.0/16)", NULL },
-	{ "init", "external-endpoint", ASK_VALUE, 1,
-	    "External endpoint peers reach this server at (host:port)",
-	    NULL },
-	{ "init", "listen-port", ASK_VALUE, 0, "Listen port", "51820" },
 	{ "add-cidr", "name", ASK_VALUE, 1, "CIDR name", NULL },
 	{ "add-cidr", "cidr", ASK_VALUE, 1, "CIDR (like 10.60.1.0/24)",
 	    NULL },
@@ -193,6 +186,8 @@ prompt_missing(const char *verb, json_t *args, const char *network,
 	size_t			 i, k;
 	int			 tty = prompt_interactive(), rc;
 
+	if (strcmp(verb, "init") == 0)		/* upstream's alias */
+		verb = "new";
 	for (i = 0; i < sizeof(asks) / sizeof(asks[0]); i++) {
 		a = &asks[i];
 		if (strcmp(a->verb, verb) != 0)

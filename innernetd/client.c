@@ -739,22 +739,6 @@ start_wg_up(struct imsg *imsg, void *arg)
 }
 
 static void
-wgif_from(struct engine_net *en, struct in_wgif *wif)
-{
-	memset(wif, 0, sizeof(*wif));
-	strlcpy(wif->name, en->net.name, sizeof(wif->name));
-	wif->backend = en->opts.backend ? en->opts.backend :
-	    engine_conf.backend;
-	wif->address.ip = en->net.address;
-	wif->address.len = en->net.net.len;
-	wif->route = en->net.net;
-	wif->listen_port = en->opts.listen_port ? en->opts.listen_port :
-	    en->net.listen_port;
-	wif->mtu = en->opts.mtu ? en->opts.mtu : engine_conf.mtu ?
-	    engine_conf.mtu : IN_DEFAULT_MTU;
-}
-
-static void
 start_resolved(void *arg, const char *ep, const char *err)
 {
 	struct engine_net	*en;
@@ -771,7 +755,7 @@ start_resolved(void *arg, const char *ep, const char *err)
 		return;
 	}
 	strlcpy(en->cli->server_ep, ep, sizeof(en->cli->server_ep));
-	wgif_from(en, &wif);
+	engine_wgif(en, &wif);
 	id = engine_req_new(start_wg_up, arg);
 	engine_wg_compose(IMSG_WG_IF_UP, id, &wif, sizeof(wif));
 }
@@ -1878,7 +1862,7 @@ port_set(struct imsg *imsg, void *arg)
 		return;
 	}
 	/* bring-up again is idempotent and tells the port in use */
-	wgif_from(en, &wif);
+	engine_wgif(en, &wif);
 	wif.listen_port = (uint16_t)pc->port;
 	id = engine_req_new(port_reread, pc);
 	engine_wg_compose(IMSG_WG_IF_UP, id, &wif, sizeof(wif));

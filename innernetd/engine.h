@@ -183,14 +183,12 @@ void	 server_net_create(const struct in_netcreate *, server_cb, void *);
 void	 server_net_delete(struct engine_net *, server_cb, void *);
 void	 server_net_reconf(struct engine_net *);	/* after SIGHUP */
 int	 hosts_enabled(struct engine_net *);
+void	 engine_wgif(struct engine_net *, struct in_wgif *);
 void	 hosts_send(struct engine_net *, struct netstate *);
 void	 server_peer_expired(const char *, int64_t);	/* dbd's sweeper */
-json_t	*server_state_json(struct engine_net *, const struct ns_peer *);
 char	*server_state_dump(struct engine_net *, const struct ns_peer *,
 	    size_t *);
 
-void	 server_state(struct engine_net *, struct ns_peer *, server_cb,
-	    void *);
 void	 server_redeem(struct engine_net *, struct ns_peer *, json_t *,
 	    server_cb, void *);
 void	 server_endpoint(struct engine_net *, struct ns_peer *, json_t *,

@@ -516,55 +516,6 @@ cidrs_json(struct netstate *ns)
 	return (a);
 }
 
-/*
- * GET /v1/user/state: the peers the caller may see (all enabled and
- * redeemed peers for the local administrator), endpoints merged, and
- * every CIDR.
- */
-json_t *
-server_state_json(struct engine_net *en, const struct ns_peer *caller)
-{
-	struct netstate	*ns = &en->state;
-	json_t		*peers, *o;
-	uint8_t		*mark = NULL;
-	ssize_t		 ci;
-	size_t		 i;
-
-	if (caller != NULL) {
-		if ((mark = malloc(ns->ncidrs + 1)) == NULL)
-			return (NULL);
-		if (ns_visible_cidrs(ns, caller->p.cidr_id, mark) == -1) {
-			free(mark);
-			return (NULL);
-		}
-	}
-	if ((peers = json_array()) == NULL) {
-		free(mark);
-		return (NULL);
-	}
-	for (i = 0; i < ns->npeers; i++) {
-		if (ns->peers[i].p.is_disabled || !ns->peers[i].p.is_redeemed)
-			continue;
-		if (mark != NULL && ((ci = ns_cidr_index(ns,
-		    ns->peers[i].p.cidr_id)) == -1 || !mark[ci]))
-			continue;
-		if (json_array_append_new(peers,
-		    peer_merged_json(&ns->peers[i])) == -1) {
-			json_decref(peers);
-			free(mark);
-			return (NULL);
-		}
-	}
-	free(mark);
-	if ((o = json_object()) == NULL ||
-	    json_object_set_new(o, "peers", peers) == -1 ||
-	    json_object_set_new(o, "cidrs", cidrs_json(ns)) == -1) {
-		json_decref(o);
-		return (NULL);
-	}
-	return (o);
-}
-
 /* Append s to a growing buffer. */
 static int
 dump_add(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
@@ -604,9 +555,9 @@ dump_json(char **buf, size_t *len, size_t *cap, json_t *j)
 }
 
 /*
- * The same document as server_state_json(), written a peer at a time:
- * a network of 10,000 peers never exists as a tree of JSON objects, only
- * as the text the API sends.  The caller frees the result.
+ * GET /v1/user/state for a caller (NULL: everything), written a peer at
+ * a time: a network of 10,000 peers never exists as a tree of JSON
+ * objects, only as the text the API sends.  The caller frees the result.
  */
 char *
 server_state_dump(struct engine_net *en, const struct ns_peer *caller,
@@ -650,23 +601,6 @@ server_state_dump(struct engine_net *en, const struct ns_peer *caller,
 	free(mark);
 	free(buf);
 	return (NULL);
-}
-
-void
-server_state(struct engine_net *en, struct ns_peer *caller, server_cb cb,
-    void *arg)
-{
-	json_t	*o;
-
-	if (caller != NULL && !user_capable(caller)) {
-		reply(cb, arg, 401, "not a redeemed, enabled peer", NULL);
-		return;
-	}
-	if ((o = server_state_json(en, caller)) == NULL) {
-		reply(cb, arg, 500, "out of memory", NULL);
-		return;
-	}
-	reply(cb, arg, 200, NULL, o);
 }
 
 static int
@@ -1308,6 +1242,23 @@ start_retry(int fd, short event, void *arg)
 	server_net_start(arg);
 }
 
+/* The interface of a network, either role: configuration over defaults. */
+void
+engine_wgif(struct engine_net *en, struct in_wgif *wif)
+{
+	memset(wif, 0, sizeof(*wif));
+	strlcpy(wif->name, en->net.name, sizeof(wif->name));
+	wif->backend = en->opts.backend ? en->opts.backend :
+	    engine_conf.backend;
+	wif->address.ip = en->net.address;
+	wif->address.len = en->net.net.len;
+	wif->route = en->net.net;
+	wif->listen_port = en->opts.listen_port ? en->opts.listen_port :
+	    en->net.listen_port;
+	wif->mtu = en->opts.mtu ? en->opts.mtu : engine_conf.mtu ?
+	    engine_conf.mtu : IN_DEFAULT_MTU;
+}
+
 /* A failed start (database, WireGuard) is tried again a little later. */
 static void
 start_failed(struct engine_net *en)
@@ -1403,17 +1354,7 @@ start_loaded(struct imsg *imsg, void *arg)
 	log_info("%s: %zu CIDRs, %zu peers, %zu associations", en->net.name,
 	    en->state.ncidrs, en->state.npeers, en->state.nassocs);
 
-	memset(&wif, 0, sizeof(wif));
-	strlcpy(wif.name, en->net.name, sizeof(wif.name));
-	wif.backend = en->opts.backend ? en->opts.backend :
-	    engine_conf.backend;
-	wif.address.ip = en->net.address;
-	wif.address.len = en->net.net.len;
-	wif.route = en->net.net;
-	wif.listen_port = en->opts.listen_port ? en->opts.listen_port :
-	    en->net.listen_port;
-	wif.mtu = en->opts.mtu ? en->opts.mtu : engine_conf.mtu ?
-	    engine_conf.mtu : IN_DEFAULT_MTU;
+	engine_wgif(en, &wif);
 	id = engine_req_new(start_wg_up, arg);
 	engine_wg_compose(IMSG_WG_IF_UP, id, &wif, sizeof(wif));
 }

@@ -58,6 +58,13 @@ imsg_read(struct imsgbuf *ibuf)
 		char		buf[CMSG_SPACE(sizeof(int) * 1)];
 	} cmsgbuf;
 
+	/* Messages are taken from the front; move what is left there once. */
+	if (ibuf->r.rpos > 0) {
+		memmove(ibuf->r.buf, ibuf->r.buf + ibuf->r.rpos,
+		    ibuf->r.wpos - ibuf->r.rpos);
+		ibuf->r.wpos -= ibuf->r.rpos;
+		ibuf->r.rpos = 0;
+	}
 	if (ibuf->r.wpos >= sizeof(ibuf->r.buf)) {
 		errno = ENOBUFS;
 		return (-1);
@@ -129,12 +136,14 @@ imsg_dequeue_fd(struct imsgbuf *ibuf)
 ssize_t
 imsg_get(struct imsgbuf *ibuf, struct imsg *imsg)
 {
-	size_t	av, left, datalen;
+	unsigned char	*p;
+	size_t		 av, datalen;
 
-	av = ibuf->r.wpos;
+	av = ibuf->r.wpos - ibuf->r.rpos;
 	if (av < IMSG_HEADER_SIZE)
 		return (0);
-	memcpy(&imsg->hdr, ibuf->r.buf, sizeof(imsg->hdr));
+	p = ibuf->r.buf + ibuf->r.rpos;
+	memcpy(&imsg->hdr, p, sizeof(imsg->hdr));
 	if (imsg->hdr.len < IMSG_HEADER_SIZE ||
 	    imsg->hdr.len > MAX_IMSGSIZE) {
 		errno = ERANGE;
@@ -143,7 +152,7 @@ imsg_get(struct imsgbuf *ibuf, struct imsg *imsg)
 	if (imsg->hdr.len > av)
 		return (0);
 	datalen = imsg->hdr.len - IMSG_HEADER_SIZE;
-	ibuf->r.rptr = ibuf->r.buf + IMSG_HEADER_SIZE;
+	ibuf->r.rptr = p + IMSG_HEADER_SIZE;
 	if (datalen == 0)
 		imsg->data = NULL;
 	else if ((imsg->data = malloc(datalen)) == NULL)
@@ -155,10 +164,13 @@ imsg_get(struct imsgbuf *ibuf, struct imsg *imsg)
 	if (datalen != 0)
 		memcpy(imsg->data, ibuf->r.rptr, datalen);
 
-	left = av - imsg->hdr.len;
-	if (left > 0)
-		memmove(ibuf->r.buf, ibuf->r.buf + imsg->hdr.len, left);
-	ibuf->r.wpos = left;
+	/*
+	 * Only the read offset moves: shifting the buffer per message made
+	 * taking a full buffer of small messages quadratic.
+	 */
+	ibuf->r.rpos += imsg->hdr.len;
+	if (ibuf->r.rpos == ibuf->r.wpos)
+		ibuf->r.rpos = ibuf->r.wpos = 0;
 	return (datalen + IMSG_HEADER_SIZE);
 }
 

@@ -53,7 +53,8 @@ struct msgbuf {
 struct ibuf_read {
 	unsigned char		 buf[IBUF_READ_SIZE];
 	unsigned char		*rptr;
-	size_t			 wpos;
+	size_t			 rpos;		/* first byte not taken */
+	size_t			 wpos;		/* end of what was read */
 };
 
 struct imsg_fd {

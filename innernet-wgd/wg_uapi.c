@@ -24,6 +24,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 
 #include <errno.h>
@@ -38,7 +39,16 @@
 #include "wgd.h"
 
 #define UAPI_MAXREPLY	(64 * 1024 * 1024)
-#define UAPI_TIMEOUT_MS	5000
+/*
+ * How long an answer may take to start, and each later read: userspace
+ * WireGuard answers only once it has applied the whole request, and with
+ * tens of thousands of peers its garbage collector alone can pause it
+ * for seconds on a busy machine.  Large requests get 1 ms per 64 bytes
+ * more (about 2 ms a peer, several times what it takes to apply one).
+ */
+#define UAPI_TIMEOUT_MS	15000
+#define UAPI_BYTES_PER_MS 64
+#define UAPI_MAXEXTRA	(10 * 60 * 1000)
 #define UAPI_MAXPEERS	(1024 * 1024)
 
 unsigned long	uapi_peer_ops;
@@ -72,10 +82,11 @@ uapi_call(const char *ifname, const char *req, size_t reqlen, char **ans,
 {
 	struct sockaddr_un	 sun;
 	struct pollfd		 pfd;
+	struct timeval		 tv;
 	char			*buf = NULL, *p;
 	size_t			 len = 0, cap = 0, off;
 	ssize_t			 n;
-	int			 fd;
+	int			 fd, timeout;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -90,6 +101,12 @@ uapi_call(const char *ifname, const char *req, size_t reqlen, char **ans,
 			close(fd);
 		return (-1);
 	}
+	timeout = UAPI_TIMEOUT_MS + (reqlen / UAPI_BYTES_PER_MS <
+	    UAPI_MAXEXTRA ? (int)(reqlen / UAPI_BYTES_PER_MS) : UAPI_MAXEXTRA);
+	/* A writer that stops reading must not hold wgd either. */
+	tv.tv_sec = timeout / 1000;
+	tv.tv_usec = (timeout % 1000) * 1000;
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	for (off = 0; off < reqlen; off += n) {
 		if ((n = write(fd, req + off, reqlen - off)) <= 0) {
 			snprintf(err, errlen, "uapi write: %s",
@@ -109,7 +126,7 @@ uapi_call(const char *ifname, const char *req, size_t reqlen, char **ans,
 				goto toolong;
 			buf = p;
 		}
-		if (poll(&pfd, 1, UAPI_TIMEOUT_MS) <= 0) {
+		if (poll(&pfd, 1, timeout) <= 0) {
 			snprintf(err, errlen, "uapi: no answer from %s",
 			    ifname);
 			goto fail;

@@ -124,7 +124,9 @@ main(int argc, char *argv[], char *envp[])
 	int		 ch, noaction = 0, engine = 0, i;
 	int		 p_engine[2], p_dbd[2], p_wgd[2];
 	int		 e_dbd[2], e_wgd[2], ctlfd;
+	int		*pairs[] = { p_engine, p_dbd, p_wgd, e_dbd, e_wgd };
 	int		 fds[4];
+	size_t		 j;
 	ssize_t		 n;
 
 	setproctitle_init(argc, argv, envp);
@@ -199,13 +201,15 @@ main(int argc, char *argv[], char *envp[])
 	setproctitle("%s", PROC_PARENT);
 	log_info("starting innernetd %s", INNERNET_VERSION);
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p_engine) ==
-	    -1 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p_dbd) ==
-	    -1 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, p_wgd) ==
-	    -1 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, e_dbd) ==
-	    -1 || socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, e_wgd) ==
-	    -1)
-		fatal("socketpair");
+	/*
+	 * Non-blocking on both ends: two processes streaming to each other
+	 * must never both sit in send() with full buffers.  Every writer
+	 * queues and waits for EV_WRITE instead.
+	 */
+	for (j = 0; j < sizeof(pairs) / sizeof(pairs[0]); j++)
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0, pairs[j]) == -1)
+			fatal("socketpair");
 
 	/* Descriptor order is the child's PROC_FD_* order from 3 on. */
 	fds[0] = p_dbd[1];

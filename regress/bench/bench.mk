@@ -1,11 +1,13 @@
 # `make bench`: the benchmark suite over real daemon sets in namespaces
-# (root; needs wrk and nginx).  It prints figures and ratios measured in
-# one run and writes regress/bench/RESULTS.md; nothing passes or fails on
-# timing.  About half an hour with the 50,000-peer network.
+# (root; installs wrk and nginx when missing).  It prints figures and
+# ratios measured in one run and writes regress/bench/RESULTS.md; nothing
+# passes or fails on timing.  About half an hour with the 50,000-peer
+# network.
 BENCH_SIZES	?= 100 1000 10000 50000
 BENCH_DURATION	?= 10
 
 bench: $(PROGS)
+	@sh regress/bench/deps.sh
 	@B=$(B) BENCH_SIZES="$(BENCH_SIZES)" \
 		BENCH_DURATION=$(BENCH_DURATION) sh regress/bench/run.sh
 

@@ -205,6 +205,58 @@ test_partial(void)
 	close(sv[1]);
 }
 
+/*
+ * Messages are taken from an offset and the rest moved to the front only
+ * on the next read: take a few at a time between reads, so messages end
+ * and begin across that move, and check every byte.
+ */
+static void
+test_offset(void)
+{
+	struct imsgbuf	 a, b;
+	struct imsg	 imsg;
+	unsigned char	 data[61];
+	int		 sv[2], i, j, k, seen = 0, good = 1;
+	ssize_t		 n;
+
+	pair(sv);
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	fcntl(sv[1], F_SETFL, O_NONBLOCK);
+	imsg_init(&a, sv[0]);
+	imsg_init(&b, sv[1]);
+	for (i = 0; i < 5000; i++) {
+		for (j = 0; j < (int)sizeof(data); j++)
+			data[j] = (unsigned char)(i + j);
+		imsg_compose(&a, 9, i, 0, -1, data, 1 + i % sizeof(data));
+	}
+	for (k = 0; k < 200000 && seen < 5000; k++) {
+		if (msgbuf_write(&a.w) == -1 && errno != EAGAIN)
+			break;
+		if ((n = imsg_read(&b)) == -1 && errno != EAGAIN)
+			break;
+		for (j = 0; j < 3 && imsg_get(&b, &imsg) > 0; j++) {
+			if (imsg.hdr.peerid != (uint32_t)seen ||
+			    imsg.hdr.len - IMSG_HEADER_SIZE !=
+			    1 + seen % sizeof(data))
+				good = 0;
+			for (i = 0; good && i < 1 + seen % (int)sizeof(data);
+			    i++)
+				if (((unsigned char *)imsg.data)[i] !=
+				    (unsigned char)(seen + i))
+					good = 0;
+			seen++;
+			imsg_free(&imsg);
+		}
+	}
+	CHECK(seen == 5000, "5000 messages taken three per read");
+	CHECK(good, "every header and byte intact across buffer moves");
+	CHECK(b.r.rpos == 0 && b.r.wpos == 0, "read buffer empty at the end");
+	imsg_clear(&a);
+	imsg_clear(&b);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 static void
 test_badheader(void)
 {
@@ -252,6 +304,7 @@ main(void)
 	test_roundtrip();
 	test_fd();
 	test_partial();
+	test_offset();
 	test_badheader();
 	return (failed);
 }

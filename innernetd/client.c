@@ -869,53 +869,6 @@ struct fetchctx {
 	size_t			 added, removed;
 };
 
-/*
- * Upstream's pinning: a cached address that comes back with another key
- * is refused (a compromised server must not impersonate a peer); cached
- * peers the server no longer sends stay, disabled.
- */
-static int
-pin_merge(struct engine_net *en, struct fetchctx *fc, char *err,
-    size_t errsz)
-{
-	struct ns_peer	*cp, *np;
-	struct in_peer	 p;
-	char		 ip[IN_ADDRSTRSZ];
-	size_t		 i;
-
-	for (i = 0; i < en->cache.npeers; i++) {
-		cp = &en->cache.peers[i];
-		np = ns_peer_by_ip(&fc->ns, &cp->p.ip);
-		if (np != NULL && strcmp(np->p.public_key,
-		    cp->p.public_key) != 0) {
-			in_ip_str(&cp->p.ip, ip, sizeof(ip));
-			snprintf(err, errsz, "pinning error: the server sent "
-			    "%s for %s with another public key than before; "
-			    "state refused", np->p.name, ip);
-			return (-1);
-		}
-		if (np == NULL && !cp->p.is_disabled)
-			fc->removed++;
-		if (ns_peer_by_key(&fc->ns, cp->p.public_key) != NULL)
-			continue;
-		if (ns_peer_by_id(&fc->ns, cp->p.id) != NULL)
-			continue;	/* the id went to another peer */
-		p = cp->p;
-		p.is_disabled = 1;
-		if (ns_peer_upsert(&fc->ns, &p, cp->candidates,
-		    p.candidates_len) == -1) {
-			snprintf(err, errsz, "out of memory");
-			return (-1);
-		}
-	}
-	for (i = 0; i < fc->ns.npeers; i++)
-		if (!fc->ns.peers[i].p.is_disabled &&
-		    ns_peer_by_key(&en->cache,
-		    fc->ns.peers[i].p.public_key) == NULL)
-			fc->added++;
-	return (0);
-}
-
 static void
 fetch_result(struct engine_net *en, struct fetchctx *fc, int changed)
 {
@@ -1050,7 +1003,8 @@ fetch_got(void *arg, int status, const char *err, json_t *j,
 		return;
 	}
 	if (json_to_state(j, &fc->ns, NULL, e, sizeof(e)) == -1 ||
-	    pin_merge(en, fc, e, sizeof(e)) == -1) {
+	    pin_merge(&fc->ns, &en->cache, &fc->added, &fc->removed, e,
+	    sizeof(e)) == -1) {
 		ns_clear(&fc->ns);
 		free(fc);
 		fetch_end(en, 502, e, NULL);

@@ -119,6 +119,7 @@ void	 ns_clear(struct netstate *);
 int	 ns_peer_upsert(struct netstate *, const struct in_peer *,
 	    const void *, size_t);
 int	 ns_peer_remove(struct netstate *, int64_t);
+int	 ns_peers_merge(struct netstate *, struct netstate *);
 int	 ns_cidr_upsert(struct netstate *, const struct in_cidr *);
 int	 ns_cidr_remove(struct netstate *, int64_t);
 int	 ns_assoc_upsert(struct netstate *, const struct in_assoc *);
@@ -140,6 +141,10 @@ int	 ns_peer_set_observed(struct netstate *, const char *, const char *);
 size_t	 ns_peer_merged(const struct ns_peer *, struct in_peer *, char *,
 	    size_t);
 int	 ns_endpoint_eq(const char *, const char *);
+
+/* pin.c: a fetched state checked and merged against the client's cache */
+int	 pin_merge(struct netstate *, struct netstate *, size_t *, size_t *,
+	    char *, size_t);
 
 /* json.c: the upstream JSON shapes */
 json_t	*json_from_peer(const struct in_peer *, const char *, size_t);

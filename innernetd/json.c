@@ -520,17 +520,82 @@ cidr_from_json(json_t *o, struct in_cidr *c, char *err, size_t errsz)
 	return (0);
 }
 
+/*
+ * Rows go into the netstate in id order, where each is an append: in
+ * any other order every row would move the ones after it.  Servers list
+ * by id, so this is nearly always the array's own order; otherwise it
+ * is sorted, rows of equal id kept in their order so the last one wins
+ * as before.  NULL (with *errp 0) means the array's order.
+ */
+struct load_order {
+	int64_t		 id;
+	size_t		 i;
+};
+
+static int
+load_order_cmp(const void *a, const void *b)
+{
+	const struct load_order	*x = a, *y = b;
+
+	if (x->id != y->id)
+		return (x->id < y->id ? -1 : 1);
+	return (x->i < y->i ? -1 : x->i > y->i);
+}
+
+static int64_t
+row_id(json_t *o)
+{
+	json_t	*id = json_object_get(o, "id");
+
+	/* a row without one fails when it is read; its place is moot */
+	return (json_is_integer(id) ? json_integer_value(id) : 0);
+}
+
+static struct load_order *
+load_order(json_t *rows, int *errp)
+{
+	struct load_order	*order;
+	json_t			*o;
+	size_t			 i, n = json_array_size(rows);
+	int64_t			 id, last = INT64_MIN;
+	int			 sorted = 1;
+
+	*errp = 0;
+	json_array_foreach(rows, i, o) {
+		if ((id = row_id(o)) < last) {
+			sorted = 0;
+			break;
+		}
+		last = id;
+	}
+	if (sorted)
+		return (NULL);
+	if ((order = calloc(n, sizeof(*order))) == NULL) {
+		*errp = 1;
+		return (NULL);
+	}
+	json_array_foreach(rows, i, o) {
+		order[i].id = row_id(o);
+		order[i].i = i;
+	}
+	qsort(order, n, sizeof(*order), load_order_cmp);
+	return (order);
+}
+
 int
 json_to_state(json_t *j, struct netstate *ns, json_t *assocs, char *err,
     size_t errsz)
 {
-	json_t		*peers, *cidrs, *o;
-	struct in_peer	 p;
-	struct in_cidr	 c;
-	struct in_assoc	 a;
-	char		 cands[IN_CANDIDATES_MAXLEN], e[IN_ERRSZ];
-	size_t		 i;
+	json_t			*peers, *cidrs, *o;
+	struct load_order	*order = NULL;
+	struct in_peer		 p;
+	struct in_cidr		 c;
+	struct in_assoc		 a;
+	char			 cands[IN_CANDIDATES_MAXLEN], e[IN_ERRSZ];
+	size_t			 i, k;
+	int			 oom;
 
+	e[0] = '\0';
 	peers = json_object_get(j, "peers");
 	cidrs = json_object_get(j, "cidrs");
 	if (!json_is_array(peers) || !json_is_array(cidrs)) {
@@ -542,38 +607,55 @@ json_to_state(json_t *j, struct netstate *ns, json_t *assocs, char *err,
 		    STATE_MAXPEERS);
 		return (-1);
 	}
-	json_array_foreach(peers, i, o) {
+	if ((order = load_order(peers, &oom)) == NULL && oom)
+		goto oom;
+	for (k = 0; k < json_array_size(peers); k++) {
+		i = order != NULL ? order[k].i : k;
+		o = json_array_get(peers, i);
 		if (peer_from_json(o, &p, cands, sizeof(cands), e,
 		    sizeof(e)) == -1) {
 			snprintf(err, errsz, "peer %zu of the state: %s", i, e);
-			return (-1);
+			goto fail;
 		}
-		if (ns_peer_upsert(ns, &p, cands, p.candidates_len) == -1) {
-			snprintf(err, errsz, "out of memory");
-			return (-1);
-		}
+		if (ns_peer_upsert(ns, &p, cands, p.candidates_len) == -1)
+			goto oom;
 	}
-	json_array_foreach(cidrs, i, o) {
+	free(order);
+	if ((order = load_order(cidrs, &oom)) == NULL && oom)
+		goto oom;
+	for (k = 0; k < json_array_size(cidrs); k++) {
+		i = order != NULL ? order[k].i : k;
+		o = json_array_get(cidrs, i);
 		if (cidr_from_json(o, &c, e, sizeof(e)) == -1) {
 			snprintf(err, errsz, "CIDR %zu of the state: %s", i, e);
-			return (-1);
+			goto fail;
 		}
-		if (ns_cidr_upsert(ns, &c) == -1) {
-			snprintf(err, errsz, "out of memory");
-			return (-1);
-		}
+		if (ns_cidr_upsert(ns, &c) == -1)
+			goto oom;
 	}
-	json_array_foreach(assocs, i, o) {
+	free(order);
+	order = NULL;
+	if (!json_is_array(assocs))
+		return (0);
+	if ((order = load_order(assocs, &oom)) == NULL && oom)
+		goto oom;
+	for (k = 0; k < json_array_size(assocs); k++) {
+		i = order != NULL ? order[k].i : k;
+		o = json_array_get(assocs, i);
 		if (json_to_assoc_contents(o, &a, e, sizeof(e)) == -1 ||
 		    !json_is_integer(json_object_get(o, "id"))) {
 			snprintf(err, errsz, "association %zu: %s", i, e);
-			return (-1);
+			goto fail;
 		}
 		a.id = json_integer_value(json_object_get(o, "id"));
-		if (ns_assoc_upsert(ns, &a) == -1) {
-			snprintf(err, errsz, "out of memory");
-			return (-1);
-		}
+		if (ns_assoc_upsert(ns, &a) == -1)
+			goto oom;
 	}
+	free(order);
 	return (0);
+ oom:
+	snprintf(err, errsz, "out of memory");
+ fail:
+	free(order);
+	return (-1);
 }

@@ -17,33 +17,35 @@
 /*
  * libFuzzer target: raw bytes as an HTTP request to the real API
  * listener (http.c, the route handlers and server.c over a small mirror)
- * on the loopback interface, from 127.0.0.1, which the mirror knows as
- * an admin peer.  dbd and wgd are absent: every mutation that gets that
- * far fails with 500, which is fine, the parsing and checks before it are
- * what is fuzzed.  Needs root or Linux >= 5.7 (SO_BINDTODEVICE "lo").
+ * from 127.0.0.1, which the mirror knows as an admin peer.  dbd and wgd
+ * are absent: every mutation that gets that far fails with 500, which is
+ * fine, the parsing and checks before it are what is fuzzed.
  *
- *	clang -g -fsanitize=fuzzer,address,undefined -Iinnernetd -Iimsg \
- *	    -Icompat $(pkg-config --cflags libbsd-overlay) -D_GNU_SOURCE \
- *	    regress/fuzz/fuzz_http.c innernetd/http.c innernetd/api_user.c \
- *	    innernetd/api_admin.c innernetd/server.c innernetd/json.c \
- *	    innernetd/netstate.c innernetd/util.c innernetd/log.c \
- *	    $(pkg-config --libs libevent jansson libsodium libbsd-overlay)
- *	./a.out -max_total_time=30 regress/fuzz/corpus/fuzz_http
+ * http.c makes its TCP listener on the loopback interface (root or
+ * Linux >= 5.7 for SO_BINDTODEVICE "lo"); the harness then puts a UNIX
+ * socket in its place when it is handed to libevent, and tells libevent
+ * each connection accepted there comes from 127.0.0.1.  The server sees
+ * what it would see over TCP, without a TCP handshake and teardown per
+ * input, which was most of the time this target took.
  */
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <netinet/in.h>
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <event2/http.h>
 
 #include "engine.h"
 
@@ -51,6 +53,9 @@
 #define FUZZ_MAXIN	(64 * 1024)
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+int	accept4(int, struct sockaddr *, socklen_t *, int);
+struct evhttp_bound_socket *evhttp_accept_socket_with_handle(struct evhttp *,
+	    evutil_socket_t);
 
 struct engine_nets	 engine_nets = TAILQ_HEAD_INITIALIZER(engine_nets);
 struct in_conf_global	 engine_conf;
@@ -59,6 +64,57 @@ struct evdns_base	*engine_dns;
 
 static struct engine_net	 fuzz_net;
 static uint16_t			 fuzz_port;
+static int			 fuzz_listener = -1;
+static struct sockaddr_un	 fuzz_sun;
+
+/* The API listener, made a UNIX socket once http.c has set it up. */
+struct evhttp_bound_socket *
+evhttp_accept_socket_with_handle(struct evhttp *http, evutil_socket_t fd)
+{
+	struct evhttp_bound_socket *(*real)(struct evhttp *, evutil_socket_t);
+
+	if ((real = dlsym(RTLD_NEXT, "evhttp_accept_socket_with_handle")) ==
+	    NULL)
+		abort();
+	close(fd);
+	memset(&fuzz_sun, 0, sizeof(fuzz_sun));
+	fuzz_sun.sun_family = AF_UNIX;
+	/* abstract: nothing in the file system */
+	snprintf(fuzz_sun.sun_path + 1, sizeof(fuzz_sun.sun_path) - 1,
+	    "innernet-fuzz-http.%d", (int)getpid());
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1 || bind(fd, (struct sockaddr *)&fuzz_sun,
+	    sizeof(fuzz_sun)) == -1 || listen(fd, 128) == -1)
+		abort();
+	fuzz_listener = fd;
+	return (real(http, fd));
+}
+
+/* Connections on the listener come from the admin peer, port 40000. */
+int
+accept4(int s, struct sockaddr *sa, socklen_t *salen, int flags)
+{
+	static int		(*real)(int, struct sockaddr *, socklen_t *,
+				    int);
+	struct sockaddr_in	 sin;
+	socklen_t		 room = salen != NULL ? *salen : 0;
+	int			 fd;
+
+	if (real == NULL && (real = dlsym(RTLD_NEXT, "accept4")) == NULL)
+		abort();
+	if ((fd = real(s, sa, salen, flags)) == -1 || s != fuzz_listener ||
+	    sa == NULL || salen == NULL)
+		return (fd);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(40000);
+	sin.sin_addr.s_addr = htonl(0x7f000001);
+	if (room < sizeof(sin))
+		abort();
+	memcpy(sa, &sin, sizeof(sin));
+	*salen = sizeof(sin);
+	return (fd);
+}
 
 /* The engine's plumbing, reduced to "the helper processes are gone". */
 uint32_t
@@ -201,53 +257,41 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	static int		 ready;
-	struct sockaddr_in	 sin;
 	struct pollfd		 pfd;
 	char			 buf[65536];
 	ssize_t			 n;
 	size_t			 off = 0;
-	int			 fd, i;
+	int			 fd, i, idle = 0, progress;
 
 	if (!ready) {
 		fuzz_init();
+		if (fuzz_listener == -1)
+			abort();
 		ready = 1;
 	}
 	if (len > FUZZ_MAXIN)
 		len = FUZZ_MAXIN;
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(fuzz_port);
-	sin.sin_addr.s_addr = htonl(0x7f000002);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&fuzz_sun, sizeof(fuzz_sun)) == -1)
+		abort();
+	if (len == 0)
+		shutdown(fd, SHUT_WR);
 	/*
-	 * A busy machine may refuse a connection now and then (the backlog
-	 * of a loop that has not run yet): try again before calling it the
-	 * listener's death.
+	 * Feed the request, let the server work, read what it answers;
+	 * stop at the end of the answer or once a few rounds changed
+	 * nothing (an incomplete request waits for more).
 	 */
-	for (i = 0; ; i++) {
-		if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-			abort();
-		if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0)
-			break;
-		close(fd);
-		if (i == 50) {
-			fprintf(stderr, "fuzz_http: connect: %s\n",
-			    strerror(errno));
-			abort();
-		}
-		event_base_loop(engine_base, EVLOOP_NONBLOCK);
-		usleep(10000);
-	}
-	fcntl(fd, F_SETFL, O_NONBLOCK);
-	/* Feed the request, let the server work, read what it answers. */
-	for (i = 0; i < 400; i++) {
+	for (i = 0; i < 400 && idle < 4; i++) {
+		progress = 0;
 		if (off < len) {
 			n = write(fd, data + off, len - off);
-			if (n > 0)
+			if (n > 0) {
 				off += n;
+				progress = 1;
+			}
 			if (off == len)
 				shutdown(fd, SHUT_WR);
-		} else if (len == 0 && i == 0)
-			shutdown(fd, SHUT_WR);
+		}
 		event_base_loop(engine_base, EVLOOP_NONBLOCK);
 		n = read(fd, buf, sizeof(buf));
 		if (n == 0 || (n == -1 && errno != EAGAIN))
@@ -255,11 +299,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		if (n > 0) {
 			if (getenv("FUZZ_SHOW") != NULL)
 				write(STDERR_FILENO, buf, n);
+			idle = 0;
+			continue;
+		}
+		if (progress) {
+			idle = 0;
 			continue;
 		}
 		pfd.fd = fd;
 		pfd.events = POLLIN;
-		poll(&pfd, 1, 2);
+		if (poll(&pfd, 1, 0) == 0)
+			idle++;
 	}
 	close(fd);
 	event_base_loop(engine_base, EVLOOP_NONBLOCK);

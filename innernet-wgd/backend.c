@@ -39,6 +39,7 @@ const struct wg_backend wg_backend_kernel = {
 	.create = genl_create,
 	.set_device = genl_set_device,
 	.get = genl_get,
+	.endpoints = backend_endpoints_get,
 	.peer_set = genl_peer_set,
 	.peer_remove = genl_peer_remove,
 	.sync = genl_sync,
@@ -51,11 +52,39 @@ const struct wg_backend wg_backend_userspace = {
 	.create = NULL,		/* the parent starts the program */
 	.set_device = uapi_set_device,
 	.get = uapi_get,
+	.endpoints = uapi_endpoints,
 	.peer_set = uapi_peer_set,
 	.peer_remove = uapi_peer_remove,
 	.sync = uapi_sync,
 	.destroy = rtnl_link_delete,	/* the program exits with its link */
 };
+
+/*
+ * The endpoint walk from a whole device, for a backend whose answer
+ * comes as one (the kernel's is binary and small beside a userspace
+ * one's text).
+ */
+int
+backend_endpoints_get(const char *ifname, wg_endpoint_cb cb, void *arg,
+    char *err, size_t errlen)
+{
+	struct wg_device	 dev;
+	unsigned char		 key[32];
+	size_t			 i;
+	int			 rc = 0;
+
+	if (genl_get(ifname, &dev, err, errlen) == -1)
+		return (-1);
+	for (i = 0; i < dev.npeers && rc == 0; i++) {
+		if (key_b64_to_bin(dev.peers[i].public_key, key) == -1) {
+			snprintf(err, errlen, "bad key from %s", ifname);
+			rc = -1;
+		} else if ((rc = cb(arg, key, dev.peers[i].endpoint)) == -1)
+			snprintf(err, errlen, "out of memory");
+	}
+	wg_device_free(&dev);
+	return (rc);
+}
 
 /*
  * Which backend runs each interface we brought up or found: kept so

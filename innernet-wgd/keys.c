@@ -188,6 +188,18 @@ key_b64_to_hex(const char *b64, char *hex)
 	return (0);
 }
 
+/* Exactly 64 hex digits, not NUL-terminated. */
+int
+key_hex_to_bin(const char *hex, size_t len, unsigned char *bin)
+{
+	size_t	got;
+
+	if (len != 64 || sodium_hex2bin(bin, 32, hex, len, NULL, &got,
+	    NULL) != 0 || got != 32)
+		return (-1);
+	return (0);
+}
+
 int
 key_hex_to_b64(const char *hex, char *b64)
 {

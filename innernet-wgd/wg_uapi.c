@@ -53,6 +53,16 @@
 
 unsigned long	uapi_peer_ops;
 
+/* Where the endpoint walk is in an answer. */
+struct uapi_walk {
+	wg_endpoint_cb	 cb;
+	void		*arg;
+	unsigned char	 key[32];
+	char		 endpoint[IN_ENDPOINTSZ];
+	int		 have;		/* key holds a peer not yet given */
+	int		 got_errno;
+};
+
 static int
 uapi_path(const char *ifname, char *path, size_t len)
 {
@@ -73,18 +83,16 @@ uapi_exists(const char *ifname)
 }
 
 /*
- * Send a request and read the whole answer, up to the blank line that
- * ends it, within a bounded time and size.
+ * Connect to the interface's socket and send a request; the descriptor
+ * to read the answer from, and how long each read may wait, or -1.
  */
 static int
-uapi_call(const char *ifname, const char *req, size_t reqlen, char **ans,
-    size_t *anslen, char *err, size_t errlen)
+uapi_request(const char *ifname, const char *req, size_t reqlen,
+    int *timeoutp, char *err, size_t errlen)
 {
 	struct sockaddr_un	 sun;
-	struct pollfd		 pfd;
 	struct timeval		 tv;
-	char			*buf = NULL, *p;
-	size_t			 len = 0, cap = 0, off;
+	size_t			 off;
 	ssize_t			 n;
 	int			 fd, timeout;
 
@@ -115,6 +123,27 @@ uapi_call(const char *ifname, const char *req, size_t reqlen, char **ans,
 			return (-1);
 		}
 	}
+	*timeoutp = timeout;
+	return (fd);
+}
+
+/*
+ * Send a request and read the whole answer, up to the blank line that
+ * ends it, within a bounded time and size.
+ */
+static int
+uapi_call(const char *ifname, const char *req, size_t reqlen, char **ans,
+    size_t *anslen, char *err, size_t errlen)
+{
+	struct pollfd		 pfd;
+	char			*buf = NULL, *p;
+	size_t			 len = 0, cap = 0;
+	ssize_t			 n;
+	int			 fd, timeout;
+
+	if ((fd = uapi_request(ifname, req, reqlen, &timeout, err,
+	    errlen)) == -1)
+		return (-1);
 	pfd.fd = fd;
 	pfd.events = POLLIN;
 	for (;;) {
@@ -484,4 +513,118 @@ done:
 	free(ch);
 	wg_device_free(&cur);
 	return (rc);
+}
+
+#define UAPI_WALKBUF	(64 * 1024)
+
+/* One line of a get=1 answer as the endpoint walk needs it. */
+static int
+uapi_walk_line(const char *line, size_t l, struct uapi_walk *w)
+{
+	size_t		 vl;
+
+	if (memchr(line, '=', l) == NULL || memchr(line, '\0', l) != NULL)
+		return (-1);
+	if (l > 11 && memcmp(line, "public_key=", 11) == 0) {
+		if (w->have && w->cb(w->arg, w->key, w->endpoint) == -1)
+			return (-2);
+		if (key_hex_to_bin(line + 11, l - 11, w->key) == -1)
+			return (-1);
+		w->endpoint[0] = '\0';
+		w->have = 1;
+	} else if (w->have && l > 9 && memcmp(line, "endpoint=", 9) == 0) {
+		/* as the full parse: one too long to keep counts as none */
+		vl = l - 9;
+		if (vl >= sizeof(w->endpoint))
+			vl = 0;
+		memcpy(w->endpoint, line + 9, vl);
+		w->endpoint[vl] = '\0';
+	} else if (l > 6 && memcmp(line, "errno=", 6) == 0) {
+		if (l != 7 || line[6] != '0')
+			return (-1);
+		w->got_errno = 1;
+	}
+	return (0);
+}
+
+/*
+ * Each peer's key and endpoint, as the device answers get=1, given to cb
+ * a peer at a time while the answer is read: at 50,000 peers the answer
+ * is some 16 MB of text, and the periodic refresh wants two of its ten
+ * lines a peer.  The endpoint is as the device wrote it ("" for none),
+ * not checked.  A malformed answer fails the walk after cb has seen part
+ * of it; the caller forgets what it was given.
+ */
+int
+uapi_endpoints(const char *ifname, wg_endpoint_cb cb, void *arg, char *err,
+    size_t errlen)
+{
+	struct uapi_walk	 w;
+	struct pollfd		 pfd;
+	char			*buf, *line, *nl, *end;
+	size_t			 len = 0;
+	ssize_t			 n;
+	int			 fd, timeout, rc = 0, done = 0;
+
+	memset(&w, 0, sizeof(w));
+	w.cb = cb;
+	w.arg = arg;
+	if ((buf = malloc(UAPI_WALKBUF)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	if ((fd = uapi_request(ifname, "get=1\n\n", 7, &timeout, err,
+	    errlen)) == -1) {
+		free(buf);
+		return (-1);
+	}
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	while (!done && rc == 0) {
+		if (len == UAPI_WALKBUF) {
+			rc = -1;	/* a line longer than any valid one */
+			break;
+		}
+		if (poll(&pfd, 1, timeout) <= 0) {
+			snprintf(err, errlen, "uapi: no answer from %s",
+			    ifname);
+			goto fail;
+		}
+		if ((n = read(fd, buf + len, UAPI_WALKBUF - len)) < 0) {
+			snprintf(err, errlen, "uapi read: %s", strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		len += n;
+		end = buf + len;
+		for (line = buf; rc == 0 && (nl = memchr(line, '\n',
+		    end - line)) != NULL; line = nl + 1) {
+			if (nl == line) {
+				done = 1;
+				break;
+			}
+			rc = uapi_walk_line(line, nl - line, &w);
+		}
+		len = end - line;
+		memmove(buf, line, len);
+	}
+	if (rc == 0 && w.have && w.cb(w.arg, w.key, w.endpoint) == -1)
+		rc = -2;
+	if (rc == 0 && !w.got_errno)
+		rc = -1;
+	if (rc == -2)
+		snprintf(err, errlen, "out of memory");
+	else if (rc == -1)
+		snprintf(err, errlen, "uapi: malformed answer from %s",
+		    ifname);
+	if (rc != 0)
+		goto fail;
+	close(fd);
+	free(buf);
+	return (0);
+fail:
+	close(fd);
+	free(buf);
+	return (-1);
 }

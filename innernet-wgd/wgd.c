@@ -629,6 +629,56 @@ stats(uint32_t id, struct imsg *imsg)
 	send_engine(IMSG_WG_END, id, NULL, 0);
 }
 
+/* An endpoint report in progress: the request and its interface. */
+struct endpoint_req {
+	uint32_t	 id;
+	const char	*ifname;
+};
+
+/* endpoint_tell_cb: one endpoint for the engine. */
+static void
+endpoint_tell(void *arg, const char *key, const char *endpoint)
+{
+	struct endpoint_req	*er = arg;
+	struct in_wgstat	 st;
+
+	memset(&st, 0, sizeof(st));
+	strlcpy(st.ifname, er->ifname, sizeof(st.ifname));
+	strlcpy(st.public_key, key, sizeof(st.public_key));
+	strlcpy(st.endpoint, endpoint, sizeof(st.endpoint));
+	send_engine(IMSG_WG_STAT, er->id, &st, sizeof(st));
+}
+
+/*
+ * The server's endpoint refresh: only the endpoints that changed since
+ * the last report (nr.id 1), or all (0).  Only the key and the endpoint
+ * of each WG_STAT are filled.
+ */
+static void
+endpoints(uint32_t id, struct imsg *imsg)
+{
+	struct in_netreq	 nr;
+	struct endpoint_req	 er;
+	const struct wg_backend	*be;
+	char			 err[IN_ERRSZ];
+
+	netreq_get(imsg, &nr);
+	if (!in_ifname_ok(nr.network) || (nr.id != 0 && nr.id != 1)) {
+		answer_err(id, 400, "invalid endpoint request");
+		return;
+	}
+	if ((be = backend_or_answer(id, nr.network)) == NULL)
+		return;
+	er.id = id;
+	er.ifname = nr.network;
+	if (endpoints_changed(nr.network, nr.id == 0, be, endpoint_tell, &er,
+	    err, sizeof(err)) == -1) {
+		answer_err(id, 500, err);
+		return;
+	}
+	send_engine(IMSG_WG_END, id, NULL, 0);
+}
+
 static void
 local_addrs(uint32_t id)
 {
@@ -692,6 +742,7 @@ dispatch_engine(struct imsg *imsg)
 			answer_err(id, 500, err);
 		else {
 			backend_forget(nr.network);
+			endpoints_forget(nr.network);
 			answer_ok(id);
 		}
 		break;
@@ -758,6 +809,9 @@ dispatch_engine(struct imsg *imsg)
 		break;
 	case IMSG_WG_STATS_REQ:
 		stats(id, imsg);
+		break;
+	case IMSG_WG_ENDPOINTS_REQ:
+		endpoints(id, imsg);
 		break;
 	case IMSG_WG_ADDRS_REQ:
 		if (imsg_get_len(imsg) != 0)

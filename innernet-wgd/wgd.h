@@ -55,6 +55,9 @@ struct wg_settings {
 	int64_t		 fwmark;
 };
 
+/* A peer's raw public key and the endpoint the device has ("" none). */
+typedef int (*wg_endpoint_cb)(void *, const unsigned char *, const char *);
+
 /*
  * A WireGuard backend.  create is NULL when wgd cannot make the
  * interface itself (userspace WireGuard is a program the parent starts).
@@ -66,6 +69,8 @@ struct wg_backend {
 	int	(*set_device)(const char *, const struct wg_settings *, char *,
 		    size_t);
 	int	(*get)(const char *, struct wg_device *, char *, size_t);
+	int	(*endpoints)(const char *, wg_endpoint_cb, void *, char *,
+		    size_t);
 	int	(*peer_set)(const char *, const struct wg_peer *, char *,
 		    size_t);
 	int	(*peer_remove)(const char *, const char *, char *, size_t);
@@ -74,12 +79,20 @@ struct wg_backend {
 	int	(*destroy)(const char *, char *, size_t);
 };
 
+/* endpoints.c: which endpoints the engine was told of */
+typedef void (*endpoint_tell_cb)(void *, const char *, const char *);
+int	 endpoints_changed(const char *, int, const struct wg_backend *,
+	    endpoint_tell_cb, void *, char *, size_t);
+void	 endpoints_forget(const char *);
+
 /* backend.c: which backend drives which interface */
 extern const struct wg_backend	wg_backend_kernel, wg_backend_userspace;
 const struct wg_backend *backend_choose(const char *, uint8_t, char *,
 	    size_t);
 const struct wg_backend *backend_of(const char *);
 int	 backend_record(const char *, const struct wg_backend *);
+int	 backend_endpoints_get(const char *, wg_endpoint_cb, void *, char *,
+	    size_t);
 void	 backend_forget(const char *);
 struct wg_peer *wg_device_add(struct wg_device *, size_t);
 void	 wg_device_free(struct wg_device *);
@@ -97,6 +110,7 @@ int	 key_b64_to_bin(const char *, unsigned char *);
 void	 key_bin_to_b64(const unsigned char *, char *);
 int	 key_b64_to_hex(const char *, char *);
 int	 key_hex_to_b64(const char *, char *);
+int	 key_hex_to_bin(const char *, size_t, unsigned char *);
 
 /* wg_uapi.c: userspace WireGuard over its UAPI socket */
 extern unsigned long	 uapi_peer_ops;	/* peers written, for tests */
@@ -105,6 +119,7 @@ int	 uapi_set_device(const char *, const struct wg_settings *, char *,
 	    size_t);
 int	 uapi_get(const char *, struct wg_device *, char *, size_t);
 int	 uapi_parse_get(const char *, size_t, struct wg_device *);
+int	 uapi_endpoints(const char *, wg_endpoint_cb, void *, char *, size_t);
 int	 uapi_sync(const char *, const struct wg_peer *, size_t, char *,
 	    size_t);
 int	 uapi_peer_set(const char *, const struct wg_peer *, char *, size_t);

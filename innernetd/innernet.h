@@ -430,6 +430,8 @@ enum imsg_type {
 	IMSG_WG_HOSTS_CLEAR,	/* struct in_netreq: drop the section */
 	IMSG_WG_ADDRS_REQ,	/* empty -> WG_ADDR*, WG_END: local addresses */
 	IMSG_WG_ADDR,		/* struct in_ip, NAT candidates of the client */
+	IMSG_WG_ENDPOINTS_REQ,	/* struct in_netreq, id 1: only changes since
+				   the last, 0: all -> WG_STAT*, WG_END */
 
 	/*
 	 * innernetctl <-> engine over the control socket: a JSON document

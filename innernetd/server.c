@@ -43,6 +43,8 @@ struct server_net {
 	struct event	 hosts_ev;
 	struct event	 retry_ev;
 	int		 refreshing;
+	int		 endpoints_told; /* wgd reports only changes */
+	uint32_t	 endpoints_round; /* bumped when the mirror reloads */
 	int		 hosts_scheduled;
 	int		 started;		/* listener up */
 	int		 wg_up;			/* interface configured */
@@ -1160,7 +1162,17 @@ hosts_send(struct engine_net *en, struct netstate *ns)
 	engine_wg_compose(IMSG_WG_HOSTS_END, id, &nr, sizeof(nr));
 }
 
-/* Endpoints WireGuard has seen, every IN_ENDPOINT_REFRESH seconds. */
+/*
+ * Endpoints WireGuard has seen, every IN_ENDPOINT_REFRESH seconds.  wgd
+ * tells only those that changed since its last report, once it has told
+ * this mirror everything; a reloaded mirror asks for all again, and an
+ * answer meant for the mirror before it does not count.
+ */
+
+struct refresh_req {
+	char		 net[IN_IFNAMSZ];
+	uint32_t	 round;
+};
 
 static void
 refresh_arm(struct engine_net *en)
@@ -1175,21 +1187,25 @@ refresh_start(int fd, short event, void *arg)
 {
 	struct engine_net	*en = arg;
 	struct in_netreq	 nr;
-	char			*name;
+	struct refresh_req	*rr;
 	uint32_t		 id;
 
 	refresh_arm(en);
 	if (en->srv->refreshing)
 		return;
-	if ((name = strdup(en->net.name)) == NULL)
+	if ((rr = calloc(1, sizeof(*rr))) == NULL)
 		return;
+	strlcpy(rr->net, en->net.name, sizeof(rr->net));
+	rr->round = en->srv->endpoints_round;
 	memset(&nr, 0, sizeof(nr));
 	strlcpy(nr.network, en->net.name, sizeof(nr.network));
+	nr.id = en->srv->endpoints_told ? 1 : 0;
 	en->srv->refreshing = 1;
-	id = engine_req_new(refresh_answer, name);
-	if (engine_wg_compose(IMSG_WG_STATS_REQ, id, &nr, sizeof(nr)) == -1) {
+	id = engine_req_new(refresh_answer, rr);
+	if (engine_wg_compose(IMSG_WG_ENDPOINTS_REQ, id, &nr,
+	    sizeof(nr)) == -1) {
 		engine_req_cancel(id);
-		free(name);
+		free(rr);
 		en->srv->refreshing = 0;
 	}
 }
@@ -1197,12 +1213,13 @@ refresh_start(int fd, short event, void *arg)
 static void
 refresh_answer(struct imsg *imsg, void *arg)
 {
-	char			*name = arg;
+	struct refresh_req	*rr = arg;
 	struct engine_net	*en;
 	struct in_wgstat	 st;
 	struct in_error		 e;
+	int			 told;
 
-	en = engine_net_find(name);
+	en = engine_net_find(rr->net);
 	switch (imsg->hdr.type) {
 	case IMSG_WG_STAT:
 		memcpy(&st, imsg->data, sizeof(st));
@@ -1211,11 +1228,15 @@ refresh_answer(struct imsg *imsg, void *arg)
 			    st.endpoint);
 		return;
 	default:
-		if (engine_imsg_error(imsg, &e))
-			log_debug("%s: endpoint refresh: %s", name, e.msg);
-		if (en != NULL && en->srv != NULL)
+		told = !engine_imsg_error(imsg, &e);
+		if (!told)
+			log_debug("%s: endpoint refresh: %s", rr->net, e.msg);
+		if (en != NULL && en->srv != NULL) {
 			en->srv->refreshing = 0;
-		free(name);
+			if (rr->round == en->srv->endpoints_round)
+				en->srv->endpoints_told = told;
+		}
+		free(rr);
 		return;
 	}
 }
@@ -1299,6 +1320,8 @@ server_net_start(struct engine_net *en)
 	ns_clear(&en->state);
 	en->loaded = 0;
 	en->srv->wg_up = 0;
+	en->srv->endpoints_told = 0;
+	en->srv->endpoints_round++;
 	memset(&nr, 0, sizeof(nr));
 	strlcpy(nr.network, en->net.name, sizeof(nr.network));
 	id = engine_req_new(start_loaded, step_name(en));

@@ -455,6 +455,7 @@ in_imsg_name(unsigned int type)
 		"WG_SYNC_PEER", "WG_SYNC_END", "WG_STATS_REQ", "WG_STAT",
 		"WG_HOSTS_BEGIN", "WG_HOSTS_ENT", "WG_HOSTS_END",
 		"WG_HOSTS_CLEAR", "WG_ADDRS_REQ", "WG_ADDR",
+		"WG_ENDPOINTS_REQ",
 		"CTL_DATA", "CTL_END",
 	};
 

@@ -16,9 +16,14 @@
 
 /*
  * glibc keeps freed memory: after a state of 10,000 peers was built or
- * sent, a daemon would keep its high-water mark for good.  Every
- * MEMTRIM_INTERVAL seconds the free memory goes back to the system.
- * Elsewhere the allocator does this itself and this does nothing.
+ * sent, a daemon would keep its high-water mark for good.  Blocks of
+ * MEMTRIM_MMAP_MIN and more get their own mappings, which go back to the
+ * system when freed (glibc would otherwise raise that threshold after
+ * the first such block freed, up to 32 MB, and keep those blocks in the
+ * heap), and the top of the heap is given back past MEMTRIM_TOP.  What
+ * is still kept, free memory inside the heap, goes back every
+ * MEMTRIM_INTERVAL seconds.  Elsewhere the allocator does this itself
+ * and this does nothing.
  */
 
 #include <sys/types.h>
@@ -33,6 +38,8 @@
 #include "compat.h"
 
 #define MEMTRIM_INTERVAL	30
+#define MEMTRIM_MMAP_MIN	(128 * 1024)
+#define MEMTRIM_TOP		(256 * 1024)
 
 static struct event	memtrim_ev;
 
@@ -49,6 +56,12 @@ memtrim_start(void)
 {
 	struct timeval	tv = { MEMTRIM_INTERVAL, 0 };
 
+#ifdef __GLIBC__
+	/* single-threaded: one arena; fixed thresholds, see above */
+	mallopt(M_ARENA_MAX, 1);
+	mallopt(M_MMAP_THRESHOLD, MEMTRIM_MMAP_MIN);
+	mallopt(M_TRIM_THRESHOLD, MEMTRIM_TOP);
+#endif
 	event_set(&memtrim_ev, -1, EV_PERSIST, memtrim, NULL);
 	event_add(&memtrim_ev, &tv);
 }

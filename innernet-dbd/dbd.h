@@ -33,6 +33,7 @@
 #define DBD_SUFFIX		".db"
 #define DBD_TMPPREFIX		".new-"
 #define DBD_BUSY_TIMEOUT	5000	/* milliseconds */
+#define DBD_CACHE_KB		"512"	/* SQLite page cache per database */
 /* prepared statements per database */
 #define DBD_MAXSTMTS		64
 /*

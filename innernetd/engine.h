@@ -55,10 +55,17 @@ struct netstate {
 	struct ns_index	*index;		/* netstate.c: by ip, name, key */
 };
 
+/*
+ * WireGuard's endpoints are numeric: "[8 groups of 4 hex digits]:65535"
+ * is the longest, 47 characters.  Held at that size, a mirror of 10,000
+ * peers is 2 MB smaller than with room for a host name.
+ */
+#define NS_OBSERVEDSZ	48
+
 struct ns_peer {
 	struct in_peer	 p;
 	char		*candidates;	/* NUL-separated, p.candidates_len */
-	char		 observed[IN_ENDPOINTSZ]; /* from WireGuard, or "" */
+	char		 observed[NS_OBSERVEDSZ]; /* from WireGuard, or "" */
 };
 
 struct engine_net {

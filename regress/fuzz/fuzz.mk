@@ -33,6 +33,17 @@ fuzz_netlink_LIBS = $(LIB_MNL) $(LIB_SODIUM) $(LIB_BSD)
 fuzz_uapi_SRCS	:= $(FUZZ_WGD_SRCS)
 fuzz_uapi_LIBS	 = $(LIB_MNL) $(LIB_SODIUM) $(LIB_BSD)
 $(FZ)/fuzz_netlink $(FZ)/fuzz_uapi: FUZZ_CFLAGS += -Iinnernet-wgd
+# wgd's imsg dispatch: wgd.c is compiled into the harness (its main
+# renamed), over a model of WireGuard, the links and the key files.
+FUZZ_DISPATCH_SRCS := regress/fuzz/fuzzlog.c innernetd/util.c \
+	$(wildcard imsg/*.c) $(wildcard compat/*.c)
+fuzz_wgd_imsg_SRCS := innernet-wgd/backend.c innernet-wgd/keys.c \
+	innernet-wgd/endpoints.c \
+	$(FUZZ_DISPATCH_SRCS)
+fuzz_wgd_imsg_LIBS = $(LIB_EVENT) $(LIB_SODIUM) $(LIB_BSD)
+$(FZ)/fuzz_wgd_imsg: FUZZ_CFLAGS += -Iinnernet-wgd -Iregress/fuzz
+$(FZ)/fuzz_wgd_imsg: innernet-wgd/wgd.c innernet-wgd/wgd.h \
+	regress/fuzz/fuzzlog.h
 
 FUZZ_TARGETS	:= $(patsubst regress/fuzz/%.c,%,$(wildcard regress/fuzz/fuzz_*.c))
 

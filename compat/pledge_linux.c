@@ -76,7 +76,9 @@ static const int stdio_calls[] = {
 	/* on descriptors already open */
 	SYS_sendmsg, SYS_recvmsg, SYS_sendto, SYS_recvfrom, SYS_shutdown,
 	SYS_getsockopt, SYS_setsockopt, SYS_getsockname, SYS_getpeername,
-	SYS_fcntl,
+	SYS_fcntl, SYS_sendfile,
+	/* a file with no name anywhere, like a pipe: documents to send */
+	SYS_memfd_create,
 	/* abort() */
 	SYS_tgkill,
 	SYS_getrlimit, SYS_prlimit64, SYS_uname, SYS_sysinfo, SYS_umask,

@@ -198,7 +198,7 @@ int	 hosts_enabled(struct engine_net *);
 void	 engine_wgif(struct engine_net *, struct in_wgif *);
 void	 hosts_send(struct engine_net *, struct netstate *);
 void	 server_peer_expired(const char *, int64_t);	/* dbd's sweeper */
-char	*server_state_dump(struct engine_net *, const struct ns_peer *,
+int	 server_state_write(struct engine_net *, const struct ns_peer *, int,
 	    size_t *);
 
 void	 server_redeem(struct engine_net *, struct ns_peer *, json_t *,

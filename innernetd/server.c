@@ -27,10 +27,12 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "engine.h"
 
@@ -518,30 +520,60 @@ cidrs_json(struct netstate *ns)
 	return (a);
 }
 
-/* Append s to a growing buffer. */
-static int
-dump_add(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
-{
-	char	*nb;
-	size_t	 ncap;
+/*
+ * The state document as it is written: a buffer of DUMP_CHUNK bytes,
+ * flushed to a descriptor whenever full, so a document of any size
+ * takes that much memory while it is made.
+ */
+#define DUMP_CHUNK	(64 * 1024)
 
-	if (*len + n + 1 > *cap) {
-		ncap = *cap ? *cap : 65536;
-		while (ncap < *len + n + 1)
-			ncap *= 2;
-		if ((nb = realloc(*buf, ncap)) == NULL)
+struct dump {
+	int	 fd;
+	size_t	 len;		/* in buf */
+	size_t	 total;		/* written */
+	char	 buf[DUMP_CHUNK];
+};
+
+static int
+dump_flush(struct dump *d)
+{
+	size_t	off;
+	ssize_t	n;
+
+	for (off = 0; off < d->len; off += n)
+		if ((n = write(d->fd, d->buf + off, d->len - off)) <= 0) {
+			if (n == -1 && errno == EINTR) {
+				n = 0;
+				continue;
+			}
 			return (-1);
-		*buf = nb;
-		*cap = ncap;
-	}
-	memcpy(*buf + *len, s, n);
-	*len += n;
-	(*buf)[*len] = '\0';
+		}
+	d->total += d->len;
+	d->len = 0;
 	return (0);
 }
 
 static int
-dump_json(char **buf, size_t *len, size_t *cap, json_t *j)
+dump_add(struct dump *d, const char *s, size_t n)
+{
+	size_t	l;
+
+	while (n > 0) {
+		if (d->len == sizeof(d->buf) && dump_flush(d) == -1)
+			return (-1);
+		l = sizeof(d->buf) - d->len;
+		if (l > n)
+			l = n;
+		memcpy(d->buf + d->len, s, l);
+		d->len += l;
+		s += l;
+		n -= l;
+	}
+	return (0);
+}
+
+static int
+dump_json(struct dump *d, json_t *j)
 {
 	char	*s;
 	int	 rc;
@@ -550,7 +582,7 @@ dump_json(char **buf, size_t *len, size_t *cap, json_t *j)
 		json_decref(j);
 		return (-1);
 	}
-	rc = dump_add(buf, len, cap, s, strlen(s));
+	rc = dump_add(d, s, strlen(s));
 	free(s);
 	json_decref(j);
 	return (rc);
@@ -558,27 +590,31 @@ dump_json(char **buf, size_t *len, size_t *cap, json_t *j)
 
 /*
  * GET /v1/user/state for a caller (NULL: everything), written a peer at
- * a time: a network of 10,000 peers never exists as a tree of JSON
- * objects, only as the text the API sends.  The caller frees the result.
+ * a time to fd: a network of 10,000 peers never exists as a tree of JSON
+ * objects, nor as a whole text in our memory.  *lenp is its length.
  */
-char *
-server_state_dump(struct engine_net *en, const struct ns_peer *caller,
-    size_t *lenp)
+int
+server_state_write(struct engine_net *en, const struct ns_peer *caller,
+    int fd, size_t *lenp)
 {
 	struct netstate	*ns = &en->state;
+	struct dump	*d;
 	uint8_t		*mark = NULL;
-	char		*buf = NULL;
-	size_t		 len = 0, cap = 0, i;
+	size_t		 i;
 	ssize_t		 ci;
 	int		 first = 1;
 
+	if ((d = malloc(sizeof(*d))) == NULL)
+		return (-1);
+	d->fd = fd;
+	d->len = d->total = 0;
 	if (caller != NULL) {
 		if ((mark = malloc(ns->ncidrs + 1)) == NULL)
-			return (NULL);
+			goto fail;
 		if (ns_visible_cidrs(ns, caller->p.cidr_id, mark) == -1)
 			goto fail;
 	}
-	if (dump_add(&buf, &len, &cap, "{\"peers\":[", 10) == -1)
+	if (dump_add(d, "{\"peers\":[", 10) == -1)
 		goto fail;
 	for (i = 0; i < ns->npeers; i++) {
 		if (ns->peers[i].p.is_disabled || !ns->peers[i].p.is_redeemed)
@@ -586,23 +622,23 @@ server_state_dump(struct engine_net *en, const struct ns_peer *caller,
 		if (mark != NULL && ((ci = ns_cidr_index(ns,
 		    ns->peers[i].p.cidr_id)) == -1 || !mark[ci]))
 			continue;
-		if ((!first && dump_add(&buf, &len, &cap, ",", 1) == -1) ||
-		    dump_json(&buf, &len, &cap,
-		    peer_merged_json(&ns->peers[i])) == -1)
+		if ((!first && dump_add(d, ",", 1) == -1) ||
+		    dump_json(d, peer_merged_json(&ns->peers[i])) == -1)
 			goto fail;
 		first = 0;
 	}
-	if (dump_add(&buf, &len, &cap, "],\"cidrs\":", 10) == -1 ||
-	    dump_json(&buf, &len, &cap, cidrs_json(ns)) == -1 ||
-	    dump_add(&buf, &len, &cap, "}", 1) == -1)
+	if (dump_add(d, "],\"cidrs\":", 10) == -1 ||
+	    dump_json(d, cidrs_json(ns)) == -1 ||
+	    dump_add(d, "}", 1) == -1 || dump_flush(d) == -1)
 		goto fail;
+	*lenp = d->total;
 	free(mark);
-	*lenp = len;
-	return (buf);
+	free(d);
+	return (0);
  fail:
 	free(mark);
-	free(buf);
-	return (NULL);
+	free(d);
+	return (-1);
 }
 
 static int

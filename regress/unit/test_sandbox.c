@@ -21,6 +21,8 @@
  */
 
 #include <sys/types.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -140,6 +142,30 @@ stdio_status(void)
 	if (strstr(buf, "NoNewPrivs:\t1") == NULL)
 		return (5);
 	return (strstr(buf, "Seccomp:\t2") == NULL ? 6 : 0);
+}
+
+/*
+ * The engine's state documents: written to an anonymous file and sent
+ * from it with sendfile(2), under stdio alone.
+ */
+static int
+stdio_memfd_sendfile(void)
+{
+	char	buf[8];
+	off_t	off = 0;
+	int	fd, sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
+		return (1);
+	if (pledge("stdio", NULL) == -1)
+		return (3);
+	if ((fd = memfd_create("test", MFD_CLOEXEC)) == -1 ||
+	    write(fd, "state", 5) != 5)
+		return (4);
+	if (sendfile(sv[0], fd, &off, 5) != 5 || read(sv[1], buf, 5) != 5 ||
+	    memcmp(buf, "state", 5) != 0)
+		return (5);
+	return (0);
 }
 
 static int
@@ -344,6 +370,8 @@ main(void)
 	expect_ok("pledge stdio: open() fails with EACCES", stdio_open);
 	expect_killed("pledge stdio: unlink() kills", stdio_unlink);
 	expect_ok("pledge sets NoNewPrivs 1 and Seccomp 2", stdio_status);
+	expect_ok("pledge stdio: memfd_create() and sendfile() work",
+	    stdio_memfd_sendfile);
 	expect_ok("pledge stdio rpath: open for reading works", rpath_open);
 	expect_killed("pledge stdio rpath: socket(AF_INET) kills",
 	    rpath_socket);

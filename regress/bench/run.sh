@@ -178,7 +178,7 @@ cpu_ns() {
 	done | awk '{ t += $1 } END { printf("%.0f\n", t) }'
 }
 
-# mem_kb FIELD PID...: VmRSS or VmHWM summed, in kB.
+# mem_kb FIELD PID...: VmRSS, VmHWM, RssAnon or RssFile summed, in kB.
 mem_kb() {
 	_fld=$1
 	shift
@@ -189,6 +189,30 @@ mem_kb() {
 
 mb() {
 	calc "$1 / 1024"
+}
+
+# pss_kb PID...: proportional set size summed, in kB: each shared page
+# counted as its share among every process on the machine that maps it.
+pss_kb() {
+	for _p in "$@"; do
+		cat "/proc/$_p/smaps_rollup" 2>/dev/null
+	done | awk '$1 == "Pss:" { t += $2 } END { print t + 0 }'
+}
+
+# memfd_kb PID...: memory of the anonymous files (memfd) the processes
+# hold open, each file once: the engine's state documents, which no
+# process maps, so VmRSS does not count them.
+memfd_kb() {
+	for _p in "$@"; do
+		for _f in /proc/"$_p"/fd/*; do
+			case "$(readlink "$_f" 2>/dev/null)" in
+			/memfd:*)
+				stat -L -c '%i %b %B' "$_f" 2>/dev/null
+				;;
+			esac
+		done
+	done | awk '!seen[$1]++ { t += $2 * $3 }
+	    END { printf("%d\n", t / 1024) }'
 }
 
 # uapi_ops PID: innernet-wgd's count of WireGuard peer operations
@@ -476,6 +500,10 @@ idle() {
 		    "$(role_pid server $_r)")")"
 	done
 	put "$1" rss_idle_mb "$(mb "$(mem_kb VmRSS $_set)")"
+	put "$1" rss_idle_anon_mb "$(mb "$(mem_kb RssAnon $_set)")"
+	put "$1" rss_idle_file_mb "$(mb "$(mem_kb RssFile $_set)")"
+	put "$1" pss_idle_mb "$(mb "$(pss_kb $_set)")"
+	put "$1" memfd_idle_mb "$(mb "$(memfd_kb $_set)")"
 	put "$1" rss_wggo_mb "$(mb "$(mem_kb VmRSS \
 	    $(ns_pids server wireguard-go))")"
 	for _r in engine dbd wgd; do
@@ -522,11 +550,16 @@ load() {
 	    > "$T/wrk.$_n" 2>&1
 	_wp=$!
 	_peak=0
+	_peakfd=0
+	_peaksum=0
 	_i=0
 	while kill -0 "$_wp" 2>/dev/null && [ "$_i" -lt $((DUR * 4 + 60)) ]
 	do
 		_m=$(mem_kb VmRSS $_pids)
+		_f=$(memfd_kb $_pids)
 		[ "$_m" -gt "$_peak" ] && _peak=$_m
+		[ "$_f" -gt "$_peakfd" ] && _peakfd=$_f
+		[ $((_m + _f)) -gt "$_peaksum" ] && _peaksum=$((_m + _f))
 		sleep 0.25
 		_i=$((_i + 1))
 	done
@@ -574,6 +607,8 @@ load() {
 	put "$_s" "${_n}_latency" "$_lat"
 	put "$_s" "${_n}_errors" "$_err"
 	put "$_s" "${_n}_peak_rss_mb" "$(mb "$_peak")"
+	put "$_s" "${_n}_peak_memfd_mb" "$(mb "$_peakfd")"
+	put "$_s" "${_n}_peak_total_mb" "$(mb "$_peaksum")"
 }
 
 nginx_start() {
@@ -877,7 +912,13 @@ rss_parent_mb|  parent
 rss_engine_mb|  engine
 rss_dbd_mb|  dbd
 rss_wgd_mb|  wgd
+rss_idle_anon_mb|  of which anonymous (private to each process)
+rss_idle_file_mb|  of which file-backed (programs, shared libraries)
+pss_idle_mb|daemon set PSS idle, shared pages split among sharers (MiB)
+memfd_idle_mb|state documents held in memfd, idle (MiB)
 ours_all_peak_rss_mb|**daemon set RSS peak under load (MiB)**
+ours_all_peak_memfd_mb|state documents held in memfd, peak under load (MiB)
+ours_all_peak_total_mb|**RSS + memfd documents, peak under load (MiB)**
 rss_hwm_mb|daemon set VmHWM after the load runs (MiB)
 rss_wggo_mb|server wireguard-go RSS (MiB)
 idle_cpu_ms_per_s|daemon set CPU at rest (ms per s)

@@ -513,10 +513,15 @@ api_reply_state(struct api_req *ar, struct engine_net *en,
 		return;
 	}
 	evhttp_add_header(out, "Content-Type", "application/json");
-	/* a large state leaves in large writes, not 16 KiB ones */
-	if (c->len > 65536 && (bev = evhttp_connection_get_bufferevent(
-	    evhttp_request_get_connection(ar->req))) != NULL)
-		bufferevent_set_max_single_write(bev, c->len);
+	/*
+	 * The state leaves with its headers in one write, not in libevent's
+	 * 16 KiB pieces: each piece would end in a short segment, one more
+	 * packet through WireGuard and a wait for the peer's ACK.
+	 */
+	if ((bev = evhttp_connection_get_bufferevent(
+	    evhttp_request_get_connection(ar->req))) != NULL &&
+	    bufferevent_get_max_single_write(bev) < (ev_ssize_t)c->len + 4096)
+		bufferevent_set_max_single_write(bev, c->len + 4096);
 	evhttp_send_reply(ar->req, 200, "OK", buf);
 	evbuffer_free(buf);
 	TAILQ_REMOVE(&ar->hs->pending, ar, entry);

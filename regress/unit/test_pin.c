@@ -167,7 +167,7 @@ scenario(uint32_t seed, uint32_t n, struct netstate *cache,
 	memset(&rf, 0, sizeof(rf));
 	rnd_state = seed;
 	for (id = 1; id <= n; id++) {
-		if (rnd() % 10 == 0) {		/* a gap: a new peer later */
+		if (rnd() % 10 == 0) {	/* a gap: a new peer takes it */
 			make_peer(rows_add(&rf), id, 'n', id,
 			    3000000 + id);
 			continue;

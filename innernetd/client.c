@@ -205,7 +205,14 @@ struct chttp {
 	chttp_cb	 cb;
 	void		*arg;
 	char		 server[IN_ADDRSTRSZ + 8];	/* [address]:port */
+	struct evhttp_connection *conn;
 };
+
+static void
+chttp_conn_free(int fd, short event, void *arg)
+{
+	evhttp_connection_free(arg);
+}
 
 static void
 chttp_done(struct evhttp_request *req, void *arg)
@@ -221,6 +228,15 @@ chttp_done(struct evhttp_request *req, void *arg)
 
 	if (req == NULL || (code = evhttp_request_get_response_code(req)) ==
 	    0) {
+		/*
+		 * Before 2.2, libevent leaves a connection that was to free
+		 * itself when connecting fails or times out (the request has
+		 * no connection then): free it once libevent is done.
+		 */
+		if (req != NULL && evhttp_request_get_connection(req) == NULL &&
+		    event_get_version_number() < 0x02020000)
+			event_base_once(engine_base, -1, EV_TIMEOUT,
+			    chttp_conn_free, h->conn, NULL);
 		snprintf(err, sizeof(err), "no answer from the server at %s "
 		    "(is the tunnel up and the server running?)", h->server);
 		h->cb(h->arg, 0, err, NULL, NULL);
@@ -294,6 +310,7 @@ chttp_t(const struct in_network *net, enum evhttp_cmd_type cmd,
 		free(h);
 		return (-1);
 	}
+	h->conn = conn;
 	evhttp_connection_set_timeout(conn, timeout);
 	evhttp_connection_set_retries(conn, 0);
 	evhttp_connection_set_max_body_size(conn, CLIENT_MAXBODY);

@@ -787,11 +787,15 @@ start_loaded(struct imsg *imsg, void *arg)
 
 	if ((en = cref_net(arg)) == NULL) {
 		if (imsg->hdr.type != IMSG_DB_PEER &&
-		    imsg->hdr.type != IMSG_DB_CIDR)
+		    imsg->hdr.type != IMSG_DB_CIDR &&
+		    imsg->hdr.type != IMSG_DB_ASSOC)
 			free(arg);
 		return;
 	}
 	switch (imsg->hdr.type) {
+	case IMSG_DB_ASSOC:
+		/* a row of the load, but a client's cache keeps none */
+		return;
 	case IMSG_DB_PEER:
 		memcpy(&p, imsg->data, sizeof(p));
 		if (ns_peer_upsert(&en->cache, &p, (char *)imsg->data +

@@ -56,6 +56,8 @@ struct engine_req {
 	uint32_t		 id;
 	engine_cb		 cb;
 	void			*arg;
+	struct engine_pipe	*pipe;	/* where the request went */
+	uint32_t		 type;	/* what it asked */
 };
 
 static int
@@ -95,6 +97,8 @@ static void	dispatch_parent(struct engine_pipe *, struct imsg *);
 static void	dispatch_dbd(struct engine_pipe *, struct imsg *);
 static void	dispatch_wgd(struct engine_pipe *, struct imsg *);
 static void	req_deliver(struct engine_pipe *, struct imsg *, int);
+static void	req_sent(struct engine_pipe *, uint32_t, uint32_t);
+static int	req_answered_by(uint32_t, uint32_t);
 static void	engine_procinfo(struct engine_pipe *, uint32_t);
 static void	engine_configured(void);
 static void	networks_loaded(struct imsg *, void *);
@@ -303,6 +307,7 @@ pipe_compose(struct engine_pipe *p, uint32_t type, uint32_t id,
 		log_warn("compose %s to %s", in_imsg_name(type), p->name);
 		return (-1);
 	}
+	req_sent(p, type, id);
 	pipe_update(p);
 	return (0);
 }
@@ -376,6 +381,65 @@ engine_req_cancel(uint32_t id)
 	free(r);
 }
 
+/* A request's first message says where it went and what it asks. */
+static void
+req_sent(struct engine_pipe *p, uint32_t type, uint32_t id)
+{
+	struct engine_req	*r, key;
+
+	key.id = id;
+	if (id == 0 || type == IMSG_PROCINFO ||
+	    (r = RB_FIND(engine_reqs, &reqs, &key)) == NULL || r->pipe != NULL)
+		return;
+	r->pipe = p;
+	r->type = type;
+}
+
+/*
+ * Can "answer" come for a request that began with "type"?  Any end of
+ * the request's process (OK, ERR, END), and only the rows it asks for:
+ * a callback may take another row for its end, free its state and be
+ * called again by the real end.
+ */
+static int
+req_answered_by(uint32_t type, uint32_t answer)
+{
+	if (type == IMSG_PROCINFO_REQ)
+		return (answer == IMSG_PROCINFO);
+	switch (answer) {
+	case IMSG_DB_OK:
+	case IMSG_DB_ERR:
+	case IMSG_DB_END:
+	case IMSG_WG_OK:
+	case IMSG_WG_ERR:
+	case IMSG_WG_END:
+		return (1);
+	case IMSG_DB_NETWORK:
+		return (type == IMSG_DB_NETWORKS_REQ ||
+		    type == IMSG_DB_NETWORK_CREATE ||
+		    type == IMSG_DB_NETWORK_IMPORT);
+	case IMSG_DB_PEER:
+		return (type == IMSG_DB_LOAD || type == IMSG_DB_PEER_ADD ||
+		    type == IMSG_DB_PEER_UPDATE ||
+		    type == IMSG_DB_PEER_REDEEM);
+	case IMSG_DB_CIDR:
+		return (type == IMSG_DB_LOAD || type == IMSG_DB_CIDR_ADD ||
+		    type == IMSG_DB_CIDR_UPDATE);
+	case IMSG_DB_ASSOC:
+		return (type == IMSG_DB_LOAD || type == IMSG_DB_ASSOC_ADD);
+	case IMSG_WG_KEY:
+		return (type == IMSG_WG_IF_UP || type == IMSG_WG_KEY_SET ||
+		    type == IMSG_WG_KEY_NEW || type == IMSG_WG_KEY_PENDING);
+	case IMSG_WG_STAT:
+		return (type == IMSG_WG_STATS_REQ ||
+		    type == IMSG_WG_ENDPOINTS_REQ);
+	case IMSG_WG_ADDR:
+		return (type == IMSG_WG_ADDRS_REQ);
+	default:
+		return (0);
+	}
+}
+
 /*
  * Hand an answer to its request.  The entry leaves the registry before a
  * final answer's callback runs, so the callback may start new requests
@@ -393,6 +457,11 @@ req_deliver(struct engine_pipe *p, struct imsg *imsg, int final)
 		    in_imsg_name(imsg->hdr.type), imsg->hdr.peerid);
 		return;
 	}
+	/* only the process asked answers, and only with what was asked */
+	if (r->pipe != NULL && (r->pipe != p ||
+	    !req_answered_by(r->type, imsg->hdr.type)))
+		fatalx("%s: %s does not answer %s", p->name,
+		    in_imsg_name(imsg->hdr.type), in_imsg_name(r->type));
 	if (final)
 		RB_REMOVE(engine_reqs, &reqs, r);
 	r->cb(imsg, r->arg);

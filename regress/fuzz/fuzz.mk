@@ -44,6 +44,18 @@ fuzz_wgd_imsg_LIBS = $(LIB_EVENT) $(LIB_SODIUM) $(LIB_BSD)
 $(FZ)/fuzz_wgd_imsg: FUZZ_CFLAGS += -Iinnernet-wgd -Iregress/fuzz
 $(FZ)/fuzz_wgd_imsg: innernet-wgd/wgd.c innernet-wgd/wgd.h \
 	regress/fuzz/fuzzlog.h
+# The engine's imsg dispatch and the request callbacks behind it:
+# engine.c is compiled into the harness; the control socket, the
+# parent's files and innernetctl's verbs are left out.
+fuzz_engine_imsg_SRCS := $(filter-out innernetd/engine.c \
+	innernetd/innernetd.c innernetd/control.c innernetd/ctl.c \
+	innernetd/import.c innernetd/config.c innernetd/log.c \
+	innernetd/util.c, $(wildcard innernetd/*.c)) $(FUZZ_DISPATCH_SRCS)
+fuzz_engine_imsg_LIBS = $(LIB_EVENT) $(LIB_JANSSON) $(LIB_SODIUM) \
+	$(LIB_BSD)
+$(FZ)/fuzz_engine_imsg: FUZZ_CFLAGS += -Iregress/fuzz
+$(FZ)/fuzz_engine_imsg: innernetd/engine.c innernetd/engine.h \
+	regress/fuzz/fuzzlog.h
 
 FUZZ_TARGETS	:= $(patsubst regress/fuzz/%.c,%,$(wildcard regress/fuzz/fuzz_*.c))
 

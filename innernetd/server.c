@@ -258,11 +258,19 @@ wgpeer_from(const char *ifname, const struct in_peer *p,
 	memset(w, 0, sizeof(*w));
 	strlcpy(w->ifname, ifname, sizeof(w->ifname));
 	strlcpy(w->public_key, p->public_key, sizeof(w->public_key));
-	/* wgd takes numeric endpoints only; peers reach the server anyway */
+	/*
+	 * wgd takes numeric endpoints only; peers reach the server anyway.
+	 * Keepalives go only where there is an endpoint: WireGuard answers
+	 * a keepalive turned on with a handshake, and goes on retrying for
+	 * 90 s when there is nowhere to send it.  For 10,000 new peers that
+	 * was most of userspace WireGuard's CPU and memory; a peer's own
+	 * keepalives keep its way to the server open.
+	 */
 	if (p->endpoint[0] != '\0' &&
-	    in_endpoint_numeric(p->endpoint, &ss, &sslen) == 0)
+	    in_endpoint_numeric(p->endpoint, &ss, &sslen) == 0) {
 		strlcpy(w->endpoint, p->endpoint, sizeof(w->endpoint));
-	w->keepalive = p->keepalive;
+		w->keepalive = p->keepalive;
+	}
 	w->nallowed = 1;
 	in_prefix_host(&p->ip, &w->allowed[0]);
 }

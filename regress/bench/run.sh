@@ -36,8 +36,8 @@ SIZES=${BENCH_SIZES:-100 1000 10000 50000}
 DUR=${BENCH_DURATION:-10}
 POLLS=${BENCH_POLLS:-20}
 MAXGEN=${BENCH_MAX_GEN_SECONDS:-600}
-# The server host's own hosts file: off by default, see method.md.
-SRV_HOSTS=${BENCH_SERVER_HOSTS:-no}
+# The server host's own hosts file: on, as by default; see method.md.
+SRV_HOSTS=${BENCH_SERVER_HOSTS:-yes}
 OUT=${BENCH_RESULTS:-$TOP/regress/bench/RESULTS.md}
 STALL=${BENCH_STALL:-30}	# seconds without progress: a stall
 SERVE_MAX=300		# seconds a start may take to serve

@@ -48,7 +48,7 @@ struct ep_table {
 	char			 ifname[IN_IFNAMSZ];
 	struct ep_entry		*v;
 	size_t			 n, cap;
-	uint32_t		*slots;		/* index + 1, 0 = empty */
+	uint32_t		*slots;		/* index + 1, 0: empty */
 	size_t			 mask;		/* slots - 1 */
 	uint32_t		 walk;
 };

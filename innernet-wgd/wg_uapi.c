@@ -53,16 +53,6 @@
 
 unsigned long	uapi_peer_ops;
 
-/* Where the endpoint walk is in an answer. */
-struct uapi_walk {
-	wg_endpoint_cb	 cb;
-	void		*arg;
-	unsigned char	 key[32];
-	char		 endpoint[IN_ENDPOINTSZ];
-	int		 have;		/* key holds a peer not yet given */
-	int		 got_errno;
-};
-
 static int
 uapi_path(const char *ifname, char *path, size_t len)
 {
@@ -523,8 +513,7 @@ uapi_walk_line(const char *line, size_t l, struct uapi_walk *w)
 {
 	size_t		 vl;
 
-	if (memchr(line, '=', l) == NULL || memchr(line, '\0', l) != NULL)
-		return (-1);
+	/* the other lines, eight of ten, are not looked into */
 	if (l > 11 && memcmp(line, "public_key=", 11) == 0) {
 		if (w->have && w->cb(w->arg, w->key, w->endpoint) == -1)
 			return (-2);
@@ -535,6 +524,8 @@ uapi_walk_line(const char *line, size_t l, struct uapi_walk *w)
 	} else if (w->have && l > 9 && memcmp(line, "endpoint=", 9) == 0) {
 		/* as the full parse: one too long to keep counts as none */
 		vl = l - 9;
+		if (memchr(line + 9, '\0', vl) != NULL)
+			return (-1);
 		if (vl >= sizeof(w->endpoint))
 			vl = 0;
 		memcpy(w->endpoint, line + 9, vl);
@@ -545,6 +536,41 @@ uapi_walk_line(const char *line, size_t l, struct uapi_walk *w)
 		w->got_errno = 1;
 	}
 	return (0);
+}
+
+/*
+ * Feed the walk what was read: the whole lines in it are taken, and how
+ * many bytes they were is returned; the rest is to come again with more.
+ * w->done is set at the blank line that ends the answer, w->rc at the
+ * first fault.
+ */
+size_t
+uapi_walk_feed(struct uapi_walk *w, const char *buf, size_t len)
+{
+	const char	*line, *nl, *end = buf + len;
+
+	for (line = buf; !w->done && w->rc == 0 &&
+	    (nl = memchr(line, '\n', end - line)) != NULL; line = nl + 1) {
+		if (nl == line)
+			w->done = 1;
+		else
+			w->rc = uapi_walk_line(line, nl - line, w);
+	}
+	return (line - buf);
+}
+
+/* The answer is over: the last peer, and whether it was whole. */
+int
+uapi_walk_end(struct uapi_walk *w)
+{
+	if (w->rc == 0 && w->have) {
+		w->have = 0;
+		if (w->cb(w->arg, w->key, w->endpoint) == -1)
+			w->rc = -2;
+	}
+	if (w->rc == 0 && !w->got_errno)
+		w->rc = -1;
+	return (w->rc);
 }
 
 /*
@@ -561,10 +587,10 @@ uapi_endpoints(const char *ifname, wg_endpoint_cb cb, void *arg, char *err,
 {
 	struct uapi_walk	 w;
 	struct pollfd		 pfd;
-	char			*buf, *line, *nl, *end;
-	size_t			 len = 0;
+	char			*buf;
+	size_t			 len = 0, used;
 	ssize_t			 n;
-	int			 fd, timeout, rc = 0, done = 0;
+	int			 fd, timeout;
 
 	memset(&w, 0, sizeof(w));
 	w.cb = cb;
@@ -580,9 +606,9 @@ uapi_endpoints(const char *ifname, wg_endpoint_cb cb, void *arg, char *err,
 	}
 	pfd.fd = fd;
 	pfd.events = POLLIN;
-	while (!done && rc == 0) {
+	while (!w.done && w.rc == 0) {
 		if (len == UAPI_WALKBUF) {
-			rc = -1;	/* a line longer than any valid one */
+			w.rc = -1;	/* a line longer than any valid one */
 			break;
 		}
 		if (poll(&pfd, 1, timeout) <= 0) {
@@ -597,32 +623,23 @@ uapi_endpoints(const char *ifname, wg_endpoint_cb cb, void *arg, char *err,
 		if (n == 0)
 			break;
 		len += n;
-		end = buf + len;
-		for (line = buf; rc == 0 && (nl = memchr(line, '\n',
-		    end - line)) != NULL; line = nl + 1) {
-			if (nl == line) {
-				done = 1;
-				break;
-			}
-			rc = uapi_walk_line(line, nl - line, &w);
-		}
-		len = end - line;
-		memmove(buf, line, len);
+		used = uapi_walk_feed(&w, buf, len);
+		len -= used;
+		memmove(buf, buf + used, len);
 	}
-	if (rc == 0 && w.have && w.cb(w.arg, w.key, w.endpoint) == -1)
-		rc = -2;
-	if (rc == 0 && !w.got_errno)
-		rc = -1;
-	if (rc == -2)
+	switch (uapi_walk_end(&w)) {
+	case 0:
+		close(fd);
+		free(buf);
+		return (0);
+	case -2:
 		snprintf(err, errlen, "out of memory");
-	else if (rc == -1)
+		break;
+	default:
 		snprintf(err, errlen, "uapi: malformed answer from %s",
 		    ifname);
-	if (rc != 0)
-		goto fail;
-	close(fd);
-	free(buf);
-	return (0);
+		break;
+	}
 fail:
 	close(fd);
 	free(buf);

@@ -119,7 +119,22 @@ int	 uapi_set_device(const char *, const struct wg_settings *, char *,
 	    size_t);
 int	 uapi_get(const char *, struct wg_device *, char *, size_t);
 int	 uapi_parse_get(const char *, size_t, struct wg_device *);
-int	 uapi_endpoints(const char *, wg_endpoint_cb, void *, char *, size_t);
+int	 uapi_endpoints(const char *, wg_endpoint_cb, void *, char *,
+	    size_t);
+
+/* Where the endpoint walk is in a get=1 answer. */
+struct uapi_walk {
+	wg_endpoint_cb	 cb;
+	void		*arg;
+	unsigned char	 key[32];
+	char		 endpoint[IN_ENDPOINTSZ];
+	int		 have;		/* key holds a peer not yet given */
+	int		 got_errno;
+	int		 done;		/* the blank line was read */
+	int		 rc;		/* -1 malformed, -2 cb failed */
+};
+size_t	 uapi_walk_feed(struct uapi_walk *, const char *, size_t);
+int	 uapi_walk_end(struct uapi_walk *);
 int	 uapi_sync(const char *, const struct wg_peer *, size_t, char *,
 	    size_t);
 int	 uapi_peer_set(const char *, const struct wg_peer *, char *, size_t);

@@ -1044,6 +1044,196 @@ test_backend(void)
 	    "backend: forgotten when it goes down");
 }
 
+/* wg_endpoint_cb for the walk: "<first key byte>=<endpoint>;" */
+static int
+walk_seen(void *arg, const unsigned char *key, const char *endpoint)
+{
+	char	*out = arg;
+	size_t	 l = strlen(out);
+
+	snprintf(out + l, 512 - l, "%02x=%s;", key[0], endpoint);
+	return (0);
+}
+
+/* Feed text to a walk in pieces of at most step bytes, as reads would. */
+static int
+walk_text(const char *text, size_t len, size_t step, char *out)
+{
+	struct uapi_walk	 w;
+	char			 buf[4096];
+	size_t			 have = 0, off = 0, n, used;
+
+	memset(&w, 0, sizeof(w));
+	w.cb = walk_seen;
+	w.arg = out;
+	out[0] = '\0';
+	while (off < len && !w.done && w.rc == 0) {
+		n = len - off < step ? len - off : step;
+		memcpy(buf + have, text + off, n);
+		off += n;
+		have += n;
+		used = uapi_walk_feed(&w, buf, have);
+		have -= used;
+		memmove(buf, buf + used, have);
+	}
+	return (uapi_walk_end(&w));
+}
+
+static void
+test_uapi_walk(void)
+{
+	static const char get[] =
+	    "private_key=77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab17"
+	    "7fba51db92c2a\n"
+	    "listen_port=51820\n"
+	    "public_key=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaa\n"
+	    "preshared_key=00000000000000000000000000000000000000000000000000"
+	    "00000000000000\n"
+	    "protocol_version=1\n"
+	    "endpoint=[2001:db8::1]:51821\n"
+	    "last_handshake_time_sec=1700000000\n"
+	    "allowed_ip=10.0.0.2/32\n"
+	    "public_key=bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+	    "bbbbbbbb\n"
+	    "endpoint=[fe80::1%eth0]:51820\n"
+	    "public_key=cccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+	    "cccccccc\n"
+	    "errno=0\n"
+	    "\n";
+	const char	*want =
+	    "aa=[2001:db8::1]:51821;bb=[fe80::1%eth0]:51820;cc=;";
+	char		 out[512];
+	size_t		 step;
+	int		 bad = 0;
+
+	for (step = 1; step <= sizeof(get) - 1; step++)
+		if (walk_text(get, sizeof(get) - 1, step, out) != 0 ||
+		    strcmp(out, want) != 0)
+			bad++;
+	CHECK(bad == 0, "uapi walk: keys and endpoints alike, read in "
+	    "pieces of any size");
+	CHECK(walk_text("public_key=aa\nerrno=0\n\n", 23, 64, out) == -1,
+	    "uapi walk: a short key is refused");
+	CHECK(walk_text("listen_port=1\nerrno=22\n\n", 25, 64, out) == -1,
+	    "uapi walk: a non-zero errno is refused");
+	CHECK(walk_text(get, sizeof(get) - 10, 64, out) == -1,
+	    "uapi walk: an answer without its errno is refused");
+}
+
+/* A device for the endpoint report: peers by the byte of their key. */
+struct fake_peer {
+	unsigned char	 b;
+	const char	*endpoint;
+};
+static const struct fake_peer	*fake_peers;
+static size_t			 fake_npeers;
+static int			 fake_fail;
+static char			 told[64];	/* key bytes told */
+static size_t			 ntold;
+
+static int
+fake_endpoints(const char *ifname, wg_endpoint_cb cb, void *arg, char *err,
+    size_t errlen)
+{
+	unsigned char	key[32];
+	size_t		i;
+
+	for (i = 0; i < fake_npeers; i++) {
+		memset(key, fake_peers[i].b, sizeof(key));
+		if (cb(arg, key, fake_peers[i].endpoint) == -1)
+			return (-1);
+		if (fake_fail && i == 0) {
+			snprintf(err, errlen, "the device went away");
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+static void
+fake_tell(void *arg, const char *key, const char *endpoint)
+{
+	unsigned char	bin[32];
+
+	if (key_b64_to_bin(key, bin) == 0 && ntold < sizeof(told) - 1)
+		told[ntold++] = bin[0];
+	told[ntold] = '\0';
+}
+
+/* Walk the fake device; what was told, as the key bytes. */
+static const char *
+walk(const struct fake_peer *v, size_t n, int afresh, int *rc)
+{
+	static const struct wg_backend	be = {
+		.name = "fake", .endpoints = fake_endpoints
+	};
+	char				err[IN_ERRSZ];
+
+	fake_peers = v;
+	fake_npeers = n;
+	ntold = 0;
+	told[0] = '\0';
+	*rc = endpoints_changed("innernettest0", afresh, &be, fake_tell, NULL,
+	    err, sizeof(err));
+	return (told);
+}
+
+static void
+test_endpoints(void)
+{
+	const struct fake_peer	first[] = {
+		{ 'a', "192.0.2.1:51820" },
+		{ 'b', "" },
+		{ 'c', "[fe80::1%eth0]:51820" },
+		{ 'd', "[2001:db8::4]:51820" },
+	}, moved[] = {
+		{ 'a', "192.0.2.9:51820" },
+		{ 'b', "[2001:db8::2]:7" },
+		{ 'c', "[fe80::1%eth0]:51820" },
+		{ 'd', "[2001:db8::4]:51820" },
+	}, without_a[] = {
+		{ 'b', "[2001:db8::2]:7" },
+		{ 'c', "[fe80::1%eth0]:51820" },
+		{ 'd', "[2001:db8::4]:51820" },
+	};
+	const char		*t;
+	int			 rc;
+
+	t = walk(first, 4, 0, &rc);
+	CHECK(rc == 0 && strcmp(t, "ad") == 0,
+	    "endpoints: the first report tells every endpoint but none and "
+	    "one with a zone");
+	t = walk(first, 4, 0, &rc);
+	CHECK(rc == 0 && strcmp(t, "") == 0,
+	    "endpoints: nothing changed, nothing told");
+	t = walk(moved, 4, 0, &rc);
+	CHECK(rc == 0 && strcmp(t, "ab") == 0,
+	    "endpoints: a moved endpoint and a first one are told");
+	t = walk(without_a, 3, 0, &rc);
+	CHECK(rc == 0 && strcmp(t, "") == 0,
+	    "endpoints: a peer gone is not told");
+	t = walk(moved, 4, 0, &rc);
+	CHECK(rc == 0 && strcmp(t, "a") == 0,
+	    "endpoints: a peer back on the device is told afresh");
+	t = walk(moved, 4, 1, &rc);
+	CHECK(rc == 0 && strcmp(t, "abd") == 0,
+	    "endpoints: asked afresh, every endpoint is told");
+	fake_fail = 1;
+	t = walk(first, 4, 0, &rc);
+	fake_fail = 0;
+	CHECK(rc == -1 && strcmp(t, "a") == 0,
+	    "endpoints: a failed walk fails after what it told");
+	t = walk(moved, 4, 0, &rc);
+	CHECK(rc == 0 && strcmp(t, "abd") == 0,
+	    "endpoints: after a failed walk everything is told again");
+	endpoints_forget("innernettest0");
+	t = walk(moved, 4, 0, &rc);
+	CHECK(rc == 0 && strcmp(t, "abd") == 0,
+	    "endpoints: an interface gone down starts afresh");
+	endpoints_forget("innernettest0");
+}
+
 int
 main(void)
 {
@@ -1058,5 +1248,7 @@ main(void)
 	test_rtnl_parse();
 	test_uapi();
 	test_backend();
+	test_uapi_walk();
+	test_endpoints();
 	return (failed);
 }

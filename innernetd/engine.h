@@ -127,6 +127,7 @@ int	 ns_peer_upsert(struct netstate *, const struct in_peer *,
 	    const void *, size_t);
 int	 ns_peer_remove(struct netstate *, int64_t);
 int	 ns_peers_merge(struct netstate *, struct netstate *);
+extern unsigned long ns_index_rebuilds;
 int	 ns_cidr_upsert(struct netstate *, const struct in_cidr *);
 int	 ns_cidr_remove(struct netstate *, int64_t);
 int	 ns_assoc_upsert(struct netstate *, const struct in_assoc *);

@@ -125,6 +125,8 @@ index_free(struct ns_index *ix)
 	free(ix);
 }
 
+unsigned long	ns_index_rebuilds;	/* for tests: the work is counted */
+
 /* Size the tables for at least twice the peers, then fill them. */
 static int
 index_rebuild(struct netstate *ns)
@@ -150,6 +152,7 @@ index_rebuild(struct netstate *ns)
 	ns->index = ix;
 	for (i = 0; i < ns->npeers; i++)
 		index_insert(ns, i);
+	ns_index_rebuilds++;
 	return (0);
 }
 

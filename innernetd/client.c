@@ -495,14 +495,19 @@ wgpeer_from(struct engine_net *en, const struct in_peer *p,
 	memset(w, 0, sizeof(*w));
 	strlcpy(w->ifname, en->net.name, sizeof(w->ifname));
 	strlcpy(w->public_key, p->public_key, sizeof(w->public_key));
-	w->keepalive = p->keepalive > 0 ? p->keepalive : 0;
 	w->nallowed = 1;
 	in_prefix_host(&p->ip, &w->allowed[0]);
-	if (keep_endpoint)
-		return;
-	if (numeric_endpoint(p->endpoint, w->endpoint,
+	if (!keep_endpoint && numeric_endpoint(p->endpoint, w->endpoint,
 	    sizeof(w->endpoint)) == -1 && is_server(en, p))
 		strlcpy(w->endpoint, en->cli->server_ep, sizeof(w->endpoint));
+	/*
+	 * Keepalives only toward an endpoint (a kept one is where the last
+	 * handshake came from): WireGuard answers a keepalive turned on with
+	 * a handshake and retries it for 90 s even with nowhere to send.
+	 * The state's next endpoint for the peer turns them on.
+	 */
+	if (keep_endpoint || w->endpoint[0] != '\0')
+		w->keepalive = p->keepalive > 0 ? p->keepalive : 0;
 }
 
 static void

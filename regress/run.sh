@@ -3,6 +3,8 @@
 # set in network namespaces.  Prints one closing line "N passed, N failed".
 # Usage: B=build sh regress/run.sh [unit test programs...]
 # REGRESS_ONLY=name runs only the namespace scenario of that name.
+# The scenarios: regress/netns/t_*.sh, the fault scenario and a short
+# load run (CHECK_LOAD_SECONDS, 10; `make load` runs a minute).
 B=${B:-build}
 export B
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -67,8 +69,9 @@ missing=""
 for prog in innernetd innernet-dbd innernet-wgd innernetctl; do
 	[ -f "$B/$prog" ] && [ -x "$B/$prog" ] || missing="$missing $prog"
 done
+scenarios="regress/netns/t_*.sh regress/fault/fault.sh regress/load/load.sh"
 if [ -n "$missing" ]; then
-	for s in regress/netns/t_*.sh; do
+	for s in $scenarios; do
 		echo "skip - $(basename "$s" .sh): not built yet:$missing"
 		skipped=$((skipped + 1))
 	done
@@ -76,7 +79,7 @@ elif [ "$(id -u)" -ne 0 ]; then
 	echo "not ok - namespace scenarios need root" | tee "$log"
 	count "$log"
 else
-	for s in regress/netns/t_*.sh; do
+	for s in $scenarios; do
 		[ -f "$s" ] || continue
 		name=$(basename "$s" .sh)
 		if [ -n "$REGRESS_ONLY" ] && [ "$name" != "$REGRESS_ONLY" ] &&
@@ -85,7 +88,8 @@ else
 		fi
 		: > "$log"
 		echo "== $name"
-		timeout 900 sh "$s" > "$log" 2>&1
+		LOAD_SECONDS=${CHECK_LOAD_SECONDS:-10} timeout 900 sh "$s" \
+		    > "$log" 2>&1
 		rc=$?
 		sed "s|^|$name: |" "$log"
 		if [ $rc -ne 0 ] && ! grep -q '^not ok ' "$log"; then

@@ -254,7 +254,7 @@ net_cleanup() {
 	exit 1
 }
 
-# Hand-made peers (t_fault, t_security, regress/load): a bare wireguard-go
+# Hand-made peers (regress/fault, t_security, regress/load): a bare wireguard-go
 # interface "wg0" on a host, set up from an invitation, with the server as
 # its only peer; the host then speaks to the API with curl.
 

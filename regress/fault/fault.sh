@@ -4,7 +4,7 @@
 # WireGuard as the database says.  A full or read-only state directory
 # makes writes fail to the caller and nothing else; once there is room
 # again, writes work and the database is intact.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../netns/lib.sh"
 
 NET=corp
 PORT=51820

@@ -271,9 +271,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	}
 	if (len > FUZZ_MAXIN)
 		len = FUZZ_MAXIN;
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0)) == -1 ||
-	    connect(fd, (struct sockaddr *)&fuzz_sun, sizeof(fuzz_sun)) == -1)
-		abort();
+	/* a full backlog (a loop that has not run yet) is tried again */
+	for (i = 0; ; i++) {
+		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK,
+		    0)) == -1)
+			abort();
+		if (connect(fd, (struct sockaddr *)&fuzz_sun,
+		    sizeof(fuzz_sun)) == 0)
+			break;
+		if (errno != EAGAIN || i == 50) {
+			fprintf(stderr, "fuzz_http: connect: %s\n",
+			    strerror(errno));
+			abort();
+		}
+		close(fd);
+		event_base_loop(engine_base, EVLOOP_NONBLOCK);
+		usleep(1000);
+	}
 	if (len == 0)
 		shutdown(fd, SHUT_WR);
 	/*

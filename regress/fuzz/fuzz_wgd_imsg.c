@@ -657,7 +657,8 @@ check_sent(struct wgd_pipe *p)
 		case IMSG_WG_STAT:
 			s = data;
 			if (p != &pipe_engine || len != sizeof(*s) ||
-			    !in_str_ok(s->ifname) || !in_str_ok(s->public_key) ||
+			    !in_str_ok(s->ifname) ||
+			    !in_str_ok(s->public_key) ||
 			    !in_str_ok(s->endpoint))
 				abort();
 			break;

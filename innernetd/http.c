@@ -514,9 +514,9 @@ api_reply_state(struct api_req *ar, struct engine_net *en,
 	}
 	evhttp_add_header(out, "Content-Type", "application/json");
 	/*
-	 * The state leaves with its headers in one write, not in libevent's
-	 * 16 KiB pieces: each piece would end in a short segment, one more
-	 * packet through WireGuard and a wait for the peer's ACK.
+	 * The headers, then the whole document in as few sendfile calls as
+	 * the socket takes, not in libevent's 16 KiB pieces: each piece
+	 * would end in a short segment, one more packet through WireGuard.
 	 */
 	if ((bev = evhttp_connection_get_bufferevent(
 	    evhttp_request_get_connection(ar->req))) != NULL &&

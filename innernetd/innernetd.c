@@ -235,6 +235,7 @@ main(int argc, char *argv[], char *envp[])
 	close(ctlfd);
 
 	event_init();
+	memtrim_start();
 	imsg_init(&children[CHILD_ENGINE].ibuf, p_engine[0]);
 	imsg_init(&children[CHILD_DBD].ibuf, p_dbd[0]);
 	imsg_init(&children[CHILD_WGD].ibuf, p_wgd[0]);
@@ -569,7 +570,10 @@ hosts_part(struct imsg *imsg)
 		wggo_answer(hosts_id, 500, "%s", err);
 	else
 		wggo_answer(hosts_id, 0, NULL);
-	hosts_n = 0;
+	/* a large network's entries are not kept until the next rewrite */
+	free(hosts_ents);
+	hosts_ents = NULL;
+	hosts_n = hosts_cap = 0;
 }
 
 static void

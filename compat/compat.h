@@ -32,5 +32,6 @@ int		 unveil(const char *, const char *);
 #endif
 const char	*sandbox_state(void);
 void		 memtrim_start(void);	/* memtrim.c, after event_init */
+void		 memtrim_poke(void);	/* work arrived: trim soon */
 
 #endif /* COMPAT_H */

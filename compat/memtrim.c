@@ -21,9 +21,11 @@
  * system when freed (glibc would otherwise raise that threshold after
  * the first such block freed, up to 32 MB, and keep those blocks in the
  * heap), and the top of the heap is given back past MEMTRIM_TOP.  What
- * is still kept, free memory inside the heap, goes back every
- * MEMTRIM_INTERVAL seconds.  Elsewhere the allocator does this itself
- * and this does nothing.
+ * is still kept, free memory inside the heap, goes back MEMTRIM_AFTER
+ * seconds after work began (memtrim_poke(), called as messages and
+ * requests arrive): a burst is followed by a trim, and a process at rest
+ * is not woken for one.  Elsewhere the allocator does this itself and
+ * this does nothing.
  */
 
 #include <sys/types.h>
@@ -37,11 +39,12 @@
 
 #include "compat.h"
 
-#define MEMTRIM_INTERVAL	30
+#define MEMTRIM_AFTER		2
 #define MEMTRIM_MMAP_MIN	(128 * 1024)
 #define MEMTRIM_TOP		(256 * 1024)
 
 static struct event	memtrim_ev;
+static int		memtrim_on;
 
 static void
 memtrim(int fd, short event, void *arg)
@@ -51,17 +54,25 @@ memtrim(int fd, short event, void *arg)
 #endif
 }
 
+/* Work arrived: trim in MEMTRIM_AFTER seconds, unless already due. */
+void
+memtrim_poke(void)
+{
+	struct timeval	tv = { MEMTRIM_AFTER, 0 };
+
+	if (memtrim_on && !evtimer_pending(&memtrim_ev, NULL))
+		evtimer_add(&memtrim_ev, &tv);
+}
+
 void
 memtrim_start(void)
 {
-	struct timeval	tv = { MEMTRIM_INTERVAL, 0 };
-
 #ifdef __GLIBC__
 	/* single-threaded: one arena; fixed thresholds, see above */
 	mallopt(M_ARENA_MAX, 1);
 	mallopt(M_MMAP_THRESHOLD, MEMTRIM_MMAP_MIN);
 	mallopt(M_TRIM_THRESHOLD, MEMTRIM_TOP);
 #endif
-	event_set(&memtrim_ev, -1, EV_PERSIST, memtrim, NULL);
-	event_add(&memtrim_ev, &tv);
+	evtimer_set(&memtrim_ev, memtrim, NULL);
+	memtrim_on = 1;
 }

@@ -862,6 +862,7 @@ pipe_dispatch(int fd, short event, void *arg)
 	ssize_t		 n;
 
 	if (event & EV_READ) {
+		memtrim_poke();
 		if ((n = imsg_read(&p->ibuf)) == -1 && errno != EAGAIN)
 			fatal("%s: imsg_read", p->name);
 		if (n == 0)

@@ -279,6 +279,7 @@ pipe_handler(int fd, short event, void *arg)
 	ssize_t			 n;
 
 	if (event & EV_READ) {
+		memtrim_poke();
 		if ((n = imsg_read(&p->ibuf)) == -1 && errno != EAGAIN)
 			fatal("pipe to %s: read", p->name);
 		if (n == 0)

@@ -43,6 +43,7 @@
 #include <event2/keyvalq_struct.h>
 #include <sodium.h>
 
+#include "compat.h"
 #include "engine.h"
 
 #define HTTP_KEY_HEADER		"X-Innernet-Server-Key"
@@ -633,6 +634,7 @@ http_request(struct evhttp_request *req, void *arg)
 	char			*comps[HTTP_MAX_COMPONENTS];
 	int			 n, method;
 
+	memtrim_poke();
 	if (conn_admit(hs, req) == -1)
 		return;
 	if ((method = method_of(req)) == 0) {

@@ -448,6 +448,7 @@ parent_dispatch(int fd, short event, void *arg)
 	ssize_t		 n;
 
 	if (event & EV_READ) {
+		memtrim_poke();
 		if ((n = imsg_read(&c->ibuf)) == -1 && errno != EAGAIN)
 			fatal("%s: imsg_read", c->name);
 		if (n == 0) {

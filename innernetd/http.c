@@ -31,6 +31,7 @@
 #include <sys/socket.h>
 #include <sys/tree.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -233,6 +234,13 @@ listen_socket(struct engine_net *en)
 	}
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
 		log_warn("%s: SO_REUSEADDR", en->net.name);
+	/*
+	 * Responses are written whole: headers, then the document by
+	 * sendfile.  With Nagle the document's last short segment would
+	 * wait for the ACK of the headers.  Connections inherit this.
+	 */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == -1)
+		log_warn("%s: TCP_NODELAY", en->net.name);
 #ifdef SO_BINDTODEVICE
 	/* Binding to the address alone would accept it on any interface. */
 	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, en->net.name,

@@ -19,7 +19,7 @@ PKG_CONFIG ?= pkg-config
 ifeq ($(SAN),1)
 B	:= build-san
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
-	-fno-sanitize-recover=undefined
+	-fno-sanitize-recover=undefined -DIN_SANITIZE
 else
 B	:= build
 SANFLAGS :=

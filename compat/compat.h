@@ -34,4 +34,19 @@ const char	*sandbox_state(void);
 void		 memtrim_start(void);	/* memtrim.c, after event_init */
 void		 memtrim_poke(void);	/* work arrived: trim soon */
 
+/*
+ * In a sanitizer build (make SAN=1), LeakSanitizer's check at exit stops
+ * the process with ptrace, which no sandbox of ours allows: a daemon
+ * would die of SIGSYS on its way out.  The daemons leave leak checks to
+ * the unit tests and the fuzzers, which run unsandboxed.
+ */
+#ifdef IN_SANITIZE
+#define DAEMON_SANITIZER_OPTIONS					\
+	const char *__asan_default_options(void);			\
+	const char *__asan_default_options(void)			\
+	{ return ("detect_leaks=0"); }
+#else
+#define DAEMON_SANITIZER_OPTIONS
+#endif
+
 #endif /* COMPAT_H */

@@ -80,6 +80,8 @@ usage(void)
 	exit(1);
 }
 
+DAEMON_SANITIZER_OPTIONS
+
 int
 main(int argc, char *argv[], char *envp[])
 {

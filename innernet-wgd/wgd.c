@@ -899,6 +899,8 @@ on_signal(int sig, short event, void *arg)
 	exit(0);
 }
 
+DAEMON_SANITIZER_OPTIONS
+
 int
 main(int argc, char *argv[], char *envp[])
 {

@@ -114,6 +114,8 @@ usage(void)
 	exit(1);
 }
 
+DAEMON_SANITIZER_OPTIONS
+
 int
 main(int argc, char *argv[], char *envp[])
 {

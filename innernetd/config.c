@@ -330,7 +330,8 @@ top_key(struct cfg *c, const char *key, yaml_node_t *v, void *arg)
 		if (get_path(c, v, key, g->socket_path,
 		    sizeof(g->socket_path)) == -1)
 			return (-1);
-		if (strlen(g->socket_path) >= 108)
+		/* made as "<path>.new" first, see control_listen() */
+		if (strlen(g->socket_path) + strlen(".new") >= 108)
 			return (cfg_err(c, v, "'%s' is too long for a UNIX "
 			    "socket", key));
 		return (0);

@@ -314,13 +314,19 @@ static int
 control_listen(const struct passwd *pw)
 {
 	struct sockaddr_un	 sun;
+	char			 path[sizeof(sun.sun_path)];
 	int			 fd;
 	mode_t			 old;
 
+	/*
+	 * Made under a temporary name and renamed once it listens: whoever
+	 * sees the socket can connect, with no moment of ECONNREFUSED.
+	 */
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	if (strlcpy(sun.sun_path, conf.global.socket_path,
-	    sizeof(sun.sun_path)) >= sizeof(sun.sun_path))
+	if (strlcpy(path, conf.global.socket_path, sizeof(path)) >=
+	    sizeof(path) || (size_t)snprintf(sun.sun_path,
+	    sizeof(sun.sun_path), "%s.new", path) >= sizeof(sun.sun_path))
 		errx(1, "control socket path too long");
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		err(1, "socket");
@@ -335,6 +341,8 @@ control_listen(const struct passwd *pw)
 		err(1, "%s", sun.sun_path);
 	if (listen(fd, 16) == -1)
 		err(1, "listen");
+	if (rename(sun.sun_path, path) == -1)
+		err(1, "rename %s to %s", sun.sun_path, path);
 	return (fd);
 }
 

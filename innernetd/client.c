@@ -464,14 +464,14 @@ stats_get(struct engine_net *en, stats_cb done, void *arg)
  * handshake are left alone, as upstream, so roaming keeps working.
  */
 static int
-is_self(struct engine_net *en, const struct in_peer *p)
+is_self(struct engine_net *en, const struct ns_row *p)
 {
 	return (strcmp(p->public_key, en->net.public_key) == 0 ||
 	    in_ip_cmp(&p->ip, &en->net.address) == 0);
 }
 
 static int
-is_server(struct engine_net *en, const struct in_peer *p)
+is_server(struct engine_net *en, const struct ns_row *p)
 {
 	return (strcmp(p->public_key, en->net.server_public_key) == 0);
 }
@@ -482,22 +482,24 @@ numeric_endpoint(const char *ep, char *out, size_t len)
 	struct sockaddr_storage	ss;
 	socklen_t		sl;
 
-	if (ep[0] == '\0' || in_endpoint_numeric(ep, &ss, &sl) == -1 ||
+	if (ep == NULL || ep[0] == '\0' || in_endpoint_numeric(ep, &ss, &sl) == -1 ||
 	    in_sockaddr_endpoint((struct sockaddr *)&ss, out, len) == -1)
 		return (-1);
 	return (0);
 }
 
 static void
-wgpeer_from(struct engine_net *en, const struct in_peer *p,
+wgpeer_from(struct engine_net *en, const struct ns_peer *np,
     struct in_wgpeer *w, int keep_endpoint)
 {
+	const struct ns_row	*p = &np->p;
+
 	memset(w, 0, sizeof(*w));
 	strlcpy(w->ifname, en->net.name, sizeof(w->ifname));
 	strlcpy(w->public_key, p->public_key, sizeof(w->public_key));
 	w->nallowed = 1;
 	in_prefix_host(&p->ip, &w->allowed[0]);
-	if (!keep_endpoint && numeric_endpoint(p->endpoint, w->endpoint,
+	if (!keep_endpoint && numeric_endpoint(np->endpoint, w->endpoint,
 	    sizeof(w->endpoint)) == -1 && is_server(en, p))
 		strlcpy(w->endpoint, en->cli->server_ep, sizeof(w->endpoint));
 	/*
@@ -543,7 +545,7 @@ sync_send(struct engine_net *en, engine_cb cb, void *arg)
 			continue;
 		if (is_server(en, &np->p))
 			have_server = 1;
-		wgpeer_from(en, &np->p, &w, recently_connected(en->cli,
+		wgpeer_from(en, np, &w, recently_connected(en->cli,
 		    np->p.public_key, now));
 		engine_wg_compose(IMSG_WG_SYNC_PEER, id, &w, sizeof(w));
 	}
@@ -975,6 +977,7 @@ store_send(struct engine_net *en, struct fetchctx *fc)
 	struct in_netreq	 nr;
 	struct iovec		 iov[2];
 	struct ns_peer		*np;
+	struct in_peer		 p;
 	size_t			 i;
 	uint32_t		 id;
 
@@ -983,8 +986,9 @@ store_send(struct engine_net *en, struct fetchctx *fc)
 	engine_db_compose(IMSG_DB_STORE_BEGIN, id, &nr, sizeof(nr));
 	for (i = 0; i < fc->ns.npeers; i++) {
 		np = &fc->ns.peers[i];
-		iov[0].iov_base = &np->p;
-		iov[0].iov_len = sizeof(np->p);
+		ns_peer_get(np, &p);
+		iov[0].iov_base = &p;
+		iov[0].iov_len = sizeof(p);
 		iov[1].iov_base = np->candidates;
 		iov[1].iov_len = np->p.candidates_len;
 		engine_db_composev(IMSG_DB_PEER, id, iov,
@@ -1237,8 +1241,8 @@ nat_start(struct engine_net *en)
 		    recently_connected(cli, np->p.public_key, now))
 			continue;
 		t = &cli->nat[cli->nnat];
-		wgpeer_from(en, &np->p, &t->w, 1);
-		if (numeric_endpoint(np->p.endpoint, ep, sizeof(ep)) == 0)
+		wgpeer_from(en, np, &t->w, 1);
+		if (numeric_endpoint(np->endpoint, ep, sizeof(ep)) == 0)
 			strlcpy(t->cand[t->ncand++], ep, IN_ENDPOINTSZ);
 		for (s = np->candidates, k = 0; s < np->candidates +
 		    np->p.candidates_len && k < IN_MAXCANDIDATES;
@@ -2156,6 +2160,7 @@ list_stats(struct engine_net *en, void *arg)
 	struct client_net	*cli;
 	const struct in_wgstat	*st;
 	struct ns_peer		*np;
+	struct in_peer		 p;
 	json_t			*r, *peers, *o, *self = json_null();
 	char			 addr[IN_CIDRSTRSZ], sip[IN_ADDRSTRSZ];
 	struct in_prefix	 a;
@@ -2170,8 +2175,8 @@ list_stats(struct engine_net *en, void *arg)
 	peers = json_array();
 	for (i = 0; i < en->cache.npeers; i++) {
 		np = &en->cache.peers[i];
-		o = json_from_peer(&np->p, np->candidates,
-		    np->p.candidates_len);
+		ns_peer_get(np, &p);
+		o = json_from_peer(&p, np->candidates, np->p.candidates_len);
 		if (o == NULL)
 			continue;
 		if (is_self(en, &np->p)) {

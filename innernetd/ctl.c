@@ -535,13 +535,15 @@ ctl_peer_change(struct ctl_conn *c, struct engine_net *en, json_t *args,
     const char *field, json_t *value)
 {
 	struct ns_peer	*p;
+	struct in_peer	 row;
 	json_t		*body;
 
 	if ((p = peer_arg(c, en, args)) == NULL) {
 		json_decref(value);
 		return;
 	}
-	body = json_from_peer(&p->p, p->candidates, p->p.candidates_len);
+	ns_peer_get(p, &row);
+	body = json_from_peer(&row, p->candidates, p->p.candidates_len);
 	if (body == NULL || json_object_set_new(body, field, value) == -1) {
 		json_decref(body);
 		control_reply_error(c, 500, "out of memory");

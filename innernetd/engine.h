@@ -62,8 +62,31 @@ struct netstate {
  */
 #define NS_OBSERVEDSZ	48
 
+/*
+ * A peer as the mirror holds it: the fields of struct in_peer under the
+ * same names, less the endpoint.  An endpoint may be a host name of up
+ * to 261 bytes but few peers have one, so it is held apart; held in
+ * every row it would be more than half of a 10,000-peer mirror.
+ * ns_peer_get() gives back the whole struct in_peer.
+ */
+struct ns_row {
+	int64_t		id;
+	int64_t		cidr_id;
+	int64_t		invite_expires;
+	char		name[IN_NAMESZ];
+	char		public_key[IN_KEYSZ];
+	struct in_ip	ip;
+	int32_t		keepalive;
+	uint8_t		is_admin;
+	uint8_t		is_disabled;
+	uint8_t		is_redeemed;
+	uint8_t		ncandidates;
+	uint16_t	candidates_len;
+};
+
 struct ns_peer {
-	struct in_peer	 p;
+	struct ns_row	 p;
+	char		*endpoint;	/* NULL: none */
 	char		*candidates;	/* NUL-separated, p.candidates_len */
 	char		 observed[NS_OBSERVEDSZ]; /* from WireGuard, or "" */
 };
@@ -148,6 +171,7 @@ int	 ns_peer_set_observed(struct netstate *, const char *, const char *);
 #define NS_MERGED_CANDSZ	(IN_CANDIDATES_MAXLEN + IN_ENDPOINTSZ)
 size_t	 ns_peer_merged(const struct ns_peer *, struct in_peer *, char *,
 	    size_t);
+void	 ns_peer_get(const struct ns_peer *, struct in_peer *);
 int	 ns_endpoint_eq(const char *, const char *);
 
 /* pin.c: a fetched state checked and merged against the client's cache */

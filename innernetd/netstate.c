@@ -69,7 +69,7 @@ ip_bytes(const struct in_ip *ip)
 }
 
 static uint32_t
-peer_hash(const struct in_peer *p, enum ns_field f)
+peer_hash(const struct ns_row *p, enum ns_field f)
 {
 	switch (f) {
 	case NS_IP:
@@ -177,13 +177,20 @@ ns_init(struct netstate *ns)
 	memset(ns, 0, sizeof(*ns));
 }
 
+static void
+peer_free(struct ns_peer *np)
+{
+	free(np->endpoint);
+	free(np->candidates);
+}
+
 void
 ns_clear(struct netstate *ns)
 {
 	size_t	i;
 
 	for (i = 0; i < ns->npeers; i++)
-		free(ns->peers[i].candidates);
+		peer_free(&ns->peers[i]);
 	free(ns->peers);
 	free(ns->cidrs);
 	free(ns->assocs);
@@ -233,12 +240,52 @@ find_id(const void *arr, size_t n, size_t elem, int64_t id, int *found)
 	return (lo);
 }
 
+static void
+row_from(struct ns_row *r, const struct in_peer *p)
+{
+	r->id = p->id;
+	r->cidr_id = p->cidr_id;
+	r->invite_expires = p->invite_expires;
+	memcpy(r->name, p->name, sizeof(r->name));
+	memcpy(r->public_key, p->public_key, sizeof(r->public_key));
+	r->ip = p->ip;
+	r->keepalive = p->keepalive;
+	r->is_admin = p->is_admin;
+	r->is_disabled = p->is_disabled;
+	r->is_redeemed = p->is_redeemed;
+	r->ncandidates = p->ncandidates;
+	r->candidates_len = p->candidates_len;
+}
+
+/* The whole row, as the wire and the JSON code take it. */
+void
+ns_peer_get(const struct ns_peer *np, struct in_peer *p)
+{
+	const struct ns_row	*r = &np->p;
+
+	memset(p, 0, sizeof(*p));
+	p->id = r->id;
+	p->cidr_id = r->cidr_id;
+	p->invite_expires = r->invite_expires;
+	memcpy(p->name, r->name, sizeof(p->name));
+	memcpy(p->public_key, r->public_key, sizeof(p->public_key));
+	if (np->endpoint != NULL)
+		strlcpy(p->endpoint, np->endpoint, sizeof(p->endpoint));
+	p->ip = r->ip;
+	p->keepalive = r->keepalive;
+	p->is_admin = r->is_admin;
+	p->is_disabled = r->is_disabled;
+	p->is_redeemed = r->is_redeemed;
+	p->ncandidates = r->ncandidates;
+	p->candidates_len = r->candidates_len;
+}
+
 int
 ns_peer_upsert(struct netstate *ns, const struct in_peer *p,
     const void *cands, size_t len)
 {
 	struct ns_peer	*np;
-	char		*c = NULL;
+	char		*c = NULL, *ep = NULL;
 	size_t		 i;
 	int		 found, append;
 
@@ -246,6 +293,11 @@ ns_peer_upsert(struct netstate *ns, const struct in_peer *p,
 		if ((c = malloc(len)) == NULL)
 			return (-1);
 		memcpy(c, cands, len);
+	}
+	if (p->endpoint[0] != '\0' && (ep = strndup(p->endpoint,
+	    sizeof(p->endpoint) - 1)) == NULL) {
+		free(c);
+		return (-1);
 	}
 	i = find_id(ns->peers, ns->npeers, sizeof(*ns->peers), p->id, &found);
 	if (found) {
@@ -256,10 +308,11 @@ ns_peer_upsert(struct netstate *ns, const struct in_peer *p,
 		    strcmp(np->p.name, p->name) != 0 ||
 		    strcmp(np->p.public_key, p->public_key) != 0)
 			index_stale(ns);
-		free(np->candidates);
+		peer_free(np);
 	} else {
 		if (grow((void **)&ns->peers, &ns->peers_cap, ns->npeers,
 		    sizeof(*ns->peers)) == -1) {
+			free(ep);
 			free(c);
 			return (-1);
 		}
@@ -274,8 +327,9 @@ ns_peer_upsert(struct netstate *ns, const struct in_peer *p,
 		    ns->npeers * 2 + 2 > ns->index->size)
 			index_stale(ns);
 	}
-	np->p = *p;
+	row_from(&np->p, p);
 	np->p.candidates_len = (uint16_t)len;
+	np->endpoint = ep;
 	np->candidates = c;
 	if (!found && ns->index != NULL && !ns->index->stale)
 		index_insert(ns, i);
@@ -309,7 +363,7 @@ ns_peers_merge(struct netstate *ns, struct netstate *from)
 		if (i > 0 && ns->peers[i - 1].p.id >=
 		    from->peers[j - 1].p.id) {
 			if (ns->peers[i - 1].p.id == from->peers[j - 1].p.id)
-				free(from->peers[--j].candidates);
+				peer_free(&from->peers[--j]);
 			else
 				ns->peers[--k] = ns->peers[--i];
 		} else
@@ -336,7 +390,7 @@ ns_peer_remove(struct netstate *ns, int64_t id)
 	i = find_id(ns->peers, ns->npeers, sizeof(*ns->peers), id, &found);
 	if (!found)
 		return (-1);
-	free(ns->peers[i].candidates);
+	peer_free(&ns->peers[i]);
 	memmove(&ns->peers[i], &ns->peers[i + 1],
 	    (ns->npeers - i - 1) * sizeof(*ns->peers));
 	ns->npeers--;
@@ -431,7 +485,7 @@ ns_assoc_by_id(struct netstate *ns, int64_t id)
 }
 
 static int
-peer_field_eq(const struct in_peer *p, enum ns_field f, const void *key)
+peer_field_eq(const struct ns_row *p, enum ns_field f, const void *key)
 {
 	switch (f) {
 	case NS_IP:
@@ -695,7 +749,7 @@ ns_peer_merged(const struct ns_peer *np, struct in_peer *out, char *cands,
 	uint16_t	 port;
 	int		 present = 0;
 
-	*out = np->p;
+	ns_peer_get(np, out);
 	if (len > candsz)
 		len = 0;
 	if (len > 0)

@@ -98,7 +98,7 @@ pin_merge(struct netstate *fresh, struct netstate *cache, size_t *added,
 			continue;
 		if (has_id(fresh, &kept, cp->p.id))
 			continue;	/* the id went to another peer */
-		p = cp->p;
+		ns_peer_get(cp, &p);
 		p.is_disabled = 1;
 		if (ns_peer_upsert(&kept, &p, cp->candidates,
 		    p.candidates_len) == -1)

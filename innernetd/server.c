@@ -276,9 +276,9 @@ wgpeer_from(const char *ifname, const struct in_peer *p,
 }
 
 static int
-is_server_peer(struct engine_net *en, const struct in_peer *p)
+is_server_peer(struct engine_net *en, const struct in_ip *ip)
 {
-	return (in_ip_cmp(&p->ip, &en->net.address) == 0);
+	return (in_ip_cmp(ip, &en->net.address) == 0);
 }
 
 /* Ask wgd to add or remove a peer; the operation waits for the answer. */
@@ -346,8 +346,10 @@ redeem_swap_fire(int fd, short event, void *arg)
 		old.ip = np->p.ip;
 		if (strcmp(rs->old_key, np->p.public_key) != 0)
 			wg_fire(rs->net, IMSG_WG_PEER_REMOVE, &old);
-		if (!np->p.is_disabled)
-			wg_fire(rs->net, IMSG_WG_PEER_SET, &np->p);
+		if (!np->p.is_disabled) {
+			ns_peer_get(np, &old);
+			wg_fire(rs->net, IMSG_WG_PEER_SET, &old);
+		}
 	}
 	free(rs);
 }
@@ -385,7 +387,7 @@ sop_commit(struct sop *op)
 			break;
 		}
 		if ((np = ns_peer_by_id(&en->state, op->peer.id)) != NULL) {
-			before = np->p;
+			ns_peer_get(np, &before);
 			existed = 1;
 		}
 		if (ns_peer_upsert(&en->state, &op->peer, op->cands,
@@ -397,7 +399,7 @@ sop_commit(struct sop *op)
 		if (op->kind == SOP_PEER_ADD)
 			op->result = json_from_peer(&op->peer, op->cands,
 			    op->peer.candidates_len);
-		if (is_server_peer(en, &op->peer))
+		if (is_server_peer(en, &op->peer.ip))
 			break;
 		if (op->kind == SOP_REDEEM) {
 			/*
@@ -728,7 +730,7 @@ server_endpoint(struct engine_net *en, struct ns_peer *caller, json_t *body,
 		    "not a redeemed, enabled peer", NULL);
 		return;
 	}
-	p = caller->p;
+	ns_peer_get(caller, &p);
 	if (json_to_endpoint_contents(body, p.endpoint, sizeof(p.endpoint),
 	    err, sizeof(err)) == -1) {
 		reply(cb, arg, 400, err, NULL);
@@ -750,7 +752,7 @@ server_candidates(struct engine_net *en, struct ns_peer *caller,
 		    "not a redeemed, enabled peer", NULL);
 		return;
 	}
-	p = caller->p;
+	ns_peer_get(caller, &p);
 	if ((rc = json_to_candidates(body, cands, sizeof(cands), &p, err,
 	    sizeof(err))) != 0) {
 		reply(cb, arg, rc == -2 ? 413 : 400, err, NULL);
@@ -852,7 +854,7 @@ server_peer_update(struct engine_net *en, int64_t id, json_t *body,
 		reply(cb, arg, 400, "name already in use", NULL);
 		return;
 	}
-	p = np->p;
+	ns_peer_get(np, &p);
 	strlcpy(p.name, c.name, sizeof(p.name));
 	strlcpy(p.endpoint, c.endpoint, sizeof(p.endpoint));
 	p.is_admin = c.is_admin;
@@ -874,7 +876,7 @@ server_peer_disable(struct engine_net *en, int64_t id, server_cb cb,
 		reply(cb, arg, 404, "no such peer", NULL);
 		return;
 	}
-	p = np->p;
+	ns_peer_get(np, &p);
 	p.is_disabled = 1;
 	log_info("%s: disabling peer %s", en->net.name, p.name);
 	peer_update_send(en, &p, np->candidates, cb, arg);
@@ -1118,14 +1120,17 @@ void
 server_peer_expired(const char *net, int64_t id)
 {
 	struct engine_net	*en;
+	struct in_peer		 p;
 	struct ns_peer		*np;
 
 	if ((en = engine_net_find(net)) == NULL ||
 	    (np = ns_peer_by_id(&en->state, id)) == NULL)
 		return;
 	log_info("%s: invitation for %s expired", net, np->p.name);
-	if (!np->p.is_disabled && !is_server_peer(en, &np->p))
-		wg_fire(net, IMSG_WG_PEER_REMOVE, &np->p);
+	if (!np->p.is_disabled && !is_server_peer(en, &np->p.ip)) {
+		ns_peer_get(np, &p);
+		wg_fire(net, IMSG_WG_PEER_REMOVE, &p);
+	}
 	ns_peer_remove(&en->state, id);
 	http_state_invalidate(en);
 	hosts_schedule(en);
@@ -1434,6 +1439,7 @@ start_wg_up(struct imsg *imsg, void *arg)
 	struct in_error		 e;
 	struct in_netreq	 nr;
 	struct in_wgpeer	 w;
+	struct in_peer		 p;
 	size_t			 i, n = 0;
 	uint32_t		 id;
 
@@ -1470,9 +1476,10 @@ start_wg_up(struct imsg *imsg, void *arg)
 	engine_wg_compose(IMSG_WG_SYNC_BEGIN, id, &nr, sizeof(nr));
 	for (i = 0; i < en->state.npeers; i++) {
 		if (en->state.peers[i].p.is_disabled ||
-		    is_server_peer(en, &en->state.peers[i].p))
+		    is_server_peer(en, &en->state.peers[i].p.ip))
 			continue;
-		wgpeer_from(en->net.name, &en->state.peers[i].p, &w);
+		ns_peer_get(&en->state.peers[i], &p);
+		wgpeer_from(en->net.name, &p, &w);
 		engine_wg_compose(IMSG_WG_SYNC_PEER, id, &w, sizeof(w));
 		n++;
 	}
@@ -1560,7 +1567,7 @@ start_addrs(struct imsg *imsg, void *arg)
 	    (srv->addrs_len == 0 || memcmp(self->candidates, srv->addrs,
 	    srv->addrs_len) == 0))
 		goto done;
-	p = self->p;
+	ns_peer_get(self, &p);
 	p.ncandidates = (uint8_t)srv->naddrs;
 	p.candidates_len = (uint16_t)srv->addrs_len;
 	if ((op = sop_new(en, SOP_SERVER_CANDIDATES, 204, server_quiet,

@@ -70,18 +70,20 @@ static void
 state_check(json_t *j)
 {
 	struct netstate	 ns;
+	struct in_peer	 p;
 	char		 err[IN_ERRSZ * 2];
 	size_t		 i;
 
 	ns_init(&ns);
 	if (json_to_state(j, &ns, json_object_get(j, "associations"), err,
 	    sizeof(err)) == 0) {
-		for (i = 0; i < ns.npeers; i++)
-			if (ns_peer_by_id(&ns, ns.peers[i].p.id) !=
-			    &ns.peers[i] || !in_peer_candidates_ok(
-			    &ns.peers[i].p, ns.peers[i].candidates,
-			    ns.peers[i].p.candidates_len))
+		for (i = 0; i < ns.npeers; i++) {
+			ns_peer_get(&ns.peers[i], &p);
+			if (ns_peer_by_id(&ns, p.id) != &ns.peers[i] ||
+			    !in_peer_candidates_ok(&p, ns.peers[i].candidates,
+			    p.candidates_len))
 				abort();
+		}
 	}
 	ns_clear(&ns);
 }

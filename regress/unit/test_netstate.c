@@ -401,6 +401,50 @@ test_merge(void)
 	ns_clear(&ns);
 }
 
+/* The endpoint is held apart from the row; every field comes back. */
+static void
+test_row(void)
+{
+	struct netstate	 ns;
+	struct in_peer	 p, q;
+	struct ns_peer	*np;
+	size_t		 i;
+
+	ns_init(&ns);
+	make_peer(&p, 7, "longname", "10.80.0.7", 2);
+	p.invite_expires = 1700000000;
+	p.keepalive = 17;
+	p.is_admin = 1;
+	p.ncandidates = 1;
+	for (i = 0; i < sizeof(p.endpoint) - 7; i++)
+		p.endpoint[i] = 'a' + i % 26;
+	memcpy(p.endpoint + i, ".x:123", 7);
+	check(strlen(p.endpoint) == sizeof(p.endpoint) - 1,
+	    "setup: an endpoint of the longest length");
+	check(ns_peer_upsert(&ns, &p, "1.2.3.4:5", 10) == 0, "row added");
+	np = ns_peer_by_id(&ns, 7);
+	ns_peer_get(np, &q);
+	p.candidates_len = 10;
+	check(memcmp(&p, &q, sizeof(p)) == 0, "every field given back");
+
+	p.endpoint[0] = '\0';
+	check(ns_peer_upsert(&ns, &p, NULL, 0) == 0, "row updated");
+	np = ns_peer_by_id(&ns, 7);
+	ns_peer_get(np, &q);
+	check(np->endpoint == NULL && q.endpoint[0] == '\0' &&
+	    q.candidates_len == 0, "endpoint and candidates dropped");
+
+	strlcpy(p.endpoint, "example.com:51820", sizeof(p.endpoint));
+	check(ns_peer_upsert(&ns, &p, NULL, 0) == 0 &&
+	    ns_peer_upsert(&ns, &p, NULL, 0) == 0, "host name set twice");
+	ns_peer_get(ns_peer_by_id(&ns, 7), &q);
+	check(strcmp(q.endpoint, "example.com:51820") == 0,
+	    "host name given back");
+	check(sizeof(struct ns_peer) * 2 < sizeof(struct in_peer) + 64,
+	    "a mirror row is less than half of a wire row");
+	ns_clear(&ns);
+}
+
 int
 main(void)
 {
@@ -408,5 +452,6 @@ main(void)
 	test_cycle();
 	test_lookups();
 	test_merge();
+	test_row();
 	return (failures ? 1 : 0);
 }

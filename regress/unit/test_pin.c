@@ -226,7 +226,7 @@ merge_by_rule(struct netstate *fresh, struct netstate *cache,
 		if (ns_peer_by_key(fresh, cp->p.public_key) != NULL ||
 		    ns_peer_by_id(fresh, cp->p.id) != NULL)
 			continue;
-		p = cp->p;
+		ns_peer_get(cp, &p);
 		p.is_disabled = 1;
 		if (ns_peer_upsert(fresh, &p, cp->candidates,
 		    p.candidates_len) == -1)
@@ -244,6 +244,8 @@ static int
 peers_equal(const struct ns_peer *a, const struct ns_peer *b)
 {
 	return (memcmp(&a->p, &b->p, sizeof(a->p)) == 0 &&
+	    (a->endpoint == NULL) == (b->endpoint == NULL) &&
+	    (a->endpoint == NULL || strcmp(a->endpoint, b->endpoint) == 0) &&
 	    (a->p.candidates_len == 0 || memcmp(a->candidates,
 	    b->candidates, a->p.candidates_len) == 0) &&
 	    strcmp(a->observed, b->observed) == 0);

@@ -30,7 +30,12 @@
 #include <sys/uio.h>
 #include <stdint.h>
 
-#define IBUF_READ_SIZE		65535
+/*
+ * Room for two of the largest messages: a read always has room for a
+ * whole one.  Every pipe holds one such buffer, resident once a burst
+ * has filled it; at 64 KiB the daemon set held 640 KiB of them.
+ */
+#define IBUF_READ_SIZE		(2 * MAX_IMSGSIZE)
 #define IMSG_HEADER_SIZE	sizeof(struct imsg_hdr)
 #define MAX_IMSGSIZE		16384
 

@@ -5,10 +5,12 @@
 # network.
 BENCH_SIZES	?= 100 1000 10000 50000
 BENCH_DURATION	?= 10
+BENCH_ROUNDS	?= 4
 
 bench: $(PROGS)
 	@sh regress/bench/deps.sh
 	@B=$(B) BENCH_SIZES="$(BENCH_SIZES)" \
-		BENCH_DURATION=$(BENCH_DURATION) sh regress/bench/run.sh
+		BENCH_DURATION=$(BENCH_DURATION) BENCH_ROUNDS=$(BENCH_ROUNDS) \
+		sh regress/bench/run.sh
 
 .PHONY: bench

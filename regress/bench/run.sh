@@ -7,33 +7,51 @@
 #   - daemon-set CPU per GET /v1/user/state and requests/s under
 #     wrk -t1 -c4, for a caller that sees everything and one that sees a
 #     single CIDR, and for If-None-Match answered 304;
-#   - the same bytes served by nginx from a file on the same address;
+#   - the same bytes served by nginx from a file on the same address, in
+#     rounds alternating with ours, so that both see the same machine;
 #   - daemon-set memory idle and under that load;
 #   - restart to serving (WireGuard kept, and WireGuard from empty), the
 #     WireGuard peer operations each needs, and one peer added on top;
+#   - a bare wireguard-go given the same peers from empty by one
+#     wg setconf: the floor userspace WireGuard sets for that start;
 #   - a client host's engine fetching and applying the state, and an
 #     unchanged poll.
 # The figures are printed and written to regress/bench/RESULTS.md, also
 # when a step fails or stalls (then the report says which).
 #
 # BENCH_SIZES="100 1000"	sizes to run (multiples of 20, growing)
-# BENCH_DURATION=10		seconds per load run
+# BENCH_DURATION=10		seconds at rest; each load round is half
+# BENCH_ROUNDS=4		rounds per server in each comparison with nginx
 # BENCH_POLLS=20		unchanged polls averaged on the client
 # BENCH_MAX_GEN_SECONDS=600	skip a size whose growth would take longer
 # BENCH_RESULTS=file		where to write the report
 # BENCH_SERVER_HOSTS=yes	the server host writes its hosts file too
 # BENCH_STALL=30		seconds without progress that end the run
 # BENCH_BIN=dir			the four programs from another build
+# BENCH_NET=bench		network and interface name, and the prefix of
+#				the run's namespaces (1 to 6 letters a-z)
 
+NET=${BENCH_NET:-bench}
+case "$NET" in
+""|*[!a-z]*|???????*)
+	echo "not ok - BENCH_NET=$NET: 1 to 6 letters a-z"
+	exit 1
+	;;
+esac
+# letters only, so that with the pid after them (in lib.sh) no run's
+# names start with another's; short, so that veth names stay within 15
+RUN_PREFIX=$NET
 . "$(dirname "$0")/../netns/lib.sh"
 
 BIN=${BENCH_BIN:-$BIN}
-NET=bench
 PORT=51820
 SRV_IP=10.80.0.1
 NGINX_PORT=8080
 SIZES=${BENCH_SIZES:-100 1000 10000 50000}
 DUR=${BENCH_DURATION:-10}
+ROUNDS=${BENCH_ROUNDS:-4}
+RDUR=$((DUR / 2))	# seconds per load round
+[ "$RDUR" -ge 1 ] || RDUR=1
 POLLS=${BENCH_POLLS:-20}
 MAXGEN=${BENCH_MAX_GEN_SECONDS:-600}
 # The server host's own hosts file: on, as by default; see method.md.
@@ -182,9 +200,10 @@ cpu_ns() {
 mem_kb() {
 	_fld=$1
 	shift
-	for _p in "$@"; do
-		cat "/proc/$_p/status" 2>/dev/null
-	done | awk -v f="$_fld:" '$1 == f { t += $2 } END { print t + 0 }'
+	[ $# -gt 0 ] || { echo 0; return; }
+	# one cat for all: sampled every 0.25 s on the machine under load
+	cat $(printf '/proc/%s/status ' "$@") 2>/dev/null |
+	    awk -v f="$_fld:" '$1 == f { t += $2 } END { print t + 0 }'
 }
 
 mb() {
@@ -203,15 +222,12 @@ pss_kb() {
 # hold open, each file once: the engine's state documents, which no
 # process maps, so VmRSS does not count them.
 memfd_kb() {
-	for _p in "$@"; do
-		for _f in /proc/"$_p"/fd/*; do
-			case "$(readlink "$_f" 2>/dev/null)" in
-			/memfd:*)
-				stat -L -c '%i %b %B' "$_f" 2>/dev/null
-				;;
-			esac
-		done
-	done | awk '!seen[$1]++ { t += $2 * $3 }
+	[ $# -gt 0 ] || { echo 0; return; }
+	# one find and one stat for all, not a readlink per descriptor:
+	# sampled every 0.25 s on the machine under load
+	find $(printf '/proc/%s/fd ' "$@") -lname '/memfd:*' \
+	    -exec stat -L -c '%i %b %B' {} + 2>/dev/null |
+	    awk '!seen[$1]++ { t += $2 * $3 }
 	    END { printf("%d\n", t / 1024) }'
 }
 
@@ -537,15 +553,19 @@ capture() {
 	chmod 0644 "$T/www/"*.json
 }
 
-# load SIZE NAME HOST URL PIDS [wrk arguments]: one wrk run; CPU of the
-# PIDS (a quoted list) and of the server's WireGuard, wrk's figures.
-load() {
-	_s=$1 _n=$2 _h=$3 _url=$4 _pids=$5
-	shift 5
+# load_round SIZE NAME ROUND HOST URL PIDS [wrk arguments]: one wrk run
+# of RDUR seconds; the CPU of the PIDS (a quoted list) and of the
+# server's WireGuard, their memory sampled every 0.25 s, and wrk's
+# figures go to $T/rounds as one line:
+#   size name round requests req/s cpu_ns wggo_ticks bytes errors
+#   latency_us peak_rss_kb peak_memfd_kb peak_sum_kb
+load_round() {
+	_s=$1 _n=$2 _rn=$3 _h=$4 _url=$5 _pids=$6
+	shift 6
 	_wg=$(ns_pids server wireguard-go)
 	_c0=$(cpu_ns $_pids)
 	_g0=$(cpu_ticks $_wg)
-	run_bg "$_h" wrk -t1 -c4 -d"${DUR}s" --timeout 5s \
+	run_bg "$_h" wrk -t1 -c4 -d"${RDUR}s" --timeout 5s \
 	    -H "X-Innernet-Server-Key: $SKEY" "$@" "$_url" \
 	    > "$T/wrk.$_n" 2>&1
 	_wp=$!
@@ -553,7 +573,7 @@ load() {
 	_peakfd=0
 	_peaksum=0
 	_i=0
-	while kill -0 "$_wp" 2>/dev/null && [ "$_i" -lt $((DUR * 4 + 60)) ]
+	while kill -0 "$_wp" 2>/dev/null && [ "$_i" -lt $((RDUR * 4 + 60)) ]
 	do
 		_m=$(mem_kb VmRSS $_pids)
 		_f=$(memfd_kb $_pids)
@@ -578,37 +598,105 @@ load() {
 		if (u == "GB") m = 1073741824
 		return (s * m)
 	}
+	function usec(s,	u, m) {
+		u = s
+		sub(/^[0-9.]+/, "", u)
+		m = 1
+		if (u == "ms") m = 1000
+		if (u == "s") m = 1000000
+		if (u == "m") m = 60000000
+		return (s * m)
+	}
 	/requests in/ { n = $1; b = bytes($5) }
 	/^Requests\/sec:/ { rps = $2 }
 	/Non-2xx/ { e += $NF }
 	/Socket errors/ { gsub(/,/, ""); e += $4 + $6 + $8 + $10 }
-	/Latency/ && !lat { lat = $2 }
-	END { print n + 0, rps + 0, b + 0, e + 0, lat }' "$T/wrk.$_n" \
+	/Latency/ && !lat { lat = usec($2) }
+	END { print n + 0, rps + 0, b + 0, e + 0, lat + 0 }' "$T/wrk.$_n" \
 	    > "$T/wrk.fig"
 	read -r _req _rps _bytes _err _lat < "$T/wrk.fig"
-	if [ "$_req" -eq 0 ]; then
+	if [ "$_req" -eq 0 ] || [ "$_rps" = 0 ]; then
 		sed 's/^/#   /' "$T/wrk.$_n"
-		note "$_s peers, $_n: wrk made no request"
+		note "$_s peers, $_n: wrk made no request in round $_rn"
 		return
 	fi
-	put "$_s" "${_n}_rps" "$(calc "$_rps")"
-	put "$_s" "${_n}_cpu_us" "$(calc "($_c1 - $_c0) / 1000 / $_req")"
-	case "$_n" in
+	echo "$_s $_n $_rn $_req $_rps $((_c1 - _c0)) $((_g1 - _g0))" \
+	    "$_bytes $_err $_lat $_peak $_peakfd $_peaksum" >> "$T/rounds"
+	say "$_s peers: $_n round $_rn: $_req requests, $_rps/s"
+}
+
+# sum_up SIZE NAME: a server's rounds in one comparison taken together,
+# as one run as long as all of them.
+sum_up() {
+	awk -v s="$1" -v n="$2" '$1 == s && $2 == n {
+		k++; req += $4; secs += $4 / $5; cpu += $6; wg += $7
+		by += $8; err += $9; lat += $10 * $4
+		if ($11 > rss) rss = $11
+		if ($12 > fd) fd = $12
+		if ($13 > sum) sum = $13
+	}
+	END {
+		if (k) printf("%d %f %.0f %d %.0f %d %f %d %d %d\n",
+		    req, secs, cpu, wg, by, err, lat / req, rss, fd, sum)
+	}' "$T/rounds" > "$T/sum"
+	[ -s "$T/sum" ] || return 0
+	read -r _req _secs _cpu _wgt _bytes _err _lat _peak _peakfd _peaksum \
+	    < "$T/sum"
+	put "$1" "${2}_rps" "$(calc "$_req / $_secs")"
+	put "$1" "${2}_cpu_us" "$(calc "$_cpu / 1000 / $_req")"
+	case "$2" in
 	ours_*)
 		# the same without the set's background work at rest
-		put "$_s" "${_n}_cpu_net_us" "$(calc "(($_c1 - $_c0) / \
-		    1000000 - $(get "$_s" idle_cpu_ms_per_s) * $DUR) * \
-		    1000 / $_req")"
+		put "$1" "${2}_cpu_net_us" "$(calc "($_cpu / 1000000 - \
+		    $(get "$1" idle_cpu_ms_per_s) * $_secs) * 1000 / $_req")"
 		;;
 	esac
-	put "$_s" "${_n}_wggo_us" \
-	    "$(calc "($_g1 - $_g0) * 1000000 / $HZ / $_req")"
-	put "$_s" "${_n}_bytes" "$(calc "$_bytes / $_req")"
-	put "$_s" "${_n}_latency" "$_lat"
-	put "$_s" "${_n}_errors" "$_err"
-	put "$_s" "${_n}_peak_rss_mb" "$(mb "$_peak")"
-	put "$_s" "${_n}_peak_memfd_mb" "$(mb "$_peakfd")"
-	put "$_s" "${_n}_peak_total_mb" "$(mb "$_peaksum")"
+	put "$1" "${2}_wggo_us" "$(calc "$_wgt * 1000000 / $HZ / $_req")"
+	put "$1" "${2}_bytes" "$(calc "$_bytes / $_req")"
+	put "$1" "${2}_latency" "$(awk -v l="$_lat" 'BEGIN {
+		if (l < 1000) printf("%.3gus\n", l)
+		else if (l < 1000000) printf("%.3gms\n", l / 1000)
+		else printf("%.3gs\n", l / 1000000) }')"
+	put "$1" "${2}_errors" "$_err"
+	put "$1" "${2}_peak_rss_mb" "$(mb "$_peak")"
+	put "$1" "${2}_peak_memfd_mb" "$(mb "$_peakfd")"
+	put "$1" "${2}_peak_total_mb" "$(mb "$_peaksum")"
+}
+
+# spread SIZE KIND: ours/nginx in each round of a comparison (both ran
+# within seconds of each other), and of those ratios the median and the
+# lowest and highest, for requests/s and for CPU per request.
+spread() {
+	awk -v s="$1" -v o="ours_$2" -v g="nginx_$2" '
+	function show(key, v, n,	i, j, x, med) {
+		if (n == 0)
+			return
+		for (i = 2; i <= n; i++)	# insertion sort, n is small
+			for (j = i; j > 1 && v[j - 1] > v[j]; j--) {
+				x = v[j]; v[j] = v[j - 1]; v[j - 1] = x
+			}
+		med = n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+		print key, med, v[1], v[n], n
+	}
+	$1 == s && $2 == o { oq[$3] = $4; orps[$3] = $5; oc[$3] = $6 }
+	$1 == s && $2 == g { gq[$3] = $4; grps[$3] = $5; gc[$3] = $6 }
+	END {
+		for (r in orps)
+			if ((r in grps) && gc[r] > 0) {
+				m++
+				rr[m] = orps[r] / grps[r]
+				cr[m] = (oc[r] / oq[r]) / (gc[r] / gq[r])
+			}
+		show("rps", rr, m)
+		show("cpu", cr, m)
+	}' "$T/rounds" > "$T/spread"
+	while read -r _key _med _lo _hi _m; do
+		put "$1" "${_key}_ratio_$2_med" "$(calc "$_med")"
+		put "$1" "${_key}_ratio_$2_spread" \
+		    "$(calc "$_lo")–$(calc "$_hi")"
+		[ "$_key" = rps ] && [ "$_m" -lt "$ROUNDS" ] &&
+		    note "$1 peers, $2: ratios from $_m of $ROUNDS rounds"
+	done < "$T/spread"
 }
 
 nginx_start() {
@@ -654,44 +742,81 @@ nginx_stop() {
 	rm -f "$T/nginx/master.pid"
 }
 
-# serve SIZE: state under load from both callers and as 304, then the
-# same bytes from nginx.
-serve() {
-	_set=$(set_pids server)
-	_state="http://$SRV_IP:$PORT/v1/user/state"
-	load "$1" ours_all seer "$_state" "$_set"
-	load "$1" ours_one one "$_state" "$_set"
-	# the ETag changes with the endpoints WireGuard saw: ask just before
-	[ "$(API_TIMEOUT=300 api seer GET /v1/user/state)" = 200 ] ||
-	    fail "the all-seeing caller cannot read the state"
-	load "$1" ours_304 seer "$_state" "$_set" \
-	    -H "If-None-Match: $(etag_of seer)"
-	put "$1" rss_hwm_mb "$(mb "$(mem_kb VmHWM $_set)")"
+# serve_round SIZE KIND WHO ROUND: one round of ours or nginx for the
+# all-seeing caller, the one-CIDR caller or the 304s.
+serve_round() {
+	_host=seer
+	[ "$2" = one ] && _host=one
+	if [ "$3" = ours ]; then
+		_to="http://$SRV_IP:$PORT/v1/user/state"
+		_who=$SET
+		if [ "$2" = 304 ]; then
+			# the ETag changes with the endpoints WireGuard saw:
+			# ask just before
+			[ "$(API_TIMEOUT=300 api seer GET /v1/user/state)" = \
+			    200 ] || fail "the all-seeing caller cannot" \
+			    "read the state"
+			_etag=$(etag_of seer)
+		fi
+	else
+		_to="http://$SRV_IP:$NGINX_PORT/$_host.json"
+		_who=$NGINX_PIDS
+		_etag=$NGINX_ETAG
+	fi
+	if [ "$2" = 304 ]; then
+		load_round "$1" "$3_$2" "$4" "$_host" "$_to" "$_who" \
+		    -H "If-None-Match: $_etag"
+	else
+		load_round "$1" "$3_$2" "$4" "$_host" "$_to" "$_who"
+	fi
+}
 
-	if ! nginx_start; then
+# serve SIZE: state under load from both callers and as 304, each
+# compared with the same bytes from nginx in ROUNDS rounds per server,
+# ours first in odd rounds and nginx first in even ones.
+serve() {
+	SET=$(set_pids server)
+	NGINX_PIDS=""
+	if nginx_start; then
+		NGINX_PIDS=$(ns_pids server nginx)
+		on seer curl -s -D "$T/seer/headers" -o /dev/null \
+		    "http://$SRV_IP:$NGINX_PORT/seer.json"
+		NGINX_ETAG=$(etag_of seer)
+	else
 		sed 's/^/#   /' "$T/nginx/error.log" 2>/dev/null | tail -5
 		note "$1 peers: nginx did not start; no comparison"
 		nginx_stop
-		return
 	fi
-	_ng=$(ns_pids server nginx)
-	_nurl="http://$SRV_IP:$NGINX_PORT"
-	on seer curl -s -D "$T/seer/headers" -o /dev/null "$_nurl/seer.json"
-	load "$1" nginx_all seer "$_nurl/seer.json" "$_ng"
-	load "$1" nginx_one one "$_nurl/one.json" "$_ng"
-	load "$1" nginx_304 seer "$_nurl/seer.json" "$_ng" \
-	    -H "If-None-Match: $(etag_of seer)"
+	for _sk in all one 304; do
+		_sr=1
+		while [ "$_sr" -le "$ROUNDS" ]; do
+			if [ -z "$NGINX_PIDS" ]; then
+				serve_round "$1" "$_sk" ours "$_sr"
+			elif [ $((_sr % 2)) -eq 1 ]; then
+				serve_round "$1" "$_sk" ours "$_sr"
+				serve_round "$1" "$_sk" nginx "$_sr"
+			else
+				serve_round "$1" "$_sk" nginx "$_sr"
+				serve_round "$1" "$_sk" ours "$_sr"
+			fi
+			_sr=$((_sr + 1))
+		done
+		sum_up "$1" "ours_$_sk"
+		[ -n "$NGINX_PIDS" ] || continue
+		sum_up "$1" "nginx_$_sk"
+		ratio "$1" "cpu_ratio_$_sk" "ours_${_sk}_cpu_us" \
+		    "nginx_${_sk}_cpu_us"
+		ratio "$1" "rps_ratio_$_sk" "ours_${_sk}_rps" \
+		    "nginx_${_sk}_rps"
+		spread "$1" "$_sk"
+	done
+	put "$1" rss_hwm_mb "$(mb "$(mem_kb VmHWM $SET)")"
 	nginx_stop
 	for _k in ours_304 nginx_304; do
 		_b=$(get "$1" "${_k}_bytes")
 		[ -n "$_b" ] && [ "${_b%.*}" -gt 1000 ] &&
 		    note "$1 peers: $_k was answered with bodies ($_b bytes" \
 		    "per response), not 304"
-	done
-	for _k in all one 304; do
-		ratio "$1" "cpu_ratio_$_k" "ours_${_k}_cpu_us" \
-		    "nginx_${_k}_cpu_us"
-		ratio "$1" "rps_ratio_$_k" "ours_${_k}_rps" "nginx_${_k}_rps"
 	done
 }
 
@@ -838,6 +963,9 @@ restart() {
 	[ "$_n" -eq "$_wgpeers" ] ||
 	    note "$1 peers: WireGuard has $_n peers after the start" \
 	    "from empty, $_wgpeers expected"
+	# for the floor: what the set has just given WireGuard
+	(umask 077 && on server wg showconf "$NET" > "$T/floor.conf") ||
+	    rm -f "$T/floor.conf"
 	# the client's daemon finds the new interface on its own, after
 	# WireGuard's timeouts; wait for it to reach the server again
 	until_ms 60 on watch ping -c1 -W1 "$SRV_IP" >/dev/null ||
@@ -867,6 +995,75 @@ restart() {
 	esac
 }
 
+# floor_host: a namespace of the run for the floor, with a mount
+# namespace of its own for /var/run/wireguard as host_add makes, but
+# only loopback: the server's key and endpoints must reach no one.
+floor_host() {
+	[ -s "$T/floor/anchor.pid" ] && return 0
+	mkdir -p "$T/floor"
+	ip netns add "${RUN}floor" &&
+	    ip -n "${RUN}floor" link set lo up || return 1
+	ip netns exec "${RUN}floor" unshare -m --propagation private sh -c \
+	    "mount -t tmpfs tmpfs /var/run/wireguard && \
+	    echo \$\$ > '$T/floor/anchor.pid' && exec sleep 86400" &
+	wait_until 5 test -s "$T/floor/anchor.pid"
+}
+
+floor_gone() {
+	[ -z "$(ns_pids floor wireguard-go)" ]
+}
+
+floor_stop() {
+	_fg=$(ns_pids floor wireguard-go)
+	[ -n "$_fg" ] && kill -TERM $_fg
+	until_ms 120 floor_gone >/dev/null || {
+		note "$1 peers: the floor's wireguard-go needed SIGKILL"
+		kill -KILL $_fg 2>/dev/null
+		sleep 1
+	}
+	on floor ip link del "$NET" 2>/dev/null
+	on floor rm -f "/var/run/wireguard/$NET.sock"
+}
+
+# floor SIZE: what userspace WireGuard itself takes to start from empty.
+# A bare wireguard-go interface, up and empty, is given in one wg setconf
+# what the server's set gave its own at the start from empty (wg
+# showconf: key, port, every peer with its allowed IPs, endpoint and
+# keepalive); the command's wall time, wireguard-go's CPU and wg's.
+floor() {
+	[ -s "$T/floor.conf" ] || {
+		note "$1 peers: no floor: the server's wg showconf failed"
+		return
+	}
+	floor_host || fail "the floor's namespace"
+	if ! on floor wireguard-go "$NET" >/dev/null 2>&1 ||
+	    ! wait_until 10 on floor wg show "$NET" ||
+	    ! on floor ip link set "$NET" up; then
+		note "$1 peers: no floor: wireguard-go did not start"
+		floor_stop "$1"
+		return
+	fi
+	_fg=$(ns_pids floor wireguard-go)
+	_f0=$(cpu_ns $_fg)
+	# bash's time: wall, user and system time of wg alone, to the ms
+	# (getrusage; the POSIX shell's times counts 10 ms ticks)
+	if ! on floor env LC_ALL=C bash -c 'TIMEFORMAT="%3R %3U %3S"
+	    time wg setconf "$1" "$2" 2>"$3"' bash "$NET" "$T/floor.conf" \
+	    "$T/floor.err" 2> "$T/floor.time"; then
+		note "$1 peers: no floor: wg setconf failed:" \
+		    "$(head -1 "$T/floor.err")"
+		floor_stop "$1"
+		return
+	fi
+	_f1=$(cpu_ns $_fg)
+	read -r _fr _fu _fs < "$T/floor.time"
+	put "$1" floor_peers "$(on floor wg show "$NET" peers | wc -l)"
+	put "$1" floor_ms "$(calc "$_fr * 1000")"
+	put "$1" floor_wggo_cpu_ms "$(calc "($_f1 - $_f0) / 1000000")"
+	put "$1" floor_wg_cpu_ms "$(calc "($_fu + $_fs) * 1000")"
+	floor_stop "$1"
+}
+
 # --- the report
 
 ROWS='grow_rows|rows added through the admin API (this step)
@@ -885,9 +1082,13 @@ ours_all_cpu_us|**CPU per GET state, all-seeing caller (µs)**
 ours_all_cpu_net_us|  the same less the CPU at rest (µs)
 nginx_all_cpu_us|nginx CPU per request, same bytes (µs)
 cpu_ratio_all|**CPU ratio ours/nginx, all-seeing**
+cpu_ratio_all_med|  median of the per-round ratios
+cpu_ratio_all_spread|  lowest–highest per-round ratio
 ours_all_rps|requests/s, all-seeing caller
 nginx_all_rps|nginx requests/s, same bytes
 rps_ratio_all|requests/s ratio ours/nginx, all-seeing
+rps_ratio_all_med|  **median of the per-round ratios**
+rps_ratio_all_spread|  lowest–highest per-round ratio
 ours_all_wggo_us|server wireguard-go CPU per request, ours (µs)
 nginx_all_wggo_us|server wireguard-go CPU per request, nginx (µs)
 ours_all_latency|mean latency, ours, all-seeing
@@ -896,16 +1097,24 @@ ours_one_cpu_us|**CPU per GET state, one-CIDR caller (µs)**
 ours_one_cpu_net_us|  the same less the CPU at rest (µs)
 nginx_one_cpu_us|nginx CPU per request, same bytes (µs)
 cpu_ratio_one|**CPU ratio ours/nginx, one-CIDR**
+cpu_ratio_one_med|  median of the per-round ratios
+cpu_ratio_one_spread|  lowest–highest per-round ratio
 ours_one_rps|requests/s, one-CIDR caller
 nginx_one_rps|nginx requests/s, same bytes
 rps_ratio_one|requests/s ratio ours/nginx, one-CIDR
+rps_ratio_one_med|  **median of the per-round ratios**
+rps_ratio_one_spread|  lowest–highest per-round ratio
 ours_304_cpu_us|**CPU per If-None-Match → 304 (µs)**
 ours_304_cpu_net_us|  the same less the CPU at rest (µs)
 nginx_304_cpu_us|nginx CPU per 304 (µs)
 cpu_ratio_304|CPU ratio ours/nginx, 304
+cpu_ratio_304_med|  median of the per-round ratios
+cpu_ratio_304_spread|  lowest–highest per-round ratio
 ours_304_rps|requests/s, 304
 nginx_304_rps|nginx requests/s, 304
 rps_ratio_304|requests/s ratio ours/nginx, 304
+rps_ratio_304_med|  **median of the per-round ratios**
+rps_ratio_304_spread|  lowest–highest per-round ratio
 ours_304_bytes|bytes per 304 response, ours
 rss_idle_mb|**daemon set RSS idle (MiB)**
 rss_parent_mb|  parent
@@ -937,6 +1146,10 @@ cold_uapi_ops|  WireGuard peer operations
 cold_cpu_ms|  daemon set CPU for it (ms)
 cold_wgd_cpu_ms|  of which wgd (ms)
 cold_wggo_cpu_ms|  wireguard-go CPU for it (ms)
+floor_ms|**floor: bare wireguard-go, same peers, one wg setconf (ms)**
+floor_peers|  peers it was given
+floor_wggo_cpu_ms|  wireguard-go CPU for it (ms)
+floor_wg_cpu_ms|  wg CPU for it (ms)
 add_one_ms|one peer added on top (ms)
 add_one_uapi_ops|  WireGuard peer operations
 client_fetch_wg_peers|**client: WireGuard peers after the fetch**
@@ -974,8 +1187,9 @@ report() {
 		    "$(cut -d' ' -f1-3 /proc/loadavg); tasks waiting for a" \
 		    "CPU (PSI, 5 min) at start $PSI0, at end $(cpu_pressure)"
 		echo "- Tree: $_git"
-		echo "- Load: wrk -t1 -c4 -d${DUR}s from a hand-made" \
-		    "wireguard-go peer; WireGuard userspace" \
+		echo "- Load: wrk -t1 -c4 from a hand-made wireguard-go" \
+		    "peer, $ROUNDS rounds of ${RDUR} s per server and" \
+		    "comparison, alternating with nginx; WireGuard userspace" \
 		    "($(wireguard-go --version 2>/dev/null | head -1 |
 		    awk '{ print $NF }')), nginx $(nginx -v 2>&1 |
 		    sed 's/.*nginx\///')"
@@ -1026,7 +1240,12 @@ trap bench_cleanup EXIT
 for prog in innernetd innernet-dbd innernet-wgd innernetctl; do
 	[ -x "$BIN/$prog" ] || fail "$BIN/$prog is not built"
 done
-for tool in wrk nginx curl jq nm wireguard-go wg; do
+case "$ROUNDS" in
+""|*[!0-9]*|0)
+	fail "BENCH_ROUNDS=$ROUNDS is not a count of rounds"
+	;;
+esac
+for tool in wrk nginx curl jq nm wireguard-go wg bash; do
 	command -v "$tool" >/dev/null 2>&1 || fail "$tool is not installed"
 done
 setup
@@ -1051,6 +1270,7 @@ for n in $SIZES; do
 	capture "$n"
 	serve "$n"
 	restart "$n"
+	floor "$n"
 	client "$n"
 	prev=$n
 done

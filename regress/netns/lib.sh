@@ -13,7 +13,10 @@ set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 B=${B:-build}
 BIN="$TOP/$B"
-RUN="in$$"				# prefix of our namespace names
+# Our namespace names: a prefix of letters (RUN_PREFIX, "in" unless the
+# caller sets it), the shell's pid, then letters, so that no run's names
+# start with another's.
+RUN="${RUN_PREFIX:-in}$$"
 T=$(mktemp -d "${TMPDIR:-/tmp}/innernet-regress.XXXXXX")
 chmod 0755 "$T"
 HOSTS=""
@@ -243,7 +246,7 @@ net_cleanup() {
 			daemon_log "$_h" "${REGRESS_LOGS:-40}"
 		done
 	fi
-	for _ns in $(ip netns list | awk '{print $1}' | grep "^$RUN"); do
+	for _ns in $(ip netns list | awk '{print $1}' | grep "^$RUN[^0-9]"); do
 		for _p in $(ip netns pids "$_ns" 2>/dev/null); do
 			kill -KILL "$_p" 2>/dev/null
 		done

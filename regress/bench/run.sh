@@ -268,7 +268,8 @@ bench_start() {
 	run_bg "$1" "$BIN/innernetd" -d -f "$T/$1/innernet.conf" \
 	    >>"$T/$1/daemon.log" 2>&1
 	echo $! > "$T/$1/daemon.pid"
-	wait_until 20 test -S "$T/$1/innernetd.sock"
+	# polled finely: the start times below begin before this call
+	until_fine 20 test -S "$T/$1/innernetd.sock" >/dev/null
 }
 
 # bctl HOST args...: innernetctl, bounded in time.
@@ -332,17 +333,27 @@ state_ok() {
 	[ "$(api "$1" GET /v1/user/state)" = 200 ]
 }
 
-# until_ms SECONDS command...: poll every 0.05 s; prints the milliseconds
-# it took, fails after SECONDS.
+# until_ms SECONDS command...: poll every 0.05 s (every UNTIL_STEP s);
+# prints the milliseconds it took, fails after SECONDS.
+UNTIL_STEP=0.05
 until_ms() {
 	_u0=$(now_ms)
 	_ulim=$((_u0 + $1 * 1000))
 	shift
 	while ! "$@" >/dev/null 2>&1; do
 		[ "$(now_ms)" -lt "$_ulim" ] || return 1
-		sleep 0.05
+		sleep "$UNTIL_STEP"
 	done
 	echo $(($(now_ms) - _u0))
+}
+
+# until_fine SECONDS command...: until_ms every 0.01 s, for what is timed.
+until_fine() {
+	UNTIL_STEP=0.01
+	until_ms "$@"
+	_uf=$?
+	UNTIL_STEP=0.05
+	return $_uf
 }
 
 # diagnose HOST: where a host's daemon set waits, for the log.
@@ -916,11 +927,11 @@ start_timed() {
 	_l0=$(listens)
 	_t0=$(now_ms)
 	bench_start server || fail "the server's set does not start"
-	until_ms "$SERVE_MAX" listening_since "$_l0" >/dev/null ||
+	until_fine "$SERVE_MAX" listening_since "$_l0" >/dev/null ||
 	    fail "the API does not listen $SERVE_MAX s after a start"
 	_t1=$(now_ms)
 	[ "$2" = cold ] && reset_callers
-	until_ms 60 state_quick >/dev/null ||
+	until_fine 60 state_quick >/dev/null ||
 	    fail "no state 60 s after the API listens again"
 	_t2=$(now_ms)
 	_wgd=$(role_pid server wgd)

@@ -17,11 +17,33 @@
 /*
  * The server's endpoint refresh asks every 10 s for the endpoints
  * WireGuard has seen.  Endpoints seldom change, so for each interface we
- * keep what the engine was last told of each peer, in a compact table
- * keyed by the raw public key, and tell it only what differs.  A peer
- * gone from the device leaves the table, so one that comes back is told
- * afresh.  The engine asks for everything when it has nothing (a network
- * starting) or after a failed walk, which also empties the table.
+ * keep what the last walk found of each peer and tell the engine only
+ * what differs.  A peer gone from the device leaves the table, so one that
+ * comes back is told afresh.  The engine asks for everything when it has
+ * nothing (a network starting) or after a failed walk, which also
+ * empties the table.
+ *
+ * The table holds no key and no endpoint, only two keyed hashes a peer
+ * (SipHash-2-4, libsodium's crypto_shorthash, under a key drawn when the
+ * first table is made) in 16 bytes, where a key and an endpoint took
+ * some 90: one of the public key, which names the peer, and one of the
+ * public key and the endpoint the device gave last, which tells whether
+ * that changed.  A peer is told when the endpoint changed (or the peer
+ * is new) and is one we can read: none, and one with a zone index, are
+ * not told, as before; an endpoint of any length is now held, where one
+ * of 48 bytes or more was told at every walk.
+ *
+ * No one can aim at a collision without the hash key.  An unlucky one
+ * (at 50,000 peers, one in 10^10 that any two keys share a hash) costs
+ * this much:
+ *
+ * - Two keys with one hash share an entry, and each finds there the
+ *   other's second hash, which covers the key: both are told at every
+ *   walk, too often, never too seldom (test_endpoints makes keys collide
+ *   and checks just that).
+ * - A new endpoint of a peer hashed as its last one is not told: one in
+ *   2^63 per change, the one collision that loses a tell, until the
+ *   endpoint changes again or the engine asks afresh.
  */
 
 #include <sys/types.h>
@@ -32,25 +54,36 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "wgd.h"
 
-/* Long enough for any numeric endpoint without a zone index. */
-#define EP_HELD		48
-
+/*
+ * One peer.  kh 0 is a free slot (a key that hashes to 0 is taken as
+ * 1).  The low bit of eh is the mark of the last walk that found the
+ * peer; the other 63 are the hash of key and endpoint.
+ */
 struct ep_entry {
-	unsigned char	 key[32];
-	uint32_t	 seen;		/* the walk that last found it */
-	char		 endpoint[EP_HELD]; /* as told, "" = none */
+	uint64_t	 kh;
+	uint64_t	 eh;
 };
+
+/*
+ * Open addressing, linear probing, at most four fifths full: a peer
+ * found is some two slots from its own on average, in one or two cache
+ * lines, and 50,000 peers fit 65,536 slots (1 MiB).
+ */
+#define EP_MINSLOTS	64
+#define EP_FULL(slots)	((slots) / 5 * 4)
 
 struct ep_table {
 	LIST_ENTRY(ep_table)	 entry;
 	char			 ifname[IN_IFNAMSZ];
-	struct ep_entry		*v;
-	size_t			 n, cap;
-	uint32_t		*slots;		/* index + 1, 0: empty */
-	size_t			 mask;		/* slots - 1 */
-	uint32_t		 walk;
+	struct ep_entry		*v;		/* mask + 1 slots, or NULL */
+	size_t			 mask;
+	size_t			 n;		/* entries */
+	size_t			 found;		/* of them, marked this walk */
+	uint64_t		 mark;		/* this walk's: 0 or 1 */
 };
 
 /* One walk: the table, and whom to tell. */
@@ -61,36 +94,80 @@ struct ep_walk {
 };
 
 static LIST_HEAD(, ep_table)	tables = LIST_HEAD_INITIALIZER(tables);
+static unsigned char		hashkey[crypto_shorthash_KEYBYTES];
+static int			hashkey_made;
 
-/* Public keys are uniformly random: their first bytes are a hash. */
-static size_t
-key_slot(const struct ep_table *t, const unsigned char *key)
+/* For tests: keep only this many bits of a key's hash, so keys collide. */
+unsigned int			endpoints_keyhash_bits = 64;
+
+static uint64_t
+key_hash(const unsigned char *key)
 {
-	uint32_t	h;
+	uint64_t	h;
 
-	memcpy(&h, key, sizeof(h));
-	return (h & t->mask);
+	(void)crypto_shorthash((unsigned char *)&h, key, 32, hashkey);
+	if (endpoints_keyhash_bits < 64)
+		h &= ((uint64_t)1 << endpoints_keyhash_bits) - 1;
+	return (h != 0 ? h : 1);
 }
 
-static int
-slots_rebuild(struct ep_table *t)
+/* The hash of key and endpoint, low bit clear for the mark. */
+static uint64_t
+endpoint_hash(const unsigned char *key, const char *endpoint, size_t len)
 {
-	size_t		 size = 64, i, s;
-	uint32_t	*slots;
+	unsigned char	in[32 + IN_ENDPOINTSZ];
+	uint64_t	h;
 
-	while (size < t->n * 2 + 2)
-		size *= 2;
-	if ((slots = calloc(size, sizeof(*slots))) == NULL)
-		return (-1);
-	free(t->slots);
-	t->slots = slots;
-	t->mask = size - 1;
-	for (i = 0; i < t->n; i++) {
-		for (s = key_slot(t, t->v[i].key); t->slots[s] != 0;
-		    s = (s + 1) & t->mask)
-			;
-		t->slots[s] = (uint32_t)i + 1;
+	memcpy(in, key, 32);
+	memcpy(in + 32, endpoint, len);
+	(void)crypto_shorthash((unsigned char *)&h, in, 32 + len, hashkey);
+	return (h & ~(uint64_t)1);
+}
+
+/* The entry of kh, or the free slot where it would go. */
+static struct ep_entry *
+slot_find(const struct ep_table *t, uint64_t kh)
+{
+	size_t	s;
+
+	for (s = kh & t->mask; t->v[s].kh != 0 && t->v[s].kh != kh;
+	    s = (s + 1) & t->mask)
+		;
+	return (&t->v[s]);
+}
+
+/*
+ * Move the entries into slots enough for want of them: all, or those
+ * the walk marked (the others are gone from the device).
+ */
+static int
+table_rebuild(struct ep_table *t, size_t want, int marked_only)
+{
+	struct ep_table	 nt;
+	struct ep_entry	*e;
+	size_t		 slots = EP_MINSLOTS, i;
+
+	while (EP_FULL(slots) < want) {
+		if (slots > SIZE_MAX / 2 / sizeof(*e))
+			return (-1);
+		slots *= 2;
 	}
+	memset(&nt, 0, sizeof(nt));
+	if ((nt.v = calloc(slots, sizeof(*nt.v))) == NULL)
+		return (-1);
+	nt.mask = slots - 1;
+	for (i = 0; t->v != NULL && i <= t->mask; i++) {
+		if (t->v[i].kh == 0 ||
+		    (marked_only && (t->v[i].eh & 1) != t->mark))
+			continue;
+		e = slot_find(&nt, t->v[i].kh);
+		*e = t->v[i];
+		nt.n++;
+	}
+	free(t->v);
+	t->v = nt.v;
+	t->mask = nt.mask;
+	t->n = nt.n;
 	return (0);
 }
 
@@ -98,11 +175,8 @@ static void
 table_empty(struct ep_table *t)
 {
 	free(t->v);
-	free(t->slots);
 	t->v = NULL;
-	t->slots = NULL;
-	t->n = t->cap = 0;
-	t->mask = 0;
+	t->mask = t->n = t->found = 0;
 }
 
 static struct ep_table *
@@ -128,97 +202,56 @@ endpoints_forget(const char *ifname)
 	}
 }
 
-static struct ep_entry *
-entry_get(struct ep_table *t, const unsigned char *key, uint32_t *index)
-{
-	struct ep_entry	*v;
-	size_t		 s, cap;
-	uint32_t	 i;
-
-	if (t->slots != NULL) {
-		for (s = key_slot(t, key); (i = t->slots[s]) != 0;
-		    s = (s + 1) & t->mask)
-			if (memcmp(t->v[i - 1].key, key, 32) == 0) {
-				*index = i - 1;
-				return (&t->v[i - 1]);
-			}
-	}
-	if (t->n == t->cap) {
-		cap = t->cap ? t->cap * 2 : 64;
-		if (cap > UINT32_MAX / 2 ||
-		    (v = reallocarray(t->v, cap, sizeof(*v))) == NULL)
-			return (NULL);
-		t->v = v;
-		t->cap = cap;
-	}
-	v = &t->v[t->n];
-	memset(v, 0, sizeof(*v));
-	memcpy(v->key, key, 32);
-	*index = (uint32_t)t->n++;
-	if (t->slots == NULL || t->n * 2 + 2 > t->mask + 1) {
-		if (slots_rebuild(t) == -1) {
-			t->n--;
-			return (NULL);
-		}
-	} else {
-		for (s = key_slot(t, key); t->slots[s] != 0;
-		    s = (s + 1) & t->mask)
-			;
-		t->slots[s] = *index + 1;
-	}
-	return (v);
-}
-
 /* wg_endpoint_cb: one peer of the device. */
 static int
 endpoint_seen(void *arg, const unsigned char *key, const char *endpoint)
 {
 	struct ep_walk		*w = arg;
-	struct ep_entry		*e;
+	struct ep_table		*t = w->t;
+	struct ep_entry		*e = NULL;
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
 	char			 b64[IN_KEYSZ];
-	uint32_t		 i;
+	uint64_t		 kh, eh;
+	size_t			 len;
 
-	if ((e = entry_get(w->t, key, &i)) == NULL)
-		return (-1);
-	e->seen = w->t->walk;
-	if (strcmp(e->endpoint, endpoint) == 0)
-		return (0);
-	/* as the full report: one we cannot read (a zone index) is none */
-	if (endpoint[0] != '\0' &&
-	    in_endpoint_numeric(endpoint, &ss, &sslen) == -1)
+	kh = key_hash(key);
+	/* the slot is a cache miss at 50,000 peers: ask while we hash */
+	if (t->v != NULL)
+		__builtin_prefetch(&t->v[kh & t->mask]);
+	/* longer than the engine takes (none is): as none */
+	if ((len = strnlen(endpoint, IN_ENDPOINTSZ)) == IN_ENDPOINTSZ) {
 		endpoint = "";
-	if (strcmp(e->endpoint, endpoint) == 0)
-		return (0);
-	/* one too long to hold is held as none, so told at every walk */
-	if (strlcpy(e->endpoint, endpoint, sizeof(e->endpoint)) >=
-	    sizeof(e->endpoint))
-		e->endpoint[0] = '\0';
-	/* none is not told: the engine keeps the last endpoint seen */
-	if (endpoint[0] == '\0')
+		len = 0;
+	}
+	eh = endpoint_hash(key, endpoint, len);
+	if (t->v != NULL && (e = slot_find(t, kh))->kh == kh) {
+		if ((e->eh & 1) != t->mark) {
+			e->eh ^= 1;
+			t->found++;
+		}
+		if ((e->eh & ~(uint64_t)1) == eh)
+			return (0);
+	} else {
+		if (t->v == NULL || t->n + 1 > EP_FULL(t->mask + 1)) {
+			if (table_rebuild(t, t->n + 1, 0) == -1)
+				return (-1);
+			e = slot_find(t, kh);
+		}
+		e->kh = kh;
+		t->n++;
+		t->found++;
+	}
+	e->eh = eh | t->mark;
+	/*
+	 * None is not told: the engine keeps the last endpoint seen.  As
+	 * the full report, one we cannot read (a zone index) is none.
+	 */
+	if (len == 0 || in_endpoint_numeric(endpoint, &ss, &sslen) == -1)
 		return (0);
 	key_bin_to_b64(key, b64);
 	w->tell(w->arg, b64, endpoint);
 	return (0);
-}
-
-/* Drop the peers the last walk did not find. */
-static int
-table_sweep(struct ep_table *t)
-{
-	size_t	i, j;
-
-	for (i = j = 0; i < t->n; i++)
-		if (t->v[i].seen == t->walk) {
-			if (i != j)
-				t->v[j] = t->v[i];
-			j++;
-		}
-	if (j == t->n)
-		return (0);
-	t->n = j;
-	return (slots_rebuild(t));
 }
 
 /*
@@ -235,6 +268,14 @@ endpoints_changed(const char *ifname, int afresh,
 	struct ep_table	*t;
 
 	err[0] = '\0';
+	if (!hashkey_made) {
+		if (sodium_init() == -1) {
+			snprintf(err, errlen, "libsodium");
+			return (-1);
+		}
+		crypto_shorthash_keygen(hashkey);
+		hashkey_made = 1;
+	}
 	if ((t = table_find(ifname)) == NULL) {
 		if ((t = calloc(1, sizeof(*t))) == NULL) {
 			snprintf(err, errlen, "out of memory");
@@ -247,9 +288,11 @@ endpoints_changed(const char *ifname, int afresh,
 	w.t = t;
 	w.tell = tell;
 	w.arg = arg;
-	t->walk++;
+	t->mark ^= 1;
+	t->found = 0;
+	/* then drop the peers the walk did not find */
 	if (be->endpoints(ifname, endpoint_seen, &w, err, errlen) == -1 ||
-	    table_sweep(t) == -1) {
+	    (t->found < t->n && table_rebuild(t, t->found, 1) == -1)) {
 		endpoints_forget(ifname);
 		if (err[0] == '\0')
 			snprintf(err, errlen, "out of memory");

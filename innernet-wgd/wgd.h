@@ -84,6 +84,7 @@ typedef void (*endpoint_tell_cb)(void *, const char *, const char *);
 int	 endpoints_changed(const char *, int, const struct wg_backend *,
 	    endpoint_tell_cb, void *, char *, size_t);
 void	 endpoints_forget(const char *);
+extern unsigned int endpoints_keyhash_bits;	/* for tests */
 
 /* backend.c: which backend drives which interface */
 extern const struct wg_backend	wg_backend_kernel, wg_backend_userspace;

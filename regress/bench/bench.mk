@@ -14,3 +14,20 @@ bench: $(PROGS)
 		sh regress/bench/run.sh
 
 .PHONY: bench
+
+# The endpoint refresh measured through wgd's own code against a real
+# wireguard-go (regress/bench/ep_bench.sh): built on demand only.
+EP_BENCH := $(B)/regress/ep_bench
+
+$(EP_BENCH): $(call obj,regress/bench/ep_bench.c \
+	$(filter-out innernet-wgd/wgd.c,$(WGD_SRCS)) $(COMMON_SRCS))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_EVENT) $(LIB_MNL) $(LIB_SODIUM) \
+		$(LIB_BSD)
+
+$(B)/obj/regress/bench/ep_bench.o: CFLAGS += -Iinnernet-wgd
+
+ep-bench: $(EP_BENCH)
+	@B=$(B) sh regress/bench/ep_bench.sh
+
+.PHONY: ep-bench

@@ -11,3 +11,15 @@ $(B)/regress/test_genl: $(call obj,regress/unit/test_genl.c \
 		$(LIB_BSD)
 
 $(B)/obj/regress/unit/test_genl.o: CFLAGS += -Iinnernet-wgd
+
+# The endpoint table behind the server's refresh (endpoints.c), over a
+# made-up device, and the UAPI walk's decoding of keys.
+UNIT_TESTS += $(B)/regress/test_endpoints
+
+$(B)/regress/test_endpoints: $(call obj,regress/unit/test_endpoints.c \
+	$(filter-out innernet-wgd/wgd.c,$(WGD_SRCS)) $(COMMON_SRCS))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_EVENT) $(LIB_MNL) $(LIB_SODIUM) \
+		$(LIB_BSD)
+
+$(B)/obj/regress/unit/test_endpoints.o: CFLAGS += -Iinnernet-wgd

@@ -11,12 +11,14 @@ for t in "$@"; do
 	cp -r "regress/fuzz/corpus/$t/." "$work/" 2>/dev/null
 	log="$FZ/$t.log"
 	"$FZ/$t" -max_total_time="$secs" ${FUZZ_RUNS:+-runs=$FUZZ_RUNS} \
-	    -timeout=10 -rss_limit_mb=2048 \
+	    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 	    -artifact_prefix="$FZ/crash-$t-" "$work" > "$log" 2>&1
 	st=$?
 	execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" |
 	    grep -o '[0-9]*$')
-	[ -n "$execs" ] || execs=$(grep -Eo '#[0-9]+' "$log" | tail -1 |
+	# else libFuzzer's last status line ("#N<tab>..."), not a "#N" a
+	# target's own log output may hold
+	[ -n "$execs" ] || execs=$(grep -Eo '^#[0-9]+' "$log" | tail -1 |
 	    tr -d '#')
 	if [ $st -eq 0 ]; then
 		echo "ok - $t: ${execs:-?} executions" \

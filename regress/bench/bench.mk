@@ -1,7 +1,7 @@
 # `make bench`: the benchmark suite over real daemon sets in namespaces
 # (root; installs wrk and nginx when missing).  It prints figures and
 # ratios measured in one run and writes regress/bench/RESULTS.md; nothing
-# passes or fails on timing.  About half an hour with the 50,000-peer
+# passes or fails on timing.  About a quarter of an hour with the 50,000-peer
 # network.
 BENCH_SIZES	?= 100 1000 10000 50000
 BENCH_DURATION	?= 10

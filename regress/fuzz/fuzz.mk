@@ -60,6 +60,11 @@ $(FZ)/fuzz_engine_imsg: innernetd/engine.c innernetd/engine.h \
 
 FUZZ_TARGETS	:= $(patsubst regress/fuzz/%.c,%,$(wildcard regress/fuzz/fuzz_*.c))
 
+# Every library shared, as in sanitizer builds: a harness may define a
+# function of libevent's in its place, which a static archive would
+# define again.
+$(FZ)/%: pcs = $(call pc,$(1))
+
 .SECONDEXPANSION:
 $(FZ)/%: regress/fuzz/%.c $$($$*_SRCS) innernetd/innernet.h
 	@mkdir -p $(FZ)

@@ -156,6 +156,13 @@ engine_main(int argc, char **argv)
 	if (sodium_init() == -1)
 		fatalx("sodium_init");
 
+	/*
+	 * Batch epoll changes until the next wait: each HTTP request turns
+	 * reading off and writing on, then back, four epoll_ctl calls where
+	 * the changes, merged, need two.
+	 */
+	if (setenv("EVENT_EPOLL_USE_CHANGELIST", "1", 1) == -1)
+		fatal("setenv");
 	if ((engine_base = event_init()) == NULL)
 		fatalx("event_init");
 	/* The resolver reads its configuration now: no files after chroot. */

@@ -947,7 +947,21 @@ start_timed() {
 }
 
 wggo_gone() {
-	[ -z "$(ns_pids server wireguard-go)" ]
+	[ -z "$(ns_pids "$1" wireguard-go)" ]
+}
+
+# wggo_stop HOST SIZE: stop the host's wireguard-go, which takes a while
+# to let go of thousands of peers, and delete its interface.
+wggo_stop() {
+	_wggo=$(ns_pids "$1" wireguard-go)
+	[ -n "$_wggo" ] && kill -TERM $_wggo
+	until_ms 120 wggo_gone "$1" >/dev/null || {
+		note "$2 peers: wireguard-go on $1 needed SIGKILL to stop"
+		kill -KILL $_wggo 2>/dev/null
+		sleep 1
+	}
+	on "$1" ip link del "$NET" 2>/dev/null
+	on "$1" rm -f "/var/run/wireguard/$NET.sock"
 }
 
 # restart SIZE: the set stopped and started with WireGuard kept, then
@@ -958,17 +972,8 @@ restart() {
 	start_timed "$1" warm
 
 	daemon_stop server
-	# wireguard-go outlives the set; it takes a while to let go of
-	# thousands of peers
-	_wggo=$(ns_pids server wireguard-go)
-	[ -n "$_wggo" ] && kill -TERM $_wggo
-	until_ms 120 wggo_gone >/dev/null || {
-		note "$1 peers: wireguard-go needed SIGKILL to stop"
-		kill -KILL $_wggo 2>/dev/null
-		sleep 1
-	}
-	on server ip link del "$NET" 2>/dev/null
-	on server rm -f "/var/run/wireguard/$NET.sock"
+	# wireguard-go outlives the set
+	wggo_stop server "$1"
 	start_timed "$1" cold
 	_n=$(on server wg show "$NET" peers | wc -l)
 	[ "$_n" -eq "$_wgpeers" ] ||
@@ -1020,21 +1025,6 @@ floor_host() {
 	wait_until 5 test -s "$T/floor/anchor.pid"
 }
 
-floor_gone() {
-	[ -z "$(ns_pids floor wireguard-go)" ]
-}
-
-floor_stop() {
-	_fg=$(ns_pids floor wireguard-go)
-	[ -n "$_fg" ] && kill -TERM $_fg
-	until_ms 120 floor_gone >/dev/null || {
-		note "$1 peers: the floor's wireguard-go needed SIGKILL"
-		kill -KILL $_fg 2>/dev/null
-		sleep 1
-	}
-	on floor ip link del "$NET" 2>/dev/null
-	on floor rm -f "/var/run/wireguard/$NET.sock"
-}
 
 # floor SIZE: what userspace WireGuard itself takes to start from empty.
 # A bare wireguard-go interface, up and empty, is given in one wg setconf
@@ -1051,7 +1041,7 @@ floor() {
 	    ! wait_until 10 on floor wg show "$NET" ||
 	    ! on floor ip link set "$NET" up; then
 		note "$1 peers: no floor: wireguard-go did not start"
-		floor_stop "$1"
+		wggo_stop floor "$1"
 		return
 	fi
 	_fg=$(ns_pids floor wireguard-go)
@@ -1063,7 +1053,7 @@ floor() {
 	    "$T/floor.err" 2> "$T/floor.time"; then
 		note "$1 peers: no floor: wg setconf failed:" \
 		    "$(head -1 "$T/floor.err")"
-		floor_stop "$1"
+		wggo_stop floor "$1"
 		return
 	fi
 	_f1=$(cpu_ns $_fg)
@@ -1072,7 +1062,7 @@ floor() {
 	put "$1" floor_ms "$(calc "$_fr * 1000")"
 	put "$1" floor_wggo_cpu_ms "$(calc "($_f1 - $_f0) / 1000000")"
 	put "$1" floor_wg_cpu_ms "$(calc "($_fu + $_fs) * 1000")"
-	floor_stop "$1"
+	wggo_stop floor "$1"
 }
 
 # --- the report

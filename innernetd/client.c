@@ -1696,6 +1696,11 @@ client_install(json_t *args, server_cb cb, void *arg)
 		    "is not an address:port inside the network", internal);
 		return;
 	}
+	if (!engine_net_allowed(&in->net.net, host, sizeof(host))) {
+		free(in);
+		replyf(cb, arg, 400, "the invitation's network %s", host);
+		return;
+	}
 	lp = json_object_get(json_object_get(inv, "interface"),
 	    "listen_port");
 	if (json_is_integer(lp) && json_integer_value(lp) > 0 &&

@@ -304,6 +304,50 @@ networks_key(struct cfg *c, const char *key, yaml_node_t *v, void *arg)
 	return (walk_map(c, v, what, net_key, o));
 }
 
+/*
+ * allowed-ranges: where innernet's networks may live.  wgd refuses any
+ * address, route or allowed IP outside them, so a taken engine cannot
+ * route the host's other traffic; /0 is never a range.
+ */
+static int
+get_ranges(struct cfg *c, yaml_node_t *v, const char *key)
+{
+	struct innernet_conf	*conf = c->conf;
+	struct in_prefix	*r;
+	yaml_node_item_t	*it;
+	yaml_node_t		*n;
+	const char		*s = NULL;
+	struct in_ip		 host;
+
+	if (v->type != YAML_SEQUENCE_NODE)
+		return (cfg_err(c, v, "'%s' must be a list of networks like "
+		    "10.0.0.0/8", key));
+	conf->nranges = 0;
+	for (it = v->data.sequence.items.start;
+	    it < v->data.sequence.items.top; it++) {
+		if ((n = yaml_document_get_node(c->doc, *it)) == NULL)
+			return (cfg_err(c, v, "malformed list"));
+		if (get_scalar(c, n, key, &s) == -1)
+			return (-1);
+		if (conf->nranges >= IN_MAXRANGES)
+			return (cfg_err(c, n, "'%s' lists more than %d "
+			    "networks", key, IN_MAXRANGES));
+		r = &conf->ranges[conf->nranges];
+		if (in_prefix_parse_host(s, r, &host) == -1 ||
+		    in_ip_cmp(&host, &r->ip) != 0)
+			return (cfg_err(c, n, "'%s': '%s' is not a network "
+			    "like 10.0.0.0/8", key, s));
+		if (r->len == 0)
+			return (cfg_err(c, n, "'%s': %s would hand innernet "
+			    "every address", key, s));
+		conf->nranges++;
+	}
+	if (conf->nranges == 0)
+		return (cfg_err(c, v, "'%s' must list at least one network",
+		    key));
+	return (0);
+}
+
 static int
 top_key(struct cfg *c, const char *key, yaml_node_t *v, void *arg)
 {
@@ -352,6 +396,8 @@ top_key(struct cfg *c, const char *key, yaml_node_t *v, void *arg)
 		return (get_number(c, v, key, 1, 86400, &g->fetch_interval));
 	if (strcmp(key, "api") == 0)
 		return (walk_map(c, v, "api", api_key, NULL));
+	if (strcmp(key, "allowed-ranges") == 0)
+		return (get_ranges(c, v, key));
 	if (strcmp(key, "networks") == 0) {
 		if (v->type == YAML_SCALAR_NODE && v->data.scalar.length == 0)
 			return (0);
@@ -467,6 +513,8 @@ config_parse_buf(const char *buf, size_t len, const char *name,
 	yaml_parser_delete(&parser);
 	if (rc == -1)
 		config_free(conf);
+	else if (conf->nranges == 0)
+		in_ranges_default(conf->ranges, &conf->nranges);
 	return (rc);
 }
 
@@ -536,6 +584,7 @@ config_print(FILE *f, const struct innernet_conf *conf)
 {
 	const struct in_conf_global	*g = &conf->global;
 	const struct in_netopts		*o;
+	char				 r[IN_CIDRSTRSZ];
 	size_t				 i;
 
 	fprintf(f, "user: %s\nstate-dir: %s\ncontrol-socket: %s\n"
@@ -546,6 +595,11 @@ config_print(FILE *f, const struct innernet_conf *conf)
 	    g->write_hosts == 2 ? "no" : "yes", backend_name(g->backend),
 	    g->wg_userspace, g->mtu, g->fetch_interval, g->max_connections,
 	    g->max_body, g->timeout);
+	fprintf(f, "allowed-ranges:\n");
+	for (i = 0; i < conf->nranges; i++) {
+		in_prefix_str(&conf->ranges[i], r, sizeof(r));
+		fprintf(f, "  - %s\n", r);
+	}
 	if (conf->nnets == 0)
 		return;
 	fprintf(f, "networks:\n");

@@ -312,6 +312,7 @@ ctl_new(struct ctl_conn *c, json_t *args)
 	const char		*name, *cidr, *ep;
 	json_t			*port;
 	json_int_t		 p = IN_DEFAULT_PORT;
+	char			 errbuf[IN_ERRSZ];
 	int			 i;
 
 	memset(&nc, 0, sizeof(nc));
@@ -343,6 +344,10 @@ ctl_new(struct ctl_conn *c, json_t *args)
 	    nc.net.net.len >= (nc.net.net.ip.af == AF_INET ? 31 : 127)) {
 		control_reply_error(c, 400, "--network-cidr must be a network "
 		    "like 10.60.0.0/16");
+		return;
+	}
+	if (!engine_net_allowed(&nc.net.net, errbuf, sizeof(errbuf))) {
+		control_reply_error(c, 400, "--network-cidr %s", errbuf);
 		return;
 	}
 	if ((port = json_object_get(args, "listen_port")) != NULL) {

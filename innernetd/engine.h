@@ -115,6 +115,7 @@ TAILQ_HEAD(engine_nets, engine_net);
 
 extern struct engine_nets	 engine_nets;
 extern struct in_conf_global	 engine_conf;
+int	 engine_net_allowed(const struct in_prefix *, char *, size_t);
 extern struct event_base	*engine_base;
 extern struct evdns_base	*engine_dns;	/* set up before chroot */
 

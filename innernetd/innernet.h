@@ -79,6 +79,12 @@
 #define IN_MAXCANDIDATES	10
 #define IN_MAXALLOWEDIPS	8
 #define IN_MAXNETWORKS		64
+#define IN_MAXRANGES		32	/* allowed-ranges entries */
+/*
+ * Peers wgd takes in one SYNC or hosts stream: a network's host
+ * addresses, but never more than this (a /8 or an IPv6 network).
+ */
+#define IN_MAXNETPEERS		65536
 
 /* Defaults, as upstream. */
 #define IN_DEFAULT_PORT		51820
@@ -220,6 +226,14 @@ struct in_conf_global {
 	uint32_t	timeout;		/* seconds, HTTP read/idle */
 };
 
+/*
+ * parent -> engine and wgd: one of allowed-ranges, where innernet's
+ * networks may live.  The list replaces the last one at IMSG_CONF_END.
+ */
+struct in_conf_range {
+	struct in_prefix range;
+};
+
 /* Error answer to any request: the HTTP-like status says what kind. */
 struct in_error {
 	int32_t		status;		/* 400, 401, 404, 409, 410, 500 ... */
@@ -313,6 +327,16 @@ struct in_hostent {
 	char		name[IN_HOSTSZ];	/* full name, suffix included */
 };
 
+/*
+ * wgd -> parent: the end of a network's hosts section, with the root
+ * CIDR wgd recorded when it made the network's link (len 0 and no
+ * entries for a section being dropped).
+ */
+struct in_hostsend {
+	char		network[IN_IFNAMSZ];
+	struct in_prefix net;
+};
+
 /* Any process -> engine: for `innernetctl status`. */
 struct in_procinfo {
 	char		name[16];		/* PROC_* */
@@ -347,10 +371,11 @@ enum imsg_type {
 
 	/*
 	 * wgd -> parent: a network's hosts section, PARENT_HOSTS (struct
-	 * in_hostent) per line, then PARENT_HOSTS_END (struct in_netreq);
-	 * the parent rewrites the file atomically (no sandboxed process may
-	 * rename over it) and answers IMSG_WG_OK or IMSG_WG_ERR with the
-	 * same peerid.
+	 * in_hostent) per line, then PARENT_HOSTS_END (struct in_hostsend);
+	 * the parent checks each name and address against the network's
+	 * host suffix and root CIDR, rewrites the file atomically (no
+	 * sandboxed process may rename over it) and answers IMSG_WG_OK or
+	 * IMSG_WG_ERR with the same peerid.
 	 */
 	IMSG_PARENT_HOSTS,
 	IMSG_PARENT_HOSTS_END,
@@ -440,6 +465,9 @@ enum imsg_type {
 	IMSG_CTL_DATA,
 	IMSG_CTL_END,
 
+	/* parent -> engine, wgd: between CONF_GLOBAL and CONF_END */
+	IMSG_CONF_RANGE,	/* struct in_conf_range, one per range */
+
 	IMSG_MAX
 };
 
@@ -461,6 +489,9 @@ void	regress_violate(const char *);	/* util.c */
 struct in_hostent;
 int	hosts_rewrite(const char *, const char *, const struct in_hostent *,
 	    size_t, char *, size_t);
+int	hosts_entry_ok(const struct in_hostent *, const char *,
+	    const struct in_prefix *, char *, size_t);
+void	hosts_suffix(const char *, const struct in_netopts *, char *, size_t);
 
 /* log.c */
 void	log_init(int, int);
@@ -496,6 +527,9 @@ int	 in_prefix_str(const struct in_prefix *, char *, size_t);
 int	 in_prefix_contains(const struct in_prefix *, const struct in_ip *);
 int	 in_prefix_within(const struct in_prefix *, const struct in_prefix *);
 int	 in_prefix_overlaps(const struct in_prefix *, const struct in_prefix *);
+int	 in_prefix_in_ranges(const struct in_prefix *,
+	    const struct in_prefix *, size_t);
+void	 in_ranges_default(struct in_prefix *, size_t *);
 int	 in_prefix_is_network_or_broadcast(const struct in_prefix *,
 	    const struct in_ip *);
 void	 in_prefix_host(const struct in_ip *, struct in_prefix *);

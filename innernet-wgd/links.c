@@ -16,8 +16,8 @@
 
 
 /*
- * The links wgd made: one record per interface, "<ifindex> <root CIDR>",
- * in a directory under the key directory, which only wgd may write.  A
+ * The links wgd made: one record per interface, "<ifindex> <root CIDR>"
+ * in <if>.link beside its key, in the key directory only wgd may write.  A
  * link is innernet's when a record names it with the index the link has
  * now; any other link (a bridge, a veth, a WireGuard device someone else
  * made, or a link that took a gone one's name) is not, and wgd leaves it
@@ -45,7 +45,7 @@ static int
 link_path(const char *dir, const char *ifname, char *path, size_t len)
 {
 	if (!in_ifname_ok(ifname) ||
-	    (size_t)snprintf(path, len, "%s/%s", dir, ifname) >= len) {
+	    (size_t)snprintf(path, len, "%s/%s.link", dir, ifname) >= len) {
 		errno = EINVAL;
 		return (-1);
 	}
@@ -98,10 +98,8 @@ link_store(const char *dir, const struct link_rec *lr)
 		errno = EINVAL;
 		return (-1);
 	}
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST)
-		return (-1);
 	len = snprintf(line, sizeof(line), "%d %s\n", lr->ifindex, net);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, lr->ifname);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.link.XXXXXX", dir, lr->ifname);
 	if ((fd = mkstemp(tmp)) == -1)
 		return (-1);
 	/* mkstemp made it 0600 */
@@ -144,13 +142,16 @@ link_count(const char *dir, const char *except)
 {
 	DIR		*d;
 	struct dirent	*de;
-	size_t		 n = 0;
+	char		 mine[IN_IFNAMSZ + 8];
+	size_t		 n = 0, len;
 
+	snprintf(mine, sizeof(mine), "%s.link", except);
 	if ((d = opendir(dir)) == NULL)
 		return (0);
 	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.' && in_ifname_ok(de->d_name) &&
-		    strcmp(de->d_name, except) != 0)
+		if (de->d_name[0] != '.' && (len = strlen(de->d_name)) > 5 &&
+		    strcmp(de->d_name + len - 5, ".link") == 0 &&
+		    strcmp(de->d_name, mine) != 0)
 			n++;
 	closedir(d);
 	return (n);

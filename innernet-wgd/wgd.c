@@ -113,7 +113,6 @@ static TAILQ_HEAD(, upwait)	upwaits = TAILQ_HEAD_INITIALIZER(upwaits);
 static TAILQ_HEAD(, hostwait)	hostwaits = TAILQ_HEAD_INITIALIZER(hostwaits);
 static TAILQ_HEAD(, pendkey)	pendkeys = TAILQ_HEAD_INITIALIZER(pendkeys);
 static char		 statedir[PATH_MAX - 16], keydir[PATH_MAX];
-static char		 linkdir[PATH_MAX];
 static char		 hostsfile[PATH_MAX] = INNERNET_HOSTS;
 static uint32_t		 parent_ids;
 
@@ -330,7 +329,7 @@ link_ours(const char *ifname, struct link_rec *lr, char *err, size_t errlen)
 		snprintf(err, errlen, "no interface %s", ifname);
 		return (404);
 	}
-	if (link_load(linkdir, ifname, lr) == -1 || lr->ifindex != idx) {
+	if (link_load(keydir, ifname, lr) == -1 || lr->ifindex != idx) {
 		snprintf(err, errlen, "%s was not made by innernet; "
 		    "leaving it alone", ifname);
 		return (403);
@@ -393,7 +392,7 @@ link_adopt(const struct in_wgif *wif, int ifindex)
 	strlcpy(lr.ifname, wif->name, sizeof(lr.ifname));
 	lr.ifindex = ifindex;
 	lr.net = wif->route;
-	if (link_store(linkdir, &lr) == -1) {
+	if (link_store(keydir, &lr) == -1) {
 		log_warn("%s: recording the link", wif->name);
 		return (0);
 	}
@@ -415,10 +414,21 @@ link_record(const struct in_wgif *wif, char *err, size_t errlen)
 		snprintf(err, errlen, "no interface %s", wif->name);
 		return (-1);
 	}
-	if (link_load(linkdir, wif->name, &cur) == 0 &&
-	    cur.ifindex == lr.ifindex && prefix_equal(&cur.net, &lr.net))
-		return (0);
-	if (link_store(linkdir, &lr) == -1) {
+	/* the ranges may have changed while userspace WireGuard started */
+	if (!in_prefix_in_ranges(&lr.net, ranges, nranges)) {
+		snprintf(err, errlen, "%s: the network lies outside "
+		    "allowed-ranges", wif->name);
+		return (-1);
+	}
+	if (link_load(keydir, wif->name, &cur) == 0 &&
+	    cur.ifindex == lr.ifindex) {
+		if (prefix_equal(&cur.net, &lr.net))
+			return (0);
+		snprintf(err, errlen, "%s was made for another network",
+		    wif->name);
+		return (-1);
+	}
+	if (link_store(keydir, &lr) == -1) {
 		snprintf(err, errlen, "recording %s: %s", wif->name,
 		    strerror(errno));
 		return (-1);
@@ -511,9 +521,15 @@ if_up(uint32_t id, struct imsg *imsg)
 		answer_err(id, 403, err);
 		return;
 	}
+	TAILQ_FOREACH(u, &upwaits, entry)
+		if (strcmp(u->wif.name, wif.name) == 0) {
+			answer_err(id, 409, "the interface is coming up "
+			    "already");
+			return;
+		}
 	/* an existing link must be ours, made for this network */
 	if ((idx = rtnl_ifindex(wif.name)) != -1) {
-		if (link_load(linkdir, wif.name, &lr) == 0 &&
+		if (link_load(keydir, wif.name, &lr) == 0 &&
 		    lr.ifindex == idx) {
 			if (!prefix_equal(&lr.net, &wif.route)) {
 				snprintf(err, sizeof(err), "%s was made for "
@@ -528,7 +544,7 @@ if_up(uint32_t id, struct imsg *imsg)
 			answer_err(id, 403, err);
 			return;
 		}
-	} else if (link_count(linkdir, wif.name) >= IN_MAXNETWORKS) {
+	} else if (link_count(keydir, wif.name) >= IN_MAXNETWORKS) {
 		answer_err(id, 503, "too many innernet interfaces");
 		return;
 	}
@@ -599,7 +615,7 @@ if_down(uint32_t id, struct imsg *imsg)
 			return;
 		}
 	}
-	if (link_remove(linkdir, nr.network) == -1)
+	if (link_remove(keydir, nr.network) == -1)
 		log_warn("%s: removing the link record", nr.network);
 	backend_forget(nr.network);
 	endpoints_forget(nr.network);
@@ -1407,7 +1423,6 @@ main(int argc, char *argv[], char *envp[])
 		fatalx("libsodium");
 
 	snprintf(keydir, sizeof(keydir), "%s/keys", statedir);
-	snprintf(linkdir, sizeof(linkdir), "%s/keys/links", statedir);
 	if (mkdir(keydir, 0700) == -1 && errno != EEXIST)
 		fatal("mkdir %s", keydir);
 	if (mkdir(INNERNET_WGSOCKDIR, 0755) == -1 && errno != EEXIST)

@@ -57,7 +57,7 @@ check "KEY_NEW for a name no link has" answered ok
 engine up inwg0 10.77.0.1/24 10.77.0.0/24
 check "a network inside allowed-ranges comes up" answered ok
 check "recorded as wgd's own, out of the engine's reach" \
-    test -s "$S/keys/links/inwg0"
+    test -s "$S/keys/inwg0.link"
 check "its route is the root CIDR" sh -c \
     "nsenter -t $(cat "$T/h/anchor.pid") -n ip route show dev inwg0 |
     grep -q '^10.77.0.0/24'"
@@ -162,7 +162,7 @@ engine down inwg0
 check "IF_DOWN of our own link, made by an earlier wgd" answered ok
 check "the link is gone" sh -c "! nsenter -t $(cat "$T/h/anchor.pid") \
     -n ip link show inwg0"
-check "and its record" test ! -e "$S/keys/links/inwg0"
+check "and its record" test ! -e "$S/keys/inwg0.link"
 engine up inwg0 10.77.0.1/24 10.77.0.0/24
 check "brought up again" answered ok
 on h ip link del inwg0
@@ -179,7 +179,41 @@ check "an older wgd's interface" on h wireguard-go old0
 on h wg set old0 private-key "$S/keys/old0.key"
 engine up old0 10.82.0.1/24 10.82.0.0/24
 check "it is adopted" answered ok
-check "and recorded" test -s "$S/keys/links/old0"
+check "and recorded" test -s "$S/keys/old0.link"
 engine down old0
 check "and goes down" answered ok
+
+# The engine checks allowed-ranges before it makes anything: new and
+# install outside them fail with a message naming the key.
+host_add d 192.0.2.2
+check "a daemon set starts" daemon_start d
+ctl d new --network-name far --network-cidr 198.51.100.0/24 \
+    --external-endpoint 192.0.2.2:51820 --listen-port 51820 > "$T/out" 2>&1
+check "new outside allowed-ranges fails" test $? -ne 0
+check "naming the key" grep -q allowed-ranges "$T/out"
+check "and makes no interface" sh -c "! nsenter -t \
+    $(cat "$T/d/anchor.pid") -n ip link show far"
+cat > "$T/far.toml" <<TOML
+[interface]
+network-name = "far"
+address = "198.51.100.5/24"
+private-key = "$(wg genkey)"
+
+[server]
+public-key = "$(wg genkey | wg pubkey)"
+external-endpoint = "192.0.2.9:51820"
+internal-endpoint = "198.51.100.1:51820"
+TOML
+chmod 0600 "$T/far.toml"
+ctl d install "$T/far.toml" --default-name > "$T/out" 2>&1
+check "install outside allowed-ranges fails" test $? -ne 0
+check "naming the key" grep -q allowed-ranges "$T/out"
+check "and leaves no key or interface" sh -c "[ -z \"\$(ls $T/d/state/keys \
+    2>/dev/null)\" ] && ! nsenter -t $(cat "$T/d/anchor.pid") -n \
+    ip link show far"
+check "a network inside them still comes up" ctl d new --network-name near \
+    --network-cidr 10.83.0.0/16 --external-endpoint 192.0.2.2:51820 \
+    --listen-port 51820
+check "with its interface" wait_until 10 on d ip link show near
+[ $FAILED = 0 ] || daemon_log d
 exit $FAILED

@@ -163,6 +163,8 @@ check "IF_DOWN of our own link, made by an earlier wgd" answered ok
 check "the link is gone" sh -c "! nsenter -t $(cat "$T/h/anchor.pid") \
     -n ip link show inwg0"
 check "and its record" test ! -e "$S/keys/inwg0.link"
+check "its userspace WireGuard went with it" \
+    wait_until 5 on h test ! -e /var/run/wireguard/inwg0.sock
 engine up inwg0 10.77.0.1/24 10.77.0.0/24
 check "brought up again" answered ok
 on h ip link del inwg0

@@ -38,8 +38,9 @@
  * a record says wgd made it, and then only inside the recorded network
  * (inside allowed-ranges, never /0, allowed IPs host addresses in it,
  * endpoints unicast); hosts lines passed to the parent lie in their
- * network; after a SYNC the device holds exactly the wanted peers.  Where wgd would exit (fatal), its state is put back
- * and the input ends.
+ * network; after a SYNC the device holds exactly the wanted peers.
+ * Where wgd would exit (fatal), its state is put back and the input
+ * ends.
  */
 
 #include "fuzzlog.h"

@@ -97,6 +97,18 @@ static const char *schema_network =
 	")";
 
 /*
+ * Ours, in server databases: peers deleted with innernetctl delete-peer,
+ * whose rows stay retired (see db_peer_delete).  Upstream ignores
+ * tables it does not know.
+ */
+static const char *schema_deleted =
+	"CREATE TABLE IF NOT EXISTS innernet_deleted_peers (\n"
+	"  id      INTEGER PRIMARY KEY REFERENCES peers (id),\n"
+	"  name    TEXT NOT NULL,\n"
+	"  deleted INTEGER NOT NULL\n"
+	")";
+
+/*
  * The client's cache of what its server last sent: shaped like the
  * server's tables, without foreign keys (it mirrors, it does not judge)
  * and with the keepalive the server announced.
@@ -343,7 +355,8 @@ schema_create(sqlite3 *conn, const char **tables, struct in_error *err)
 int
 db_schema_server(sqlite3 *conn, struct in_error *err)
 {
-	if (schema_create(conn, schema_server, err) == -1)
+	if (schema_create(conn, schema_server, err) == -1 ||
+	    db_exec(conn, schema_deleted, err) == -1)
 		return (-1);
 	return (db_exec(conn, "PRAGMA user_version = 2", err));
 }
@@ -423,6 +436,8 @@ migrate_server(struct db *db, const char *name, struct in_error *err)
 		goto fail;
 	if (version != IN_DB_VERSION && db_exec(db->conn,
 	    "PRAGMA user_version = 2", err) == -1)
+		goto fail;
+	if (db_exec(db->conn, schema_deleted, err) == -1)
 		goto fail;
 	if (table_exists(db->conn, "innernet_network", &exists, err) == -1)
 		goto fail;

@@ -647,6 +647,19 @@ dispatch_engine(struct dbd_pipe *p, struct imsg *imsg)
 		send_peer(p, IMSG_DB_PEER, id, &dp);
 		send_ok(p, id);
 		break;
+	case IMSG_DB_PEER_DELETE:
+		need_len(p, imsg, sizeof(nr));
+		memcpy(&nr, imsg->data, sizeof(nr));
+		need_str(p, imsg, in_str_ok(nr.network));
+		if ((db = request_db(p, id, nr.network)) == NULL)
+			break;
+		if (db_peer_delete(db, nr.id, time(NULL), &dp, &err) == -1) {
+			send_error(p, id, &err);
+			break;
+		}
+		send_peer(p, IMSG_DB_PEER, id, &dp);
+		send_ok(p, id);
+		break;
 	case IMSG_DB_CIDR_ADD:
 	case IMSG_DB_CIDR_UPDATE:
 		need_len(p, imsg, sizeof(cr));

@@ -54,10 +54,16 @@ usage(void)
 	exit(EXIT_USAGE);
 }
 
+/* An invitation file claimed by add-peer and not filled yet. */
+static const char	*reserved;
+
 static __attribute__((__noreturn__)) void
 die(int code, const char *fmt, ...)
 {
 	va_list	ap;
+
+	if (reserved != NULL)
+		unlink(reserved);
 
 	fprintf(stderr, "innernetctl: ");
 	va_start(ap, fmt);
@@ -331,7 +337,7 @@ main(int argc, char *argv[])
 	char			 copied[1024];
 	json_t			*req, *args, *ans, *res, *iv;
 	struct invitation	 inv;
-	int			 ch, jflag = 0, fd;
+	int			 ch, jflag = 0, fd, invfd = -1;
 
 	if (sodium_init() == -1)
 		die(EXIT_CONNECT, "libsodium failed to start");
@@ -393,9 +399,10 @@ main(int argc, char *argv[])
 			    jstr(args, "name"));
 			path = save;
 		}
-		if (access(path, F_OK) == 0)
-			die(EXIT_USAGE, "%s exists already; choose another "
-			    "--save-config", path);
+		/* the file first: the peer only if its key has a home */
+		if ((invfd = invite_reserve(path, err, sizeof(err))) == -1)
+			die(EXIT_USAGE, "%s; no peer added", err);
+		reserved = path;
 		addpeer_keys(args, &inv);
 	}
 
@@ -405,6 +412,8 @@ main(int argc, char *argv[])
 	if (!json_is_true(json_object_get(ans, "ok"))) {
 		if (copied[0] != '\0')
 			unlink(copied);
+		if (invfd != -1)
+			close(invfd);
 		die(EXIT_DAEMON, "%s", jstr(ans, "error"));
 	}
 	res = json_object_get(ans, "result");
@@ -420,7 +429,8 @@ main(int argc, char *argv[])
 		    sizeof(inv.external_endpoint));
 		strlcpy(inv.internal_endpoint, jstr(iv, "internal_endpoint"),
 		    sizeof(inv.internal_endpoint));
-		if (invite_write(path, &inv, err, sizeof(err)) == -1)
+		reserved = NULL;	/* the peer exists: keep what we have */
+		if (invite_fill(invfd, path, &inv, err, sizeof(err)) == -1)
 			die(EXIT_DAEMON, "peer added, but the invitation could "
 			    "not be written: %s", err);
 		sodium_memzero(&inv, sizeof(inv));

@@ -70,7 +70,7 @@ static const struct flag flags[] = {
 static const char *verbs[] = {
 	"status", "new", "init", "add-cidr", "rename-cidr", "delete-cidr",
 	"list-cidrs", "add-peer", "rename-peer", "enable-peer", "disable-peer",
-	"list-peers", "add-association", "delete-association",
+	"list-peers", "delete-peer", "add-association", "delete-association",
 	"list-associations", "install", "up", "down", "fetch", "list",
 	"override-endpoint", "set-listen-port", "uninstall", "import",
 };

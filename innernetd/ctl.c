@@ -40,6 +40,9 @@
 #include "compat.h"
 #include "engine.h"
 
+#define CTL_INVITE_TTL		(14 * 86400)	/* upstream's default */
+#define CTL_INVITE_MAXTTL	(10LL * 365 * 86400)
+
 struct ctl_status {
 	struct ctl_conn	*c;
 	json_t		*procs;
@@ -506,12 +509,21 @@ ctl_add_peer(struct ctl_conn *c, struct engine_net *en, json_t *args)
 		return;
 	}
 	in_ip_str(&ip, ipstr, sizeof(ipstr));
-	exp = json_null();
+	/*
+	 * Every invitation expires, as upstream's do: 14 days unless told,
+	 * whichever way the request came (terminal, script, JSON).
+	 */
 	ttl = json_object_get(args, "invite_expires");
-	if (json_is_integer(ttl) && json_integer_value(ttl) > 0)
-		exp = json_pack("{s:I, s:i}", "secs_since_epoch",
-		    (json_int_t)time(NULL) + json_integer_value(ttl),
-		    "nanos_since_epoch", 0);
+	if (ttl != NULL && (!json_is_integer(ttl) ||
+	    json_integer_value(ttl) <= 0 ||
+	    json_integer_value(ttl) > CTL_INVITE_MAXTTL)) {
+		control_reply_error(c, 400, "--invite-expires must be a "
+		    "duration from 1s to 10 years");
+		return;
+	}
+	exp = json_pack("{s:I, s:i}", "secs_since_epoch",
+	    (json_int_t)time(NULL) + (ttl != NULL ? json_integer_value(ttl) :
+	    CTL_INVITE_TTL), "nanos_since_epoch", 0);
 	body = json_pack("{s:s, s:s, s:I, s:s, s:n, s:n, s:b, s:b, s:b, "
 	    "s:o, s:[]}", "name", name, "ip", ipstr,
 	    "cidr_id", (json_int_t)ci->id, "public_key", key, "endpoint",
@@ -551,6 +563,52 @@ ctl_peer_change(struct ctl_conn *c, struct engine_net *en, json_t *args,
 	}
 	adm(en, ADM_PEER_UPDATE, p->p.id, body, ctl_done, c);
 	json_decref(body);
+}
+
+/*
+ * The peer this host is in the network: disabling it would cut the host
+ * off (an admin could not undo it from here, the server would lose every
+ * peer), and over the API the answer could not even come back.
+ */
+static int
+own_peer(struct ctl_conn *c, struct engine_net *en, struct ns_peer *p,
+    const char *what)
+{
+	if (in_ip_cmp(&p->p.ip, &en->net.address) != 0)
+		return (0);
+	control_reply_error(c, 400, "%s is this host's own peer in %s (%s); "
+	    "it cannot be %s from here", p->p.name, en->net.name,
+	    en->net.role == IN_ROLE_SERVER ? "the server" : "you are "
+	    "calling from it", what);
+	return (1);
+}
+
+static void
+ctl_disable_peer(struct ctl_conn *c, struct engine_net *en, json_t *args)
+{
+	struct ns_peer	*p;
+
+	if ((p = peer_arg(c, en, args)) == NULL || own_peer(c, en, p,
+	    "disabled"))
+		return;
+	ctl_peer_change(c, en, args, "is_disabled", json_true());
+}
+
+/* Server host only: upstream's API has no delete (its DELETE disables). */
+static void
+ctl_delete_peer(struct ctl_conn *c, struct engine_net *en, json_t *args)
+{
+	struct ns_peer	*p;
+
+	if (en->net.role != IN_ROLE_SERVER) {
+		control_reply_error(c, 400, "delete-peer works on the server "
+		    "host of %s only; from here, disable-peer", en->net.name);
+		return;
+	}
+	if ((p = peer_arg(c, en, args)) == NULL || own_peer(c, en, p,
+	    "deleted"))
+		return;
+	server_peer_delete(en, p->p.id, ctl_done, c);
 }
 
 static void
@@ -642,7 +700,9 @@ ctl_server_verb(struct ctl_conn *c, struct engine_net *en, const char *verb,
 		else
 			ctl_peer_change(c, en, args, "name", json_string(s));
 	} else if (strcmp(verb, "disable-peer") == 0)
-		ctl_peer_change(c, en, args, "is_disabled", json_true());
+		ctl_disable_peer(c, en, args);
+	else if (strcmp(verb, "delete-peer") == 0)
+		ctl_delete_peer(c, en, args);
 	else if (strcmp(verb, "enable-peer") == 0)
 		ctl_peer_change(c, en, args, "is_disabled", json_false());
 	else if (strcmp(verb, "add-association") == 0)

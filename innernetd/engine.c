@@ -429,7 +429,8 @@ req_answered_by(uint32_t type, uint32_t answer)
 	case IMSG_DB_PEER:
 		return (type == IMSG_DB_LOAD || type == IMSG_DB_PEER_ADD ||
 		    type == IMSG_DB_PEER_UPDATE ||
-		    type == IMSG_DB_PEER_REDEEM);
+		    type == IMSG_DB_PEER_REDEEM ||
+		    type == IMSG_DB_PEER_DELETE);
 	case IMSG_DB_CIDR:
 		return (type == IMSG_DB_LOAD || type == IMSG_DB_CIDR_ADD ||
 		    type == IMSG_DB_CIDR_UPDATE);

@@ -237,6 +237,8 @@ void	 server_peers_list(struct engine_net *, server_cb, void *);
 void	 server_peer_add(struct engine_net *, json_t *, server_cb, void *);
 void	 server_peer_update(struct engine_net *, int64_t, json_t *,
 	    server_cb, void *);
+void	 server_peer_delete(struct engine_net *, int64_t, server_cb,
+	    void *);
 void	 server_peer_disable(struct engine_net *, int64_t, server_cb,
 	    void *);
 void	 server_cidrs_list(struct engine_net *, server_cb, void *);

@@ -392,6 +392,12 @@ enum imsg_type {
 	IMSG_DB_ASSOC_ADD,	/* struct in_assocreq -> ASSOC, OK | ERR */
 	IMSG_DB_ASSOC_DELETE,	/* struct in_netreq -> OK | ERR */
 	IMSG_DB_PEER_EXPIRED,	/* dbd -> engine, peerid 0: struct in_netreq */
+	/*
+	 * struct in_netreq -> PEER, OK | ERR: an unredeemed invitation is
+	 * withdrawn (the row as it was, is_redeemed 0), a redeemed peer
+	 * retired for good (its row as it is now).
+	 */
+	IMSG_DB_PEER_DELETE,
 
 	/*
 	 * client role: replace the cached state of a network in one

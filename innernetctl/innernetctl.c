@@ -144,6 +144,14 @@ ctl_exchange(int fd, json_t *req)
 					    "innernetd: %s", jerr.text);
 				return (ans);
 			}
+			if (imsg.hdr.type == IMSG_CTL_PROGRESS && dlen > 0) {
+				/* asked for only when stderr is a terminal */
+				fprintf(stderr, "innernetctl: %.*s\n",
+				    (int)strnlen(imsg.data, dlen > 200 ? 200 :
+				    dlen), (char *)imsg.data);
+				imsg_free(&imsg);
+				continue;
+			}
 			if (imsg.hdr.type != IMSG_CTL_DATA ||
 			    dsz + dlen > CTL_MAXJSON)
 				die(EXIT_CONNECT, "bad answer from innernetd");
@@ -381,6 +389,8 @@ main(int argc, char *argv[])
 			die(EXIT_USAGE, "no usable interface name");
 		json_object_set_new(args, "invitation", invite_json(&inv));
 		sodium_memzero(&inv, sizeof(inv));
+		if (!jflag && isatty(STDERR_FILENO))
+			json_object_set_new(args, "progress", json_true());
 	}
 	copied[0] = '\0';
 	if (strcmp(verb, "import") == 0)

@@ -55,6 +55,7 @@
 #define REDEEM_TRIES		3
 #define REDEEM_TIMEOUT		5	/* seconds per redeem attempt */
 #define REDEEM_RETRY		2	/* seconds between redeem attempts */
+#define REDEEM_MARGIN_MS	50	/* after the announced key swap */
 
 /* Someone (innernetctl) waiting for the end of a fetch. */
 struct waiter {
@@ -222,7 +223,7 @@ chttp_done(struct evhttp_request *req, void *arg)
 	json_t			*j = NULL;
 	json_error_t		 jerr;
 	const char		*etag = NULL, *reason;
-	char			 err[IN_ERRSZ * 2], text[160];
+	char			 err[IN_ERRSZ * 2], text[IN_ERRSZ];
 	size_t			 len, i;
 	int			 code;
 
@@ -255,16 +256,32 @@ chttp_done(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (code >= 400) {
-		/* upstream answers errors in plain text */
+		/*
+		 * upstream answers errors in plain text, ours as
+		 * {"error": "..."}: what the server said, as it said it.
+		 */
 		len = evbuffer_copyout(buf, text, sizeof(text) - 1);
 		text[len] = '\0';
+		if ((j = json_loadb(text, len, 0, NULL)) != NULL &&
+		    json_is_string(json_object_get(j, "error"))) {
+			len = strlcpy(text, json_string_value(json_object_get(j,
+			    "error")), sizeof(text));
+			if (len >= sizeof(text))
+				len = sizeof(text) - 1;
+		}
+		json_decref(j);
+		j = NULL;
 		for (i = 0; i < len; i++)
 			if ((unsigned char)text[i] < 0x20)
 				text[i] = ' ';
 		reason = evhttp_request_get_response_code_line(req);
-		snprintf(err, sizeof(err), "the server answered %d %s%s%s",
-		    code, reason != NULL ? reason : "", len > 0 ? ": " : "",
-		    text);
+		if (len > 0)
+			snprintf(err, sizeof(err), "the server refused: %s "
+			    "(%d %s)", text, code, reason != NULL ? reason :
+			    "");
+		else
+			snprintf(err, sizeof(err), "the server answered %d "
+			    "%s", code, reason != NULL ? reason : "");
 		h->cb(h->arg, code, err, NULL, NULL);
 		free(h);
 		return;
@@ -895,6 +912,7 @@ struct fetchctx {
 	struct netstate		 ns;
 	char			 etag[128];
 	size_t			 added, removed;
+	char			 err[IN_ERRSZ * 2];
 };
 
 static void
@@ -1000,6 +1018,39 @@ store_send(struct engine_net *en, struct fetchctx *fc)
 	engine_db_compose(IMSG_DB_STORE_END, id, &nr, sizeof(nr));
 }
 
+/*
+ * No answer to a fetch.  A server that disabled or deleted this peer
+ * dropped its key, answers nothing and completes no handshake: when
+ * WireGuard has not heard from it for longer than a session lives, say
+ * so.  (Just after the change the old session may still look alive.)
+ */
+static void
+fetch_silent(struct engine_net *en, void *arg)
+{
+	struct fetchctx		*fc = arg;
+	const struct in_wgstat	*st;
+	char			 e[IN_ERRSZ * 3], hs[128] = "";
+	time_t			 now = time(NULL);
+
+	if (en == NULL) {
+		free(fc);
+		return;
+	}
+	st = stat_find(en->cli, en->net.server_public_key);
+	if (st == NULL || st->last_handshake == 0)
+		snprintf(hs, sizeof(hs), "; no WireGuard handshake with the "
+		    "server yet");
+	else if (now - st->last_handshake > RECENT_HANDSHAKE)
+		snprintf(hs, sizeof(hs), "; no WireGuard handshake with the "
+		    "server for %lld s", (long long)(now - st->last_handshake));
+	snprintf(e, sizeof(e), "%s%s%s; keeping the %zu cached peers",
+	    fc->err, hs, hs[0] != '\0' ? " (if this peer was disabled or "
+	    "deleted, the server no longer knows its key)" : "",
+	    en->cache.npeers);
+	free(fc);
+	fetch_end(en, 502, e, NULL);
+}
+
 static void
 fetch_got(void *arg, int status, const char *err, json_t *j,
     const char *etag)
@@ -1020,10 +1071,8 @@ fetch_got(void *arg, int status, const char *err, json_t *j,
 		return;
 	}
 	if (status == 0) {
-		snprintf(e, sizeof(e), "%s; keeping the %zu cached peers",
-		    err, en->cache.npeers);
-		free(fc);
-		fetch_end(en, 502, e, NULL);
+		strlcpy(fc->err, err, sizeof(fc->err));
+		stats_get(en, fetch_silent, fc);
 		return;
 	}
 	if (status != 200) {
@@ -1321,12 +1370,35 @@ struct install {
 	int			 db_made, if_made, key_pending;
 	int			 imported;	/* key already redeemed */
 	int			 tries;
+	int			 swap_ms;	/* server's key swap delay */
+	int			 handshake;	/* WireGuard reached it */
+	progress_cb		 progress;
+	void			*parg;
 	struct event		 ev;
 };
 
 static void	inst_fail(struct install *, int, const char *, ...)
 		    __attribute__((__format__ (printf, 3, 4)));
 static void	inst_redeem(struct install *);
+static void	inst_probe(struct install *);
+static void	inst_retry_probe(int, short, void *);
+static void	inst_step(struct install *, const char *, ...)
+		    __attribute__((__format__ (printf, 2, 3)));
+
+/* One line per step for a waiting terminal. */
+static void
+inst_step(struct install *in, const char *fmt, ...)
+{
+	char	line[256];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_debug("%s: install: %s", in->net.name, line);
+	if (in->progress != NULL)
+		in->progress(in->parg, line);
+}
 
 static void
 inst_fail(struct install *in, int status, const char *fmt, ...)
@@ -1405,6 +1477,7 @@ inst_wait_done(int fd, short event, void *arg)
 	en = engine_net_add(&in->net);
 	log_info("%s: installed, address and key registered",
 	    en->net.name);
+	inst_step(in, "fetching the network's state");
 	client_net_start(en);
 	waiter_add(en->cli, inst_started, in);
 }
@@ -1414,12 +1487,20 @@ inst_updated(struct imsg *imsg, void *arg)
 {
 	struct install	*in = arg;
 	struct in_error	 e;
-	struct timeval	 tv = { IN_REDEEM_WAIT, 0 };
+	struct timeval	 tv;
 
 	if (engine_imsg_error(imsg, &e))
 		log_warnx("%s: recording the new key: %s", in->net.name,
 		    e.msg);
-	/* the server swaps the key after the answer: give it time */
+	/*
+	 * The server swaps the key after its answer: give it the time it
+	 * announced, or upstream's IN_REDEEM_WAIT.
+	 */
+	tv.tv_sec = in->swap_ms / 1000;
+	tv.tv_usec = (in->swap_ms % 1000) * 1000;
+	if (in->swap_ms >= 1000)
+		inst_step(in, "waiting %d s for the server to take the new "
+		    "key", in->swap_ms / 1000);
 	evtimer_set(&in->ev, inst_wait_done, in);
 	evtimer_add(&in->ev, &tv);
 }
@@ -1474,6 +1555,7 @@ inst_redeemed(void *arg, int status, const char *err, json_t *j,
 	}
 	log_info("%s: invitation redeemed, switching to the new key",
 	    in->net.name);
+	inst_step(in, "invitation redeemed; switching to the new key");
 	in->key_pending = 0;
 	memset(&k, 0, sizeof(k));
 	strlcpy(k.ifname, in->net.name, sizeof(k.ifname));
@@ -1491,6 +1573,96 @@ inst_redeem(struct install *in)
 	    body, NULL, REDEEM_TIMEOUT, inst_redeemed, in) == -1)
 		inst_fail(in, 500, "cannot make the redeem request");
 	json_decref(body);
+}
+
+/*
+ * No answer: did WireGuard reach the server at all?  A server that does
+ * not know the invitation's key never completes a handshake, and never
+ * answers over the tunnel either: say so rather than "no answer".
+ */
+static void
+inst_stats(struct imsg *imsg, void *arg)
+{
+	struct install		*in = arg;
+	struct in_wgstat	 st;
+	struct timeval		 tv = { REDEEM_RETRY, 0 };
+
+	if (imsg->hdr.type == IMSG_WG_STAT) {
+		if (imsg_get_data(imsg, &st, sizeof(st)) == 0 &&
+		    in_str_ok(st.public_key) && strcmp(st.public_key,
+		    in->net.server_public_key) == 0 && st.last_handshake != 0)
+			in->handshake = 1;
+		return;
+	}
+	if (!in->handshake) {
+		inst_fail(in, 502, "no WireGuard handshake with the server "
+		    "at %s in %d seconds: it does not know this "
+		    "invitation's key (used already, expired, withdrawn, or "
+		    "the file was changed), or it cannot be reached",
+		    in->net.external_endpoint, REDEEM_TIMEOUT);
+		return;
+	}
+	if (++in->tries >= REDEEM_TRIES) {
+		inst_fail(in, 502, "the tunnel to the server is up, but its "
+		    "API at port %u did not answer (is the server running?)",
+		    in->net.server_port);
+		return;
+	}
+	evtimer_set(&in->ev, inst_retry_probe, in);
+	evtimer_add(&in->ev, &tv);
+}
+
+/*
+ * Before redeeming, ask what the server is: ours announces how soon
+ * after its redeem answer it takes the new key, so the wait after the
+ * redeem is that instead of upstream's 5 seconds.
+ */
+static void
+inst_probed(void *arg, int status, const char *err, json_t *j,
+    const char *etag)
+{
+	struct install		*in = arg;
+	struct in_netreq	 nr;
+	json_t			*v;
+	uint32_t		 id;
+
+	if (status == 0) {
+		netreq_set(&nr, in->net.name);
+		in->handshake = 0;
+		id = engine_req_new(inst_stats, in);
+		if (engine_wg_compose(IMSG_WG_STATS_REQ, id, &nr,
+		    sizeof(nr)) == -1)
+			fatalx("cannot reach wgd");
+		return;
+	}
+	in->swap_ms = IN_REDEEM_WAIT * 1000;
+	if (status == 200 && json_is_object(j) && json_is_integer(v =
+	    json_object_get(j, IN_CAP_KEY_SWAP)) &&
+	    json_integer_value(v) >= 0 &&
+	    json_integer_value(v) < IN_REDEEM_WAIT * 1000)
+		in->swap_ms = (int)json_integer_value(v) + REDEEM_MARGIN_MS;
+	else if (status != 200 && status != 404) {
+		inst_fail(in, status, "%s", err != NULL ? err :
+		    "the server refused the invitation");
+		return;
+	}
+	inst_step(in, "server reached over the tunnel; redeeming the "
+	    "invitation");
+	inst_redeem(in);
+}
+
+static void
+inst_probe(struct install *in)
+{
+	if (chttp_t(&in->net, EVHTTP_REQ_GET, "/user/capabilities", NULL,
+	    NULL, REDEEM_TIMEOUT, inst_probed, in) == -1)
+		inst_fail(in, 500, "cannot make the capabilities request");
+}
+
+static void
+inst_retry_probe(int fd, short event, void *arg)
+{
+	inst_probe(arg);
 }
 
 static void
@@ -1512,7 +1684,7 @@ inst_pending(struct imsg *imsg, void *arg)
 		return;
 	}
 	in->key_pending = 1;
-	inst_redeem(in);
+	inst_probe(in);
 }
 
 static void
@@ -1549,6 +1721,8 @@ inst_wg_up(struct imsg *imsg, void *arg)
 	if (inst_error(imsg, in, "bringing WireGuard up"))
 		return;
 	in->if_made = 1;
+	inst_step(in, "interface %s up with the invitation's key; reaching "
+	    "the server at %s", in->net.name, in->net.external_endpoint);
 	memset(&w, 0, sizeof(w));
 	strlcpy(w.ifname, in->net.name, sizeof(w.ifname));
 	strlcpy(w.public_key, in->net.server_public_key,
@@ -1636,6 +1810,13 @@ jget(json_t *o, const char *a, const char *b)
 void
 client_install(json_t *args, server_cb cb, void *arg)
 {
+	client_install_progress(args, cb, arg, NULL, NULL);
+}
+
+void
+client_install_progress(json_t *args, server_cb cb, void *arg,
+    progress_cb progress, void *parg)
+{
 	struct install		*in;
 	struct in_wgkey		 k;
 	struct in_prefix	 addr;
@@ -1681,6 +1862,9 @@ client_install(json_t *args, server_cb cb, void *arg)
 	}
 	in->cb = cb;
 	in->arg = arg;
+	in->progress = progress;
+	in->parg = parg;
+	in->swap_ms = IN_REDEEM_WAIT * 1000;
 	strlcpy(in->net.name, name, sizeof(in->net.name));
 	in->net.role = IN_ROLE_CLIENT;
 	if (json_is_true(json_object_get(args, "no_write_hosts")))

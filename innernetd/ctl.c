@@ -96,6 +96,12 @@ ctl_done(void *arg, int status, const char *err, json_t *result)
 		    json_null());
 }
 
+static void
+ctl_progress(void *arg, const char *line)
+{
+	control_progress(arg, line);
+}
+
 /*
  * The admin operations of the verbs: done here by the server role, or
  * asked of the network's server over its API by an admin peer.
@@ -840,7 +846,9 @@ ctl_dispatch(struct ctl_conn *c, json_t *req)
 		return;
 	}
 	if (strcmp(verb, "install") == 0) {
-		client_install(args, ctl_done, c);
+		client_install_progress(args, ctl_done, c,
+		    arg_bool(args, "progress", 0) == 1 ? ctl_progress : NULL,
+		    c);
 		return;
 	}
 	if (strcmp(verb, "import") == 0) {

@@ -273,6 +273,7 @@ void	 api_admin(struct api_req *, struct engine_net *, struct ns_peer *,
 struct ctl_conn;
 void	 control_init(int);
 void	 control_reply(struct ctl_conn *, json_t *);	/* steals ref */
+void	 control_progress(struct ctl_conn *, const char *);
 void	 control_reply_error(struct ctl_conn *, int, const char *, ...)
 	    __attribute__((__format__ (printf, 3, 4)));
 
@@ -288,7 +289,10 @@ void	 ctl_dispatch(struct ctl_conn *, json_t *);
  */
 void	 client_net_start(struct engine_net *);	/* WG up, fetch timer */
 void	 client_net_stop(struct engine_net *);
+typedef void	(*progress_cb)(void *, const char *);
 void	 client_install(json_t *, server_cb, void *);
+void	 client_install_progress(json_t *, server_cb, void *, progress_cb,
+	    void *);
 void	 client_fetch(struct engine_net *, server_cb, void *);
 void	 client_up(struct engine_net *, server_cb, void *);
 void	 client_down(struct engine_net *, server_cb, void *);

@@ -88,6 +88,13 @@
 #define IN_ENDPOINT_REFRESH	10	/* seconds, server role */
 #define IN_SWEEP_INTERVAL	10	/* seconds, expired invitations */
 #define IN_REDEEM_WAIT		5	/* seconds for the server's key swap */
+/*
+ * Our server swaps a redeemed peer's key this soon after its answer was
+ * written, and says so in GET /v1/user/capabilities under IN_CAP_KEY_SWAP
+ * (upstream clients ignore the field and wait IN_REDEEM_WAIT anyway).
+ */
+#define IN_REDEEM_SWAP_MS	300
+#define IN_CAP_KEY_SWAP		"redeem_key_swap_ms"
 #define IN_ROOT_CIDR_ID		1
 #define IN_INFRA_CIDR_ID	2
 #define IN_SERVER_PEER_ID	1
@@ -445,6 +452,11 @@ enum imsg_type {
 	 */
 	IMSG_CTL_DATA,
 	IMSG_CTL_END,
+	/*
+	 * engine -> innernetctl, before the answer, only when the request
+	 * asked for it ("progress": true): one line of text, no NUL.
+	 */
+	IMSG_CTL_PROGRESS,
 
 	IMSG_MAX
 };

@@ -367,7 +367,8 @@ sop_commit(struct sop *op)
 	struct ns_peer		*np;
 	struct in_peer		 before;
 	struct redeem_swap	*rs;
-	struct timeval		 tv = { IN_REDEEM_WAIT, 0 };
+	struct timeval		 tv = { IN_REDEEM_SWAP_MS / 1000,
+				    (IN_REDEEM_SWAP_MS % 1000) * 1000 };
 	int			 existed = 0;
 
 	if ((en = engine_net_find(op->net)) == NULL) {
@@ -438,7 +439,8 @@ sop_commit(struct sop *op)
 			/*
 			 * The answer must still reach the peer through its
 			 * invitation key; swap a little later, as upstream
-			 * does (the client waits as long).
+			 * does, but sooner: our capabilities tell the client
+			 * how soon, an upstream client waits 5 s regardless.
 			 */
 			if ((rs = calloc(1, sizeof(*rs))) == NULL)
 				break;

@@ -457,7 +457,7 @@ in_imsg_name(unsigned int type)
 		"WG_HOSTS_BEGIN", "WG_HOSTS_ENT", "WG_HOSTS_END",
 		"WG_HOSTS_CLEAR", "WG_ADDRS_REQ", "WG_ADDR",
 		"WG_ENDPOINTS_REQ",
-		"CTL_DATA", "CTL_END",
+		"CTL_DATA", "CTL_END", "CTL_PROGRESS",
 	};
 
 	if (type < sizeof(names) / sizeof(names[0]) && type < IMSG_MAX)

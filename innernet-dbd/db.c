@@ -93,7 +93,9 @@ static const char *schema_network =
 	"  external_endpoint TEXT NOT NULL DEFAULT '',\n"
 	"  override_endpoint TEXT NOT NULL DEFAULT '',\n"
 	"  created           INTEGER NOT NULL,\n"
-	"  flags             INTEGER NOT NULL DEFAULT 0\n"
+	"  flags             INTEGER NOT NULL DEFAULT 0,\n"
+	"  fetch_interval    INTEGER NOT NULL DEFAULT 0,\n"
+	"  nat_exclude       TEXT NOT NULL DEFAULT ''\n"
 	")";
 
 /*
@@ -473,19 +475,35 @@ migrate_client(struct db *db, const char *name, struct in_error *err)
 	return (db_commit(db, err));
 }
 
-/* Our network row gained "flags" after its first release. */
+/* A column our network row gained after its first release. */
 static int
-network_flags_column(sqlite3 *conn, struct in_error *err)
+network_column(sqlite3 *conn, const char *name, const char *decl,
+    struct in_error *err)
 {
 	sqlite3_stmt	*st;
+	char		 sql[256];
 
-	if (sqlite3_prepare_v2(conn, "SELECT flags FROM innernet_network",
-	    -1, &st, NULL) == SQLITE_OK) {
+	snprintf(sql, sizeof(sql), "SELECT %s FROM innernet_network", name);
+	if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_finalize(st);
 		return (0);
 	}
-	return (db_exec(conn, "ALTER TABLE innernet_network ADD COLUMN "
-	    "flags INTEGER NOT NULL DEFAULT 0", err));
+	snprintf(sql, sizeof(sql), "ALTER TABLE innernet_network ADD COLUMN "
+	    "%s %s", name, decl);
+	return (db_exec(conn, sql, err));
+}
+
+static int
+network_flags_column(sqlite3 *conn, struct in_error *err)
+{
+	if (network_column(conn, "flags", "INTEGER NOT NULL DEFAULT 0",
+	    err) == -1 ||
+	    network_column(conn, "fetch_interval", "INTEGER NOT NULL "
+	    "DEFAULT 0", err) == -1 ||
+	    network_column(conn, "nat_exclude", "TEXT NOT NULL DEFAULT ''",
+	    err) == -1)
+		return (-1);
+	return (0);
 }
 
 /* Wrap a connection; pragmas every connection of ours runs with. */

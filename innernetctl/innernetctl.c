@@ -346,6 +346,7 @@ main(int argc, char *argv[])
 	json_t			*req, *args, *ans, *res, *iv;
 	struct invitation	 inv;
 	int			 ch, jflag = 0, fd, invfd = -1;
+	size_t			 i;
 
 	if (sodium_init() == -1)
 		die(EXIT_CONNECT, "libsodium failed to start");
@@ -460,6 +461,14 @@ main(int argc, char *argv[])
 	if (jflag) {
 		json_dumpf(res, stdout, JSON_INDENT(2) | JSON_ENCODE_ANY);
 		printf("\n");
+	} else if (network == NULL && json_is_array(json_object_get(res,
+	    "networks"))) {
+		/* list, fetch, up of every network: each under its name */
+		json_array_foreach(json_object_get(res, "networks"), i, iv) {
+			printf("%s%s:\n", i > 0 ? "\n" : "",
+			    jstr(iv, "network"));
+			output_human(verb, json_object_get(iv, "result"), args);
+		}
 	} else if (strcmp(verb, "add-peer") != 0)
 		output_human(verb, res, args);
 	json_decref(ans);

@@ -110,6 +110,7 @@ static void	fetch_begin(struct engine_net *);
 static void	fetch_end(struct engine_net *, int, const char *, json_t *);
 static void	nat_start(struct engine_net *);
 static void	candidates_report(struct engine_net *);
+static void	net_update(struct engine_net *, server_cb, void *);
 static void	nat_timer(int, short, void *);
 
 static void
@@ -676,6 +677,9 @@ waiters_reply(struct client_net *cli, int status, const char *err,
 static uint32_t
 fetch_interval(struct engine_net *en)
 {
+	/* up --daemon --interval, kept with the network */
+	if (en->net.fetch_interval != 0)
+		return (en->net.fetch_interval);
 	if (en->opts.fetch_interval != 0)
 		return (en->opts.fetch_interval);
 	if (engine_conf.fetch_interval != 0)
@@ -1185,6 +1189,24 @@ candidates_put(void *arg, int status, const char *err, json_t *j,
 	free(cc);
 }
 
+/*
+ * --no-nat-candidates and --exclude-nat-candidates, as upstream: the
+ * addresses are left out of the report, so with none left an empty
+ * list goes to the server and takes back what was reported before.
+ */
+static int
+candidate_excluded(const struct in_network *net, const struct in_ip *ip)
+{
+	int	i;
+
+	if (net->flags & IN_NETF_NOCAND)
+		return (1);
+	for (i = 0; i < net->nexclude && i < IN_MAXNATEXCLUDE; i++)
+		if (in_prefix_contains(&net->nat_exclude[i], ip))
+			return (1);
+	return (0);
+}
+
 static void
 candidates_addrs(struct imsg *imsg, void *arg)
 {
@@ -1206,6 +1228,7 @@ candidates_addrs(struct imsg *imsg, void *arg)
 		    cc->n >= IN_MAXCANDIDATES ||
 		    (ip.af != AF_INET && ip.af != AF_INET6) ||
 		    in_prefix_contains(&en->net.net, &ip) ||
+		    candidate_excluded(&en->net, &ip) ||
 		    in_ip_str(&ip, a, sizeof(a)) == -1)
 			return;
 		snprintf(ep, sizeof(ep), ip.af == AF_INET6 ? "[%s]:%u" :
@@ -1272,6 +1295,8 @@ nat_start(struct engine_net *en)
 	free(cli->nat);
 	cli->nat = NULL;
 	cli->nnat = 0;
+	if (en->net.flags & IN_NETF_NONAT)	/* --no-nat-traversal */
+		return;
 	for (i = 0; i < en->cache.npeers; i++) {
 		np = &en->cache.peers[i];
 		if (!np->p.is_disabled && !is_self(en, &np->p) &&
@@ -1870,6 +1895,11 @@ client_install_progress(json_t *args, server_cb cb, void *arg,
 	if (json_is_true(json_object_get(args, "no_write_hosts")))
 		in->net.flags |= IN_NETF_NOHOSTS;
 	in->imported = json_is_true(json_object_get(args, "imported"));
+	if (client_nat_opts(args, &in->net, host, sizeof(host)) == -1) {
+		free(in);
+		replyf(cb, arg, 400, "%s", host);
+		return;
+	}
 	in_prefix_parse_host(s, &in->net.net, &in->net.address);
 	if (in_endpoint_parse(internal, host, sizeof(host),
 	    &in->net.server_port) == -1 ||
@@ -1901,6 +1931,141 @@ client_install_progress(json_t *args, server_cb cb, void *arg,
 }
 
 /* up, down, listen port, endpoint override */
+
+/*
+ * upstream's NAT options of install, up and fetch, from a request:
+ * "no_nat_traversal", "no_nat_candidates" (booleans) and
+ * "exclude_nat_candidates" (CIDRs: an array, or one string separated by
+ * commas or spaces).  The network keeps them.  0 if none was given (net
+ * unchanged), 1 if applied, -1 with err set.
+ */
+int
+client_nat_opts(json_t *args, struct in_network *net, char *err,
+    size_t errlen)
+{
+	struct in_network	 n = *net;
+	json_t			*ex, *v;
+	char			 buf[IN_MAXNATEXCLUDE * IN_CIDRSTRSZ + 64];
+	char			*s, *p;
+	size_t			 i;
+	int			 given = 0;
+
+	n.flags &= ~(IN_NETF_NONAT | IN_NETF_NOCAND);
+	n.nexclude = 0;
+	memset(n.nat_exclude, 0, sizeof(n.nat_exclude));
+	if (json_is_true(json_object_get(args, "no_nat_traversal"))) {
+		n.flags |= IN_NETF_NONAT;
+		given = 1;
+	}
+	if (json_is_true(json_object_get(args, "no_nat_candidates"))) {
+		n.flags |= IN_NETF_NOCAND;
+		given = 1;
+	}
+	if ((ex = json_object_get(args, "exclude_nat_candidates")) != NULL) {
+		given = 1;
+		buf[0] = '\0';
+		if (json_is_string(ex))
+			strlcpy(buf, json_string_value(ex), sizeof(buf));
+		else if (json_is_array(ex)) {
+			json_array_foreach(ex, i, v) {
+				if (!json_is_string(v))
+					goto bad;
+				strlcat(buf, " ", sizeof(buf));
+				strlcat(buf, json_string_value(v), sizeof(buf));
+			}
+		} else
+			goto bad;
+		for (s = buf; (p = strsep(&s, " ,")) != NULL;) {
+			if (*p == '\0')
+				continue;
+			if (n.nexclude == IN_MAXNATEXCLUDE) {
+				snprintf(err, errlen, "at most %d "
+				    "--exclude-nat-candidates CIDRs",
+				    IN_MAXNATEXCLUDE);
+				return (-1);
+			}
+			if (in_prefix_parse(p, &n.nat_exclude[n.nexclude]) ==
+			    -1) {
+				snprintf(err, errlen, "--exclude-nat-candidates: "
+				    "%s is not a CIDR like 10.0.0.0/8", p);
+				return (-1);
+			}
+			n.nexclude++;
+		}
+	}
+	if (given)
+		*net = n;
+	return (given);
+ bad:
+	snprintf(err, errlen, "--exclude-nat-candidates takes CIDRs");
+	return (-1);
+}
+
+/*
+ * up with its options: --daemon [--interval N] gives the network its
+ * own fetch interval (upstream's loop; innernetd fetches every network
+ * anyway), NAT options replace the kept ones.
+ */
+void
+client_up_opts(struct engine_net *en, json_t *args, server_cb cb, void *arg)
+{
+	struct in_network	 n = en->net;
+	json_t			*iv;
+	char			 err[IN_ERRSZ];
+	int			 daemon;
+
+	daemon = json_is_true(json_object_get(args, "daemon"));
+	iv = json_object_get(args, "interval");
+	if (iv != NULL && !daemon) {
+		replyf(cb, arg, 400, "--interval is for --daemon, as "
+		    "upstream's");
+		return;
+	}
+	if (iv != NULL && (!json_is_integer(iv) ||
+	    json_integer_value(iv) < 1 ||
+	    json_integer_value(iv) > IN_MAXFETCHINTERVAL)) {
+		replyf(cb, arg, 400, "--interval must be 1 to %d seconds",
+		    IN_MAXFETCHINTERVAL);
+		return;
+	}
+	if (daemon)
+		n.fetch_interval = iv != NULL ?
+		    (uint32_t)json_integer_value(iv) : 0;
+	/* up's NAT options are the whole set: none means the defaults */
+	n.flags &= ~(IN_NETF_NONAT | IN_NETF_NOCAND);
+	n.nexclude = 0;
+	memset(n.nat_exclude, 0, sizeof(n.nat_exclude));
+	if (client_nat_opts(args, &n, err, sizeof(err)) == -1) {
+		replyf(cb, arg, 400, "%s", err);
+		return;
+	}
+	if (memcmp(&n, &en->net, sizeof(n)) != 0) {
+		en->net = n;
+		if (!(en->net.flags & IN_NETF_DOWN))
+			net_update(en, NULL, NULL);
+	}
+	client_up(en, cb, arg);
+}
+
+/* fetch with NAT options: they replace the kept ones. */
+void
+client_fetch_opts(struct engine_net *en, json_t *args, server_cb cb,
+    void *arg)
+{
+	struct in_network	 n = en->net;
+	char			 err[IN_ERRSZ];
+
+	switch (client_nat_opts(args, &n, err, sizeof(err))) {
+	case -1:
+		replyf(cb, arg, 400, "%s", err);
+		return;
+	case 1:
+		en->net = n;
+		net_update(en, NULL, NULL);
+		break;
+	}
+	client_fetch(en, cb, arg);
+}
 
 static void
 netupdate_answer(struct imsg *imsg, void *arg)
@@ -2337,6 +2502,28 @@ client_cidrs_json(struct engine_net *en)
 	return (a);
 }
 
+/* What up, fetch and install were told to keep. */
+static void
+list_settings(struct engine_net *en, json_t *r)
+{
+	json_t	*ex;
+	char	 c[IN_CIDRSTRSZ];
+	int	 i;
+
+	if (r == NULL || (ex = json_array()) == NULL)
+		return;
+	for (i = 0; i < en->net.nexclude && i < IN_MAXNATEXCLUDE; i++)
+		if (in_prefix_str(&en->net.nat_exclude[i], c, sizeof(c)) == 0)
+			json_array_append_new(ex, json_string(c));
+	json_object_set_new(r, "fetch_interval",
+	    json_integer(fetch_interval(en)));
+	json_object_set_new(r, "nat_traversal",
+	    json_boolean(!(en->net.flags & IN_NETF_NONAT)));
+	json_object_set_new(r, "nat_candidates",
+	    json_boolean(!(en->net.flags & IN_NETF_NOCAND)));
+	json_object_set_new(r, "exclude_nat_candidates", ex);
+}
+
 static void
 list_stats(struct engine_net *en, void *arg)
 {
@@ -2398,6 +2585,7 @@ list_stats(struct engine_net *en, void *arg)
 	    "override_endpoint", en->net.override_endpoint,
 	    "up", cli->up, "last_fetch", (json_int_t)cli->last_fetch,
 	    "self", self, "peers", peers, "cidrs", client_cidrs_json(en));
+	list_settings(en, r);
 	reply(lc->cb, lc->arg, 200, NULL, r);
 	free(lc);
 }

@@ -772,9 +772,9 @@ ctl_client_verb(struct ctl_conn *c, struct engine_net *en, const char *verb,
 
 	unset = arg_bool(args, "unset", 0) == 1;
 	if (strcmp(verb, "fetch") == 0)
-		client_fetch(en, ctl_done, c);
+		client_fetch_opts(en, args, ctl_done, c);
 	else if (strcmp(verb, "up") == 0)
-		client_up(en, ctl_done, c);
+		client_up_opts(en, args, ctl_done, c);
 	else if (strcmp(verb, "down") == 0)
 		client_down(en, ctl_done, c);
 	else if (strcmp(verb, "list") == 0)
@@ -819,6 +819,100 @@ ctl_client_verb(struct ctl_conn *c, struct engine_net *en, const char *verb,
 	}
 }
 
+/*
+ * list, show, fetch and up without a network: every network (list) or
+ * every joined one, as upstream's up and show do.  The answer is
+ * {"networks": [{"network", "result"} ...]}, or an error naming each
+ * network that failed.
+ */
+struct ctl_all {
+	struct ctl_conn	*c;
+	json_t		*results;
+	char		 errs[IN_ERRSZ * 4];
+	int		 pending;
+	int		 failed;
+};
+
+struct ctl_all_one {
+	struct ctl_all	*all;
+	char		 net[IN_IFNAMSZ];
+};
+
+static void
+ctl_all_done(void *arg, int status, const char *err, json_t *result)
+{
+	struct ctl_all_one	*one = arg;
+	struct ctl_all		*all = one->all;
+	char			 line[IN_ERRSZ + IN_IFNAMSZ + 4];
+
+	if (status >= 400) {
+		snprintf(line, sizeof(line), "%s%s: %s", all->failed ? "; " :
+		    "", one->net, err != NULL ? err : "failed");
+		strlcat(all->errs, line, sizeof(all->errs));
+		all->failed++;
+	} else if (one->net[0] != '\0')
+		json_array_append_new(all->results, json_pack("{s:s, s:O}",
+		    "network", one->net, "result", result != NULL ? result :
+		    json_null()));
+	free(one);
+	if (--all->pending > 0)
+		return;
+	if (all->failed)
+		control_reply_error(all->c, 502, "%s", all->errs);
+	else
+		control_reply(all->c, json_pack("{s:o}", "networks",
+		    all->results));
+	if (all->failed)
+		json_decref(all->results);
+	free(all);
+}
+
+static void
+ctl_all(struct ctl_conn *c, const char *verb, json_t *args)
+{
+	struct engine_net	*en, **v;
+	struct ctl_all		*all;
+	struct ctl_all_one	*one;
+	size_t			 n = 0, i;
+	int			 list;
+
+	list = strcmp(verb, "list") == 0 || strcmp(verb, "show") == 0;
+	TAILQ_FOREACH(en, &engine_nets, entry)
+		n++;
+	if ((v = calloc(n + 1, sizeof(*v))) == NULL ||
+	    (all = calloc(1, sizeof(*all))) == NULL) {
+		free(v);
+		control_reply_error(c, 500, "out of memory");
+		return;
+	}
+	n = 0;
+	TAILQ_FOREACH(en, &engine_nets, entry)
+		if (list || en->net.role == IN_ROLE_CLIENT)
+			v[n++] = en;
+	all->c = c;
+	all->results = json_array();
+	all->pending = n + 1;	/* held until every call went out */
+	for (i = 0; i < n; i++) {
+		if ((one = calloc(1, sizeof(*one))) == NULL)
+			fatal(__func__);
+		one->all = all;
+		strlcpy(one->net, v[i]->net.name, sizeof(one->net));
+		if (strcmp(verb, "fetch") == 0)
+			client_fetch_opts(v[i], args, ctl_all_done, one);
+		else if (strcmp(verb, "up") == 0)
+			client_up_opts(v[i], args, ctl_all_done, one);
+		else if (v[i]->net.role == IN_ROLE_CLIENT)
+			client_list(v[i], ctl_all_done, one);
+		else
+			adm(v[i], ADM_PEERS, 0, NULL, ctl_all_done, one);
+	}
+	free(v);
+	if ((one = calloc(1, sizeof(*one))) == NULL)
+		fatal(__func__);
+	one->all = all;
+	ctl_all_done(one, 200, NULL, NULL);
+}
+
 void
 ctl_dispatch(struct ctl_conn *c, json_t *req)
 {
@@ -853,6 +947,12 @@ ctl_dispatch(struct ctl_conn *c, json_t *req)
 	}
 	if (strcmp(verb, "import") == 0) {
 		engine_import(args, ctl_done, c);
+		return;
+	}
+	if (network == NULL && (strcmp(verb, "list") == 0 ||
+	    strcmp(verb, "show") == 0 || strcmp(verb, "fetch") == 0 ||
+	    strcmp(verb, "up") == 0)) {
+		ctl_all(c, verb, args);
 		return;
 	}
 	if (network == NULL) {

@@ -289,6 +289,9 @@ void	 ctl_dispatch(struct ctl_conn *, json_t *);
  */
 void	 client_net_start(struct engine_net *);	/* WG up, fetch timer */
 void	 client_net_stop(struct engine_net *);
+int	 client_nat_opts(json_t *, struct in_network *, char *, size_t);
+void	 client_up_opts(struct engine_net *, json_t *, server_cb, void *);
+void	 client_fetch_opts(struct engine_net *, json_t *, server_cb, void *);
 typedef void	(*progress_cb)(void *, const char *);
 void	 client_install(json_t *, server_cb, void *);
 void	 client_install_progress(json_t *, server_cb, void *, progress_cb,

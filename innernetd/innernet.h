@@ -79,12 +79,14 @@
 #define IN_MAXCANDIDATES	10
 #define IN_MAXALLOWEDIPS	8
 #define IN_MAXNETWORKS		64
+#define IN_MAXNATEXCLUDE	8	/* --exclude-nat-candidates CIDRs */
 
 /* Defaults, as upstream. */
 #define IN_DEFAULT_PORT		51820
 #define IN_DEFAULT_KEEPALIVE	25
 #define IN_DEFAULT_MTU		1280
 #define IN_FETCH_INTERVAL	60	/* seconds, client role */
+#define IN_MAXFETCHINTERVAL	86400	/* as innernet.conf's fetch-interval */
 #define IN_ENDPOINT_REFRESH	10	/* seconds, server role */
 #define IN_SWEEP_INTERVAL	10	/* seconds, expired invitations */
 #define IN_REDEEM_WAIT		5	/* seconds for the server's key swap */
@@ -187,12 +189,18 @@ struct in_network {
 	char		external_endpoint[IN_ENDPOINTSZ]; /* server's */
 	char		override_endpoint[IN_ENDPOINTSZ]; /* client: ours */
 	int64_t		created;
+	uint32_t	fetch_interval;		/* client: s, 0 = configuration */
+	uint8_t		nexclude;		/* client: entries of: */
+	uint8_t		pad3[3];
+	struct in_prefix nat_exclude[IN_MAXNATEXCLUDE]; /* never candidates */
 };
 
 /* in_network.flags, kept by dbd. */
 #define IN_NETF_NOHOSTS		0x01	/* client: never write the hosts file */
 #define IN_NETF_DOWN		0x02	/* client: brought down, stays down */
-#define IN_NETF_ALL		0x03
+#define IN_NETF_NONAT		0x04	/* client: no NAT traversal */
+#define IN_NETF_NOCAND		0x08	/* client: report no NAT candidates */
+#define IN_NETF_ALL		0x0f
 
 /* Per-network options from innernet.conf; zero means "default". */
 struct in_netopts {

@@ -30,6 +30,9 @@ fails_saying() {
 	cat "$T/out"
 	grep -q -- "$_t" "$T/out"
 }
+no_peer() { ! has_peer "$1"; }
+no_peer_nor_file() { no_peer "$1" && [ ! -e "$2" ]; }
+wg_lacks() { ! on "$1" wg show corp peers | grep -q -- "$2"; }
 no_network() {
 	! on "$1" ip link show corp >/dev/null 2>&1 &&
 	    [ "$(ctl "$1" -j status | jq '.networks | length')" = 0 ]
@@ -46,8 +49,8 @@ check "add-cidr humans" ctl server add-cidr corp --name humans \
 check "no peer in the root, which has the infra CIDR below it" \
     fails_saying "child CIDRs" ctl server add-peer corp --name stuck \
     --cidr corp --auto-ip --save-config "$T/stuck.toml" --yes
-check "nothing was added, no file left" sh -c \
-    "! ctl server -j list-peers corp | grep -q stuck && test ! -e '$T/stuck.toml'"
+check "nothing was added, no file left" no_peer_nor_file stuck \
+    "$T/stuck.toml"
 check "add-peer admin (scripted, no --invite-expires)" ctl server add-peer \
     corp --name admin --cidr humans --admin true --auto-ip \
     --save-config "$T/admin.toml" --yes
@@ -68,7 +71,7 @@ check "the invitation expires in 14 days" test "$exp" -ge \
 check "an unwritable --save-config fails" fails_saying "no peer added" \
     ctl server add-peer corp --name lost --cidr humans --auto-ip \
     --save-config /nonexistent-dir/lost.toml --yes
-check "and no peer was added" sh -c "! ctl server -j list-peers corp | grep -q lost"
+check "and no peer was added" no_peer lost
 check "the name is still free" ctl server add-peer corp --name lost \
     --cidr humans --auto-ip --save-config "$T/lost.toml" --yes
 
@@ -118,7 +121,7 @@ check "invite bob" ctl server add-peer corp --name bob --cidr humans \
     --auto-ip --save-config "$T/bob.toml" --yes
 bob_ip=$(field bob ip)
 check "withdraw bob's invitation" ctl server delete-peer corp --name bob --yes
-check "bob's row is gone" sh -c "! ctl server -j list-peers corp | grep -q '\"bob\"'"
+check "bob's row is gone" no_peer bob
 check "bob daemon starts" daemon_start bob
 check "the withdrawn invitation says why" \
     fails_saying "does not know this invitation's key" \
@@ -132,7 +135,7 @@ check "delete alice" ctl server delete-peer corp --name alice --yes
 check "her row stays, disabled, under another name" test \
     "$(ctl server -j list-peers corp | jq -r ".[] | select(.ip == \"$alice_ip\") | .is_disabled")" = true
 dname=$(ctl server -j list-peers corp | jq -r ".[] | select(.ip == \"$alice_ip\") | .name")
-check "it is named deleted-N ($dname)" sh -c "echo '$dname' | grep -q '^deleted-[0-9]*$'"
+check "it is named deleted-N ($dname)" expr "$dname" : 'deleted-[0-9][0-9]*$' 
 check "she cannot be enabled again" fails_saying "deleted" \
     ctl server enable-peer corp --name "$dname" --yes
 check "her address is never given again" fails_saying "in use" \
@@ -142,8 +145,8 @@ check "her name is free again" ctl server add-peer corp --name alice \
     --cidr humans --auto-ip --save-config "$T/alice2.toml" --yes
 check_fails "the new alice got another address" \
     test "$(field alice ip)" = "$alice_ip"
-check "her key is gone from the server's WireGuard" sh -c \
-    "! on server wg show corp peers | grep -q -- '$alice_key'"
+check "her key is gone from the server's WireGuard" wg_lacks server \
+    "$alice_key"
 check "the server's own peer cannot be deleted" fails_saying "own peer" \
     ctl server delete-peer corp --name innernet-server --yes
 check "the daemons are alive" sh -c \

@@ -137,6 +137,11 @@ static const char *schema_client[] = {
 	"  candidates                    TEXT,\n"
 	"  persistent_keepalive_interval INTEGER\n"
 	")",
+	/* override-peer-endpoint: ours, kept across fetches */
+	"CREATE TABLE IF NOT EXISTS peer_endpoint_overrides (\n"
+	"  public_key TEXT PRIMARY KEY,\n"
+	"  endpoint   TEXT NOT NULL\n"
+	")",
 	NULL
 };
 

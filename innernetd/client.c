@@ -95,6 +95,8 @@ struct client_net {
 	int			 nat_steps;
 	time_t			 last_fetch;
 	uint64_t		 fetches;
+	struct in_override	*ovr;		/* override-peer-endpoint */
+	size_t			 novr;
 };
 
 /* What an asynchronous step needs to find its network again. */
@@ -494,6 +496,44 @@ is_server(struct engine_net *en, const struct ns_row *p)
 	return (strcmp(p->public_key, en->net.server_public_key) == 0);
 }
 
+/* override-peer-endpoint: this host's endpoint for a peer, or NULL. */
+static const char *
+override_find(struct client_net *cli, const char *key)
+{
+	size_t	i;
+
+	for (i = 0; cli != NULL && i < cli->novr; i++)
+		if (strcmp(cli->ovr[i].public_key, key) == 0)
+			return (cli->ovr[i].endpoint);
+	return (NULL);
+}
+
+/* Set (endpoint not "") or drop one in memory. */
+static int
+override_put(struct client_net *cli, const struct in_override *o)
+{
+	struct in_override	*v;
+	size_t			 i;
+
+	for (i = 0; i < cli->novr; i++)
+		if (strcmp(cli->ovr[i].public_key, o->public_key) == 0)
+			break;
+	if (o->endpoint[0] == '\0') {
+		if (i < cli->novr)
+			cli->ovr[i] = cli->ovr[--cli->novr];
+		return (0);
+	}
+	if (i == cli->novr) {
+		if ((v = reallocarray(cli->ovr, cli->novr + 1,
+		    sizeof(*v))) == NULL)
+			return (-1);
+		cli->ovr = v;
+		cli->novr++;
+	}
+	cli->ovr[i] = *o;
+	return (0);
+}
+
 static int
 numeric_endpoint(const char *ep, char *out, size_t len)
 {
@@ -511,12 +551,19 @@ wgpeer_from(struct engine_net *en, const struct ns_peer *np,
     struct in_wgpeer *w, int keep_endpoint)
 {
 	const struct ns_row	*p = &np->p;
+	const char		*ovr;
 
 	memset(w, 0, sizeof(*w));
 	strlcpy(w->ifname, en->net.name, sizeof(w->ifname));
 	strlcpy(w->public_key, p->public_key, sizeof(w->public_key));
 	w->nallowed = 1;
 	in_prefix_host(&p->ip, &w->allowed[0]);
+	/* the user's word beats the server's and roaming alike */
+	if ((ovr = override_find(en->cli, p->public_key)) != NULL &&
+	    numeric_endpoint(ovr, w->endpoint, sizeof(w->endpoint)) == 0) {
+		w->keepalive = p->keepalive > 0 ? p->keepalive : 0;
+		return;
+	}
 	if (!keep_endpoint && numeric_endpoint(np->endpoint, w->endpoint,
 	    sizeof(w->endpoint)) == -1 && is_server(en, p))
 		strlcpy(w->endpoint, en->cli->server_ep, sizeof(w->endpoint));
@@ -811,18 +858,27 @@ start_loaded(struct imsg *imsg, void *arg)
 	struct engine_net	*en;
 	struct in_peer		 p;
 	struct in_cidr		 c;
+	struct in_override	 o;
 	struct in_error		 e;
 
 	if ((en = cref_net(arg)) == NULL) {
 		if (imsg->hdr.type != IMSG_DB_PEER &&
 		    imsg->hdr.type != IMSG_DB_CIDR &&
-		    imsg->hdr.type != IMSG_DB_ASSOC)
+		    imsg->hdr.type != IMSG_DB_ASSOC &&
+		    imsg->hdr.type != IMSG_DB_OVERRIDE)
 			free(arg);
 		return;
 	}
 	switch (imsg->hdr.type) {
 	case IMSG_DB_ASSOC:
 		/* a row of the load, but a client's cache keeps none */
+		return;
+	case IMSG_DB_OVERRIDE:
+		if (imsg_get_data(imsg, &o, sizeof(o)) == -1 ||
+		    !in_str_ok(o.public_key) || !in_str_ok(o.endpoint))
+			fatalx("%s: bad override row", en->net.name);
+		if (override_put(en->cli, &o) == -1)
+			fatal("%s: loading overrides", en->net.name);
 		return;
 	case IMSG_DB_PEER:
 		memcpy(&p, imsg->data, sizeof(p));
@@ -900,6 +956,7 @@ client_net_stop(struct engine_net *en)
 	waiters_reply(cli, 503, "the network was stopped", NULL);
 	free(cli->stats);
 	free(cli->nat);
+	free(cli->ovr);
 	free(cli);
 	en->cli = NULL;
 	en->loaded = 0;
@@ -1301,6 +1358,7 @@ nat_start(struct engine_net *en)
 		np = &en->cache.peers[i];
 		if (!np->p.is_disabled && !is_self(en, &np->p) &&
 		    np->p.candidates_len > 0 &&
+		    override_find(cli, np->p.public_key) == NULL &&
 		    !recently_connected(cli, np->p.public_key, now))
 			n++;
 	}
@@ -1312,6 +1370,7 @@ nat_start(struct engine_net *en)
 		np = &en->cache.peers[i];
 		if (np->p.is_disabled || is_self(en, &np->p) ||
 		    np->p.candidates_len == 0 ||
+		    override_find(cli, np->p.public_key) != NULL ||
 		    recently_connected(cli, np->p.public_key, now))
 			continue;
 		t = &cli->nat[cli->nnat];
@@ -2047,6 +2106,95 @@ client_up_opts(struct engine_net *en, json_t *args, server_cb cb, void *arg)
 	client_up(en, cb, arg);
 }
 
+/*
+ * override-peer-endpoint: this host reaches a peer at an address of its
+ * own choosing (a LAN address, a tunnel), kept in the cache across
+ * fetches, applied instead of the server's endpoint and NAT traversal.
+ */
+struct overpeer {
+	struct cref		 ref;
+	struct in_override	 o;
+	char			 name[IN_NAMESZ];
+	server_cb		 cb;
+	void			*arg;
+};
+
+static void
+overpeer_stored(struct imsg *imsg, void *arg)
+{
+	struct overpeer		*op = arg;
+	struct engine_net	*en;
+	struct in_error		 e;
+	struct ns_peer		*np;
+	struct in_wgpeer	 w;
+
+	if (engine_imsg_error(imsg, &e)) {
+		replyf(op->cb, op->arg, e.status, "%s", e.msg);
+		free(op);
+		return;
+	}
+	if ((en = cref_net(&op->ref)) != NULL && en->cli != NULL) {
+		if (override_put(en->cli, &op->o) == -1)
+			fatal(__func__);
+		if (en->cli->up && (np = ns_peer_by_key(&en->cache,
+		    op->o.public_key)) != NULL && !np->p.is_disabled) {
+			wgpeer_from(en, np, &w, op->o.endpoint[0] == '\0' &&
+			    recently_connected(en->cli, np->p.public_key,
+			    time(NULL)));
+			wg_fire(IMSG_WG_PEER_SET, &w, sizeof(w));
+		}
+	}
+	log_info("%s: endpoint of %s %s%s", op->o.network, op->name,
+	    op->o.endpoint[0] != '\0' ? "overridden: " : "from the server "
+	    "again", op->o.endpoint);
+	reply(op->cb, op->arg, 200, NULL, json_pack("{s:s, s:s, s:s?}",
+	    "network", op->o.network, "peer", op->name, "endpoint",
+	    op->o.endpoint[0] != '\0' ? op->o.endpoint : NULL));
+	free(op);
+}
+
+void
+client_override_peer_endpoint(struct engine_net *en, const char *name,
+    const char *endpoint, server_cb cb, void *arg)
+{
+	struct overpeer		*op;
+	struct ns_peer		*np;
+	char			 num[IN_ENDPOINTSZ];
+	uint32_t		 id;
+
+	if ((np = ns_peer_by_name(&en->cache, name)) == NULL) {
+		replyf(cb, arg, 404, "no peer named %s in %s (as last "
+		    "fetched)", name, en->net.name);
+		return;
+	}
+	if (is_self(en, &np->p)) {
+		replyf(cb, arg, 400, "%s is this host; override-endpoint "
+		    "tells the server where it is", name);
+		return;
+	}
+	if (endpoint != NULL && numeric_endpoint(endpoint, num,
+	    sizeof(num)) == -1) {
+		replyf(cb, arg, 400, "--endpoint must be an address and port, "
+		    "like 192.168.1.7:51820 or [fd00::7]:51820");
+		return;
+	}
+	if ((op = calloc(1, sizeof(*op))) == NULL) {
+		replyf(cb, arg, 500, "out of memory");
+		return;
+	}
+	cref_set(&op->ref, en);
+	op->cb = cb;
+	op->arg = arg;
+	strlcpy(op->name, np->p.name, sizeof(op->name));
+	strlcpy(op->o.network, en->net.name, sizeof(op->o.network));
+	strlcpy(op->o.public_key, np->p.public_key,
+	    sizeof(op->o.public_key));
+	if (endpoint != NULL)
+		strlcpy(op->o.endpoint, num, sizeof(op->o.endpoint));
+	id = engine_req_new(overpeer_stored, op);
+	engine_db_compose(IMSG_DB_OVERRIDE, id, &op->o, sizeof(op->o));
+}
+
 /* fetch with NAT options: they replace the kept ones. */
 void
 client_fetch_opts(struct engine_net *en, json_t *args, server_cb cb,
@@ -2533,6 +2681,7 @@ list_stats(struct engine_net *en, void *arg)
 	struct ns_peer		*np;
 	struct in_peer		 p;
 	json_t			*r, *peers, *o, *self = json_null();
+	const char		*ovr;
 	char			 addr[IN_CIDRSTRSZ], sip[IN_ADDRSTRSZ];
 	struct in_prefix	 a;
 	size_t			 i;
@@ -2570,6 +2719,9 @@ list_stats(struct engine_net *en, void *arg)
 		json_object_set_new(o, "current_endpoint", st != NULL &&
 		    st->endpoint[0] ? json_string(st->endpoint) :
 		    json_null());
+		ovr = override_find(cli, np->p.public_key);
+		json_object_set_new(o, "endpoint_override", ovr != NULL ?
+		    json_string(ovr) : json_null());
 		json_array_append_new(peers, o);
 	}
 	a = en->net.net;

@@ -728,7 +728,7 @@ client_verb(const char *verb)
 {
 	static const char	*v[] = { "fetch", "up", "down",
 				    "override-endpoint", "set-listen-port",
-				    NULL };
+				    "override-peer-endpoint", NULL };
 	int			 i;
 
 	for (i = 0; v[i] != NULL; i++)
@@ -802,6 +802,17 @@ ctl_client_verb(struct ctl_conn *c, struct engine_net *en, const char *verb,
 		else
 			control_reply_error(c, 400, "override-endpoint needs "
 			    "--endpoint HOST:PORT or --unset");
+	} else if (strcmp(verb, "override-peer-endpoint") == 0) {
+		if (arg_str(args, "name") == NULL)
+			control_reply_error(c, 400, "override-peer-endpoint "
+			    "needs --name PEER");
+		else if (unset || arg_str(args, "endpoint") != NULL)
+			client_override_peer_endpoint(en, arg_str(args,
+			    "name"), unset ? NULL : arg_str(args, "endpoint"),
+			    ctl_done, c);
+		else
+			control_reply_error(c, 400, "override-peer-endpoint "
+			    "needs --endpoint HOST:PORT or --unset");
 	} else if (strcmp(verb, "list-peers") == 0)
 		adm(en, ADM_PEERS, 0, NULL, ctl_done, c);
 	else if (strcmp(verb, "list-associations") == 0)

@@ -431,6 +431,8 @@ req_answered_by(uint32_t type, uint32_t answer)
 		    type == IMSG_DB_PEER_UPDATE ||
 		    type == IMSG_DB_PEER_REDEEM ||
 		    type == IMSG_DB_PEER_DELETE);
+	case IMSG_DB_OVERRIDE:
+		return (type == IMSG_DB_LOAD);
 	case IMSG_DB_CIDR:
 		return (type == IMSG_DB_LOAD || type == IMSG_DB_CIDR_ADD ||
 		    type == IMSG_DB_CIDR_UPDATE);
@@ -659,6 +661,13 @@ dispatch_dbd(struct engine_pipe *p, struct imsg *imsg)
 		break;
 	case IMSG_DB_ASSOC:
 		need_len(p, imsg, sizeof(struct in_assoc));
+		req_deliver(p, imsg, 0);
+		break;
+	case IMSG_DB_OVERRIDE:
+		need_len(p, imsg, sizeof(struct in_override));
+		if (!in_str_ok(((struct in_override *)imsg->data)->public_key) ||
+		    !in_str_ok(((struct in_override *)imsg->data)->endpoint))
+			fatalx("%s: bad OVERRIDE", p->name);
 		req_deliver(p, imsg, 0);
 		break;
 	case IMSG_DB_PEER_EXPIRED:

@@ -292,6 +292,8 @@ void	 client_net_stop(struct engine_net *);
 int	 client_nat_opts(json_t *, struct in_network *, char *, size_t);
 void	 client_up_opts(struct engine_net *, json_t *, server_cb, void *);
 void	 client_fetch_opts(struct engine_net *, json_t *, server_cb, void *);
+void	 client_override_peer_endpoint(struct engine_net *, const char *,
+	    const char *, server_cb, void *);
 typedef void	(*progress_cb)(void *, const char *);
 void	 client_install(json_t *, server_cb, void *);
 void	 client_install_progress(json_t *, server_cb, void *, progress_cb,

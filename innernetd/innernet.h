@@ -271,6 +271,17 @@ struct in_netcreate {
 	char		server_name[IN_NAMESZ];	/* "innernet-server" */
 };
 
+/*
+ * client: where this host reaches a peer, instead of what the server says
+ * (override-peer-endpoint); endpoint "" takes the override away.
+ */
+struct in_override {
+	char		network[IN_IFNAMSZ];
+	char		public_key[IN_KEYSZ];
+	char		endpoint[IN_ENDPOINTSZ];	/* numeric */
+	uint8_t		pad[1];
+};
+
 /* dbd: redeem: the peer with this id takes public_key. */
 struct in_redeem {
 	char		network[IN_IFNAMSZ];
@@ -413,6 +424,11 @@ enum imsg_type {
 	 * retired for good (its row as it is now).
 	 */
 	IMSG_DB_PEER_DELETE,
+	/*
+	 * client: struct in_override.  A row of a client network's
+	 * DB_LOAD, or engine -> dbd: set or unset one -> OK | ERR.
+	 */
+	IMSG_DB_OVERRIDE,
 
 	/*
 	 * client role: replace the cached state of a network in one

@@ -84,5 +84,45 @@ check_fails "a bad CIDR is refused" ctl alice up corp \
     --exclude-nat-candidates 192.0.2.0/33
 check "up --no-nat-traversal" ctl alice up corp --no-nat-traversal
 check "kept" test "$(setting nat_traversal)" = false
+# override-peer-endpoint: alice reaches bob where she says, kept in her
+# cache across fetches and restarts, shown in list.
+host_add bob 192.0.2.4
+check "invite bob" ctl server add-peer corp --name bob --cidr humans \
+    --auto-ip --save-config "$T/bob.toml" --yes
+check "bob starts" daemon_start bob
+check "bob installs" ctl bob install "$T/bob.toml" --default-name
+check "alice fetches bob" ctl alice fetch corp
+bob_key=$(ctl server -j list-peers corp |
+    jq -r '.[] | select(.name == "bob") | .public_key')
+wg_endpoint() {
+	on alice wg show corp endpoints | awk -v k="$1" '$1 == k { print $2 }'
+}
+endpoint_is() { [ "$(wg_endpoint "$1")" = "$2" ]; }
+endpoint_not() { [ "$(wg_endpoint "$1")" != "$2" ]; }
+check "override bob's endpoint" ctl alice override-peer-endpoint corp \
+    --name bob --endpoint 198.51.100.77:51999 --yes
+check "WireGuard has it" wait_until 5 endpoint_is "$bob_key" \
+    198.51.100.77:51999
+check "list shows it" jqok alice \
+    '.peers[] | select(.name == "bob") | .endpoint_override == "198.51.100.77:51999"' \
+    list corp
+check "a fetch keeps it" ctl alice fetch corp
+check "still there" endpoint_is "$bob_key" 198.51.100.77:51999
+check "alice's daemon stops" daemon_stop alice
+check "alice's daemon is back" daemon_start alice
+check "a restart keeps it" wait_until 10 endpoint_is "$bob_key" \
+    198.51.100.77:51999
+check_fails "a name is refused (an address is needed)" ctl alice \
+    override-peer-endpoint corp --name bob --endpoint bob.example:51999 \
+    --yes
+check_fails "an unknown peer is refused" ctl alice \
+    override-peer-endpoint corp --name nobody --endpoint 10.1.1.1:1 --yes
+check "unset it" ctl alice override-peer-endpoint corp --name bob \
+    --unset --yes
+check "the server's endpoint again" wait_until 10 endpoint_not "$bob_key" \
+    198.51.100.77:51999
+check "list shows none" jqok alice \
+    '.peers[] | select(.name == "bob") | .endpoint_override == null' \
+    list corp
 [ $FAILED = 0 ] || daemon_log alice 30
 exit $FAILED

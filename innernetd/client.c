@@ -1719,17 +1719,17 @@ inst_probed(void *arg, int status, const char *err, json_t *j,
 			fatalx("cannot reach wgd");
 		return;
 	}
+	/*
+	 * Anything but our answer (an upstream server's 404 or one without
+	 * the field, or a refusal) means upstream's wait; the redeem then
+	 * says what the server thinks of the invitation.
+	 */
 	in->swap_ms = IN_REDEEM_WAIT * 1000;
 	if (status == 200 && json_is_object(j) && json_is_integer(v =
 	    json_object_get(j, IN_CAP_KEY_SWAP)) &&
 	    json_integer_value(v) >= 0 &&
 	    json_integer_value(v) < IN_REDEEM_WAIT * 1000)
 		in->swap_ms = (int)json_integer_value(v) + REDEEM_MARGIN_MS;
-	else if (status != 200 && status != 404) {
-		inst_fail(in, status, "%s", err != NULL ? err :
-		    "the server refused the invitation");
-		return;
-	}
 	inst_step(in, "server reached over the tunnel; redeeming the "
 	    "invitation");
 	inst_redeem(in);

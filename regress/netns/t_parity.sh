@@ -16,9 +16,11 @@ cands() {
 }
 setting() { ctl alice -j list corp | jq -r ".$1"; }
 # jqok HOST FILTER innernetctl-args...: the -j answer passes the filter.
+# (jq -e passes empty input: the command must succeed and say something)
 jqok() {
 	_h=$1 _f=$2; shift 2
-	ctl "$_h" -j "$@" | jq -e "$_f" >/dev/null
+	_o=$(ctl "$_h" -j "$@") && [ -n "$_o" ] &&
+	    printf '%s\n' "$_o" | jq -e "$_f" >/dev/null
 }
 # grepok HOST REGEX innernetctl-args...: the table has a matching line.
 grepok() {

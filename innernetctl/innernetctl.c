@@ -461,8 +461,9 @@ main(int argc, char *argv[])
 	if (jflag) {
 		json_dumpf(res, stdout, JSON_INDENT(2) | JSON_ENCODE_ANY);
 		printf("\n");
-	} else if (network == NULL && json_is_array(json_object_get(res,
-	    "networks"))) {
+	} else if (network == NULL && (strcmp(verb, "list") == 0 ||
+	    strcmp(verb, "fetch") == 0 || strcmp(verb, "up") == 0) &&
+	    json_is_array(json_object_get(res, "networks"))) {
 		/* list, fetch, up of every network: each under its name */
 		json_array_foreach(json_object_get(res, "networks"), i, iv) {
 			printf("%s%s:\n", i > 0 ? "\n" : "",

@@ -95,7 +95,7 @@
  * written, and says so in GET /v1/user/capabilities under IN_CAP_KEY_SWAP
  * (upstream clients ignore the field and wait IN_REDEEM_WAIT anyway).
  */
-#define IN_REDEEM_SWAP_MS	300
+#define IN_REDEEM_SWAP_MS	500	/* a lost answer's retransmit fits */
 #define IN_CAP_KEY_SWAP		"redeem_key_swap_ms"
 #define IN_ROOT_CIDR_ID		1
 #define IN_INFRA_CIDR_ID	2

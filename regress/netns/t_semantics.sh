@@ -128,7 +128,18 @@ check "the withdrawn invitation says why" \
     ctl bob install "$T/bob.toml" --default-name
 
 # delete-peer of a redeemed peer: retired for good.
-check "alice installs" ctl alice install "$T/alice.toml" --default-name
+# on a terminal, install says each step as it goes
+tty_install() {
+	on alice script -qec "'$BIN/innernetctl' -s '$T/alice/innernetd.sock' \
+	    install '$T/alice.toml' --default-name --delete-invite" \
+	    /dev/null </dev/null >"$T/tty.out" 2>&1
+	cat "$T/tty.out"
+	grep -q "interface corp up" "$T/tty.out" &&
+	    grep -q "invitation redeemed" "$T/tty.out" &&
+	    grep -q "fetching the network's state" "$T/tty.out" &&
+	    grep -q "corp installed" "$T/tty.out"
+}
+check "alice installs on a terminal, a line per step" tty_install
 alice_ip=$(field alice ip)
 alice_key=$(field alice public_key)
 check "delete alice" ctl server delete-peer corp --name alice --yes

@@ -77,7 +77,8 @@ static const char *verbs[] = {
 	"list-cidrs", "add-peer", "rename-peer", "enable-peer", "disable-peer",
 	"list-peers", "delete-peer", "add-association", "delete-association",
 	"list-associations", "install", "up", "down", "fetch", "list",
-	"override-endpoint", "override-peer-endpoint", "set-listen-port", "uninstall", "import",
+	"override-endpoint", "override-peer-endpoint", "set-listen-port",
+	"uninstall", "import",
 };
 
 /* "30s", "15m", "1h", "14d", "2w" or plain seconds. */

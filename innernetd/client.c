@@ -2045,8 +2045,9 @@ client_nat_opts(json_t *args, struct in_network *net, char *err,
 			}
 			if (in_prefix_parse(p, &n.nat_exclude[n.nexclude]) ==
 			    -1) {
-				snprintf(err, errlen, "--exclude-nat-candidates: "
-				    "%s is not a CIDR like 10.0.0.0/8", p);
+				snprintf(err, errlen,
+				    "--exclude-nat-candidates: %s is not a "
+				    "CIDR like 10.0.0.0/8", p);
 				return (-1);
 			}
 			n.nexclude++;

@@ -628,6 +628,7 @@ dispatch_dbd(struct engine_pipe *p, struct imsg *imsg)
 {
 	struct in_netreq	*nr;
 	struct in_cidr		*c;
+	struct in_override	*o;
 
 	switch (imsg->hdr.type) {
 	case IMSG_DB_OK:
@@ -664,9 +665,10 @@ dispatch_dbd(struct engine_pipe *p, struct imsg *imsg)
 		req_deliver(p, imsg, 0);
 		break;
 	case IMSG_DB_OVERRIDE:
-		need_len(p, imsg, sizeof(struct in_override));
-		if (!in_str_ok(((struct in_override *)imsg->data)->public_key) ||
-		    !in_str_ok(((struct in_override *)imsg->data)->endpoint))
+		need_len(p, imsg, sizeof(*o));
+		o = imsg->data;
+		if (!in_str_ok(o->network) || !in_str_ok(o->public_key) ||
+		    !in_str_ok(o->endpoint))
 			fatalx("%s: bad OVERRIDE", p->name);
 		req_deliver(p, imsg, 0);
 		break;

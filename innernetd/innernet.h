@@ -189,7 +189,7 @@ struct in_network {
 	char		external_endpoint[IN_ENDPOINTSZ]; /* server's */
 	char		override_endpoint[IN_ENDPOINTSZ]; /* client: ours */
 	int64_t		created;
-	uint32_t	fetch_interval;		/* client: s, 0 = configuration */
+	uint32_t	fetch_interval;		/* client: 0 = the config's */
 	uint8_t		nexclude;		/* client: entries of: */
 	uint8_t		pad3[3];
 	struct in_prefix nat_exclude[IN_MAXNATEXCLUDE]; /* never candidates */

@@ -54,10 +54,16 @@ usage(void)
 	exit(EXIT_USAGE);
 }
 
+/* An invitation file claimed by add-peer and not filled yet. */
+static const char	*reserved;
+
 static __attribute__((__noreturn__)) void
 die(int code, const char *fmt, ...)
 {
 	va_list	ap;
+
+	if (reserved != NULL)
+		unlink(reserved);
 
 	fprintf(stderr, "innernetctl: ");
 	va_start(ap, fmt);
@@ -137,6 +143,14 @@ ctl_exchange(int fd, json_t *req)
 					die(EXIT_CONNECT, "bad answer from "
 					    "innernetd: %s", jerr.text);
 				return (ans);
+			}
+			if (imsg.hdr.type == IMSG_CTL_PROGRESS && dlen > 0) {
+				/* asked for only when stderr is a terminal */
+				fprintf(stderr, "innernetctl: %.*s\n",
+				    (int)strnlen(imsg.data, dlen > 200 ? 200 :
+				    dlen), (char *)imsg.data);
+				imsg_free(&imsg);
+				continue;
 			}
 			if (imsg.hdr.type != IMSG_CTL_DATA ||
 			    dsz + dlen > CTL_MAXJSON)
@@ -331,7 +345,8 @@ main(int argc, char *argv[])
 	char			 copied[1024];
 	json_t			*req, *args, *ans, *res, *iv;
 	struct invitation	 inv;
-	int			 ch, jflag = 0, fd;
+	int			 ch, jflag = 0, fd, invfd = -1;
+	size_t			 i;
 
 	if (sodium_init() == -1)
 		die(EXIT_CONNECT, "libsodium failed to start");
@@ -375,6 +390,8 @@ main(int argc, char *argv[])
 			die(EXIT_USAGE, "no usable interface name");
 		json_object_set_new(args, "invitation", invite_json(&inv));
 		sodium_memzero(&inv, sizeof(inv));
+		if (!jflag && isatty(STDERR_FILENO))
+			json_object_set_new(args, "progress", json_true());
 	}
 	copied[0] = '\0';
 	if (strcmp(verb, "import") == 0)
@@ -393,9 +410,10 @@ main(int argc, char *argv[])
 			    jstr(args, "name"));
 			path = save;
 		}
-		if (access(path, F_OK) == 0)
-			die(EXIT_USAGE, "%s exists already; choose another "
-			    "--save-config", path);
+		/* the file first: the peer only if its key has a home */
+		if ((invfd = invite_reserve(path, err, sizeof(err))) == -1)
+			die(EXIT_USAGE, "%s; no peer added", err);
+		reserved = path;
 		addpeer_keys(args, &inv);
 	}
 
@@ -405,6 +423,8 @@ main(int argc, char *argv[])
 	if (!json_is_true(json_object_get(ans, "ok"))) {
 		if (copied[0] != '\0')
 			unlink(copied);
+		if (invfd != -1)
+			close(invfd);
 		die(EXIT_DAEMON, "%s", jstr(ans, "error"));
 	}
 	res = json_object_get(ans, "result");
@@ -420,7 +440,8 @@ main(int argc, char *argv[])
 		    sizeof(inv.external_endpoint));
 		strlcpy(inv.internal_endpoint, jstr(iv, "internal_endpoint"),
 		    sizeof(inv.internal_endpoint));
-		if (invite_write(path, &inv, err, sizeof(err)) == -1)
+		reserved = NULL;	/* the peer exists: keep what we have */
+		if (invite_fill(invfd, path, &inv, err, sizeof(err)) == -1)
 			die(EXIT_DAEMON, "peer added, but the invitation could "
 			    "not be written: %s", err);
 		sodium_memzero(&inv, sizeof(inv));
@@ -440,6 +461,15 @@ main(int argc, char *argv[])
 	if (jflag) {
 		json_dumpf(res, stdout, JSON_INDENT(2) | JSON_ENCODE_ANY);
 		printf("\n");
+	} else if (network == NULL && (strcmp(verb, "list") == 0 ||
+	    strcmp(verb, "fetch") == 0 || strcmp(verb, "up") == 0) &&
+	    json_is_array(json_object_get(res, "networks"))) {
+		/* list, fetch, up of every network: each under its name */
+		json_array_foreach(json_object_get(res, "networks"), i, iv) {
+			printf("%s%s:\n", i > 0 ? "\n" : "",
+			    jstr(iv, "network"));
+			output_human(verb, json_object_get(iv, "result"), args);
+		}
 	} else if (strcmp(verb, "add-peer") != 0)
 		output_human(verb, res, args);
 	json_decref(ans);

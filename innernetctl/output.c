@@ -277,6 +277,17 @@ output_human(const char *verb, json_t *r, json_t *args)
 		    *str(r, "override_endpoint") != '-' &&
 		    *str(r, "override_endpoint") != '\0' ?
 		    str(r, "override_endpoint") : "unset");
+	else if (strcmp(verb, "delete-peer") == 0)
+		printf("%s: peer %s %s\n", str(r, "network"), str(r, "name"),
+		    strcmp(str(r, "action"), "withdrawn") == 0 ?
+		    "withdrawn (its invitation was never redeemed)" :
+		    "deleted (its address and key are never given again)");
+	else if (strcmp(verb, "override-peer-endpoint") == 0)
+		printf("%s: endpoint of %s %s%s\n", str(r, "network"),
+		    str(r, "peer"), json_is_string(json_object_get(r,
+		    "endpoint")) ? "overridden: " : "from the server again",
+		    json_is_string(json_object_get(r, "endpoint")) ?
+		    str(r, "endpoint") : "");
 	else if (json_is_object(r) && json_object_get(r, "name") != NULL)
 		printf("%s: %s\n", verb, str(r, "name"));
 	else if (!json_is_null(r)) {

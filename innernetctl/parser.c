@@ -65,14 +65,20 @@ static const struct flag flags[] = {
 	{ "server-config",		0,   F_STRING },
 	{ "database",			0,   F_STRING },
 	{ "client-config",		0,   F_STRING },
+	{ "daemon",			0,   F_BOOL },
+	{ "interval",			0,   F_DURATION },
+	{ "no-nat-traversal",		0,   F_BOOL },
+	{ "no-nat-candidates",		0,   F_BOOL },
+	{ "exclude-nat-candidates",	0,   F_STRING },
 };
 
 static const char *verbs[] = {
 	"status", "new", "init", "add-cidr", "rename-cidr", "delete-cidr",
 	"list-cidrs", "add-peer", "rename-peer", "enable-peer", "disable-peer",
-	"list-peers", "add-association", "delete-association",
+	"list-peers", "delete-peer", "add-association", "delete-association",
 	"list-associations", "install", "up", "down", "fetch", "list",
-	"override-endpoint", "set-listen-port", "uninstall", "import",
+	"override-endpoint", "override-peer-endpoint", "set-listen-port",
+	"uninstall", "import",
 };
 
 /* "30s", "15m", "1h", "14d", "2w" or plain seconds. */
@@ -270,6 +276,9 @@ parse_command(int argc, char **argv, char *err, size_t errlen)
 			    "--network-name)" : "");
 			goto fail;
 		}
+	} else if ((strcmp(verb, "list") == 0 || strcmp(verb, "fetch") == 0 ||
+	    strcmp(verb, "up") == 0) && json_array_size(pos) == 0) {
+		/* every network, as upstream's up and show */
 	} else {
 		if (json_array_size(pos) != 1) {
 			snprintf(err, errlen, "%s takes one network name",

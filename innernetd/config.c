@@ -96,13 +96,23 @@ scalar(yaml_node_t *n)
 	return ((const char *)n->data.scalar.value);
 }
 
+/* "key:" with nothing after it: YAML's null, which takes the default. */
+static int
+is_null(yaml_node_t *n)
+{
+	return (n->type == YAML_SCALAR_NODE &&
+	    n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	    n->data.scalar.length == 0);
+}
+
+/* 0 with the value, 1 for null (leave the default), -1 on error. */
 static int
 get_scalar(struct cfg *c, yaml_node_t *n, const char *key, const char **s)
 {
 	if (n->type != YAML_SCALAR_NODE)
 		return (cfg_err(c, n, "'%s' takes a single value", key));
 	*s = scalar(n);
-	return (0);
+	return (is_null(n) ? 1 : 0);
 }
 
 static int
@@ -110,9 +120,10 @@ get_string(struct cfg *c, yaml_node_t *n, const char *key, char *buf,
     size_t len)
 {
 	const char	*s = NULL;
+	int		 r;
 
-	if (get_scalar(c, n, key, &s) == -1)
-		return (-1);
+	if ((r = get_scalar(c, n, key, &s)) != 0)
+		return (r == 1 ? 0 : -1);
 	if (strlen(s) != n->data.scalar.length)
 		return (cfg_err(c, n, "'%s' contains a NUL byte", key));
 	if (strlcpy(buf, s, len) >= len)
@@ -138,9 +149,10 @@ get_number(struct cfg *c, yaml_node_t *n, const char *key, long long min,
 {
 	const char	*s = NULL, *errstr;
 	long long	 v;
+	int		 r;
 
-	if (get_scalar(c, n, key, &s) == -1)
-		return (-1);
+	if ((r = get_scalar(c, n, key, &s)) != 0)
+		return (r == 1 ? 0 : -1);
 	v = strtonum(s, min, max, &errstr);
 	if (errstr != NULL)
 		return (cfg_err(c, n, "'%s' must be a number from %lld to "
@@ -157,9 +169,10 @@ get_bool(struct cfg *c, yaml_node_t *n, const char *key, uint8_t *out)
 	static const char *yes[] = { "yes", "true", "on" };
 	static const char *no[] = { "no", "false", "off" };
 	size_t		 i;
+	int		 r;
 
-	if (get_scalar(c, n, key, &s) == -1)
-		return (-1);
+	if ((r = get_scalar(c, n, key, &s)) != 0)
+		return (r == 1 ? 0 : -1);
 	for (i = 0; i < 3; i++) {
 		if (strcasecmp(s, yes[i]) == 0) {
 			*out = 1;
@@ -177,9 +190,10 @@ static int
 get_backend(struct cfg *c, yaml_node_t *n, const char *key, uint8_t *out)
 {
 	const char	*s = NULL;
+	int		 r;
 
-	if (get_scalar(c, n, key, &s) == -1)
-		return (-1);
+	if ((r = get_scalar(c, n, key, &s)) != 0)
+		return (r == 1 ? 0 : -1);
 	if (strcmp(s, "auto") == 0)
 		*out = IN_BACKEND_AUTO;
 	else if (strcmp(s, "kernel") == 0)
@@ -268,6 +282,8 @@ net_key(struct cfg *c, const char *key, yaml_node_t *v, void *arg)
 	if (strcmp(key, "write-hosts") == 0)
 		return (get_bool(c, v, key, &o->write_hosts));
 	if (strcmp(key, "host-suffix") == 0) {
+		if (is_null(v))
+			return (0);
 		if (get_string(c, v, key, o->host_suffix,
 		    sizeof(o->host_suffix)) == -1)
 			return (-1);

@@ -432,7 +432,10 @@ req_answered_by(uint32_t type, uint32_t answer)
 	case IMSG_DB_PEER:
 		return (type == IMSG_DB_LOAD || type == IMSG_DB_PEER_ADD ||
 		    type == IMSG_DB_PEER_UPDATE ||
-		    type == IMSG_DB_PEER_REDEEM);
+		    type == IMSG_DB_PEER_REDEEM ||
+		    type == IMSG_DB_PEER_DELETE);
+	case IMSG_DB_OVERRIDE:
+		return (type == IMSG_DB_LOAD);
 	case IMSG_DB_CIDR:
 		return (type == IMSG_DB_LOAD || type == IMSG_DB_CIDR_ADD ||
 		    type == IMSG_DB_CIDR_UPDATE);
@@ -657,6 +660,7 @@ dispatch_dbd(struct engine_pipe *p, struct imsg *imsg)
 {
 	struct in_netreq	*nr;
 	struct in_cidr		*c;
+	struct in_override	*o;
 
 	switch (imsg->hdr.type) {
 	case IMSG_DB_OK:
@@ -690,6 +694,14 @@ dispatch_dbd(struct engine_pipe *p, struct imsg *imsg)
 		break;
 	case IMSG_DB_ASSOC:
 		need_len(p, imsg, sizeof(struct in_assoc));
+		req_deliver(p, imsg, 0);
+		break;
+	case IMSG_DB_OVERRIDE:
+		need_len(p, imsg, sizeof(*o));
+		o = imsg->data;
+		if (!in_str_ok(o->network) || !in_str_ok(o->public_key) ||
+		    !in_str_ok(o->endpoint))
+			fatalx("%s: bad OVERRIDE", p->name);
 		req_deliver(p, imsg, 0);
 		break;
 	case IMSG_DB_PEER_EXPIRED:

@@ -172,6 +172,12 @@ main(int argc, char *argv[], char *envp[])
 		exit(1);
 	}
 	if (noaction) {
+		/* the one setting the file cannot check by itself */
+		if (getpwnam(conf.global.user) == NULL) {
+			fprintf(stderr, "%s: unknown user %s\n", conffile,
+			    conf.global.user);
+			exit(1);
+		}
 		if (verbose)
 			config_print(stdout, &conf);
 		fprintf(stderr, "configuration OK\n");

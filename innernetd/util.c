@@ -480,6 +480,7 @@ in_imsg_name(unsigned int type)
 		"DB_PEER_ADD", "DB_PEER_UPDATE", "DB_PEER_REDEEM",
 		"DB_CIDR_ADD", "DB_CIDR_UPDATE", "DB_CIDR_DELETE",
 		"DB_ASSOC_ADD", "DB_ASSOC_DELETE", "DB_PEER_EXPIRED",
+		"DB_PEER_DELETE", "DB_OVERRIDE",
 		"DB_STORE_BEGIN", "DB_STORE_END",
 		"WG_OK", "WG_ERR", "WG_END", "WG_IF_UP", "WG_IF_DOWN",
 		"WG_KEY_SET", "WG_KEY_NEW", "WG_KEY_PENDING", "WG_KEY_COMMIT",
@@ -489,9 +490,12 @@ in_imsg_name(unsigned int type)
 		"WG_HOSTS_BEGIN", "WG_HOSTS_ENT", "WG_HOSTS_END",
 		"WG_HOSTS_CLEAR", "WG_ADDRS_REQ", "WG_ADDR",
 		"WG_ENDPOINTS_REQ",
-		"CTL_DATA", "CTL_END",
+		"CTL_DATA", "CTL_END", "CTL_PROGRESS",
 		"CONF_RANGE",
 	};
+	/* a type added to the enum and not here fails the build */
+	_Static_assert(sizeof(names) / sizeof(names[0]) == IMSG_MAX,
+	    "in_imsg_name: one name per imsg type");
 
 	if (type < sizeof(names) / sizeof(names[0]) && type < IMSG_MAX)
 		return (names[type]);

@@ -714,6 +714,62 @@ key_in_use(struct netstate *ns, const char *key, int64_t except)
 	return (np != NULL && np->p.id != except);
 }
 
+/*
+ * Endpoints and candidates a peer gives the server for the others: a
+ * clear reason for any that would send their traffic astray.  "old" and
+ * "oldcands" are what the peer has now: an update may keep those (a
+ * database taken over from upstream can hold anything) but add no more.
+ */
+static int
+endpoint_refused(const char *ep, const char *old, char *err, size_t errsz)
+{
+	const char	*why;
+
+	if (ep[0] == '\0' || (old != NULL && strcmp(ep, old) == 0) ||
+	    (why = in_endpoint_problem(ep, 1)) == NULL)
+		return (0);
+	snprintf(err, errsz, "invalid endpoint \"%.64s\": %s", ep, why);
+	return (1);
+}
+
+static int
+has_candidate(const char *cands, size_t len, const char *s)
+{
+	const char	*c;
+
+	for (c = cands; c != NULL && c < cands + len; c += strlen(c) + 1)
+		if (strcmp(c, s) == 0)
+			return (1);
+	return (0);
+}
+
+static int
+candidates_refused(const char *cands, size_t len, const char *oldcands,
+    size_t oldlen, char *err, size_t errsz)
+{
+	const char	*c, *why;
+
+	for (c = cands; c < cands + len; c += strlen(c) + 1) {
+		if (has_candidate(oldcands, oldlen, c) ||
+		    (why = in_endpoint_problem(c, 0)) == NULL)
+			continue;
+		snprintf(err, errsz, "invalid candidate \"%.64s\": %s", c,
+		    why);
+		return (1);
+	}
+	return (0);
+}
+
+static int
+key_refused(const char *key, char *err, size_t errsz)
+{
+	if (!in_key_weak(key))
+		return (0);
+	strlcpy(err, "public_key is a point of small order (such as all "
+	    "zeros), which anyone could impersonate", errsz);
+	return (1);
+}
+
 void
 server_redeem(struct engine_net *en, struct ns_peer *caller, json_t *body,
     server_cb cb, void *arg)
@@ -738,7 +794,8 @@ server_redeem(struct engine_net *en, struct ns_peer *caller, json_t *body,
 	}
 	memset(&rd, 0, sizeof(rd));
 	if (json_to_redeem_contents(body, rd.public_key,
-	    sizeof(rd.public_key), err, sizeof(err)) == -1) {
+	    sizeof(rd.public_key), err, sizeof(err)) == -1 ||
+	    key_refused(rd.public_key, err, sizeof(err))) {
 		reply(cb, arg, 400, err, NULL);
 		return;
 	}
@@ -786,7 +843,8 @@ server_endpoint(struct engine_net *en, struct ns_peer *caller, json_t *body,
 	}
 	ns_peer_get(caller, &p);
 	if (json_to_endpoint_contents(body, p.endpoint, sizeof(p.endpoint),
-	    err, sizeof(err)) == -1) {
+	    err, sizeof(err)) == -1 ||
+	    endpoint_refused(p.endpoint, NULL, err, sizeof(err))) {
 		reply(cb, arg, 400, err, NULL);
 		return;
 	}
@@ -810,6 +868,11 @@ server_candidates(struct engine_net *en, struct ns_peer *caller,
 	if ((rc = json_to_candidates(body, cands, sizeof(cands), &p, err,
 	    sizeof(err))) != 0) {
 		reply(cb, arg, rc == -2 ? 413 : 400, err, NULL);
+		return;
+	}
+	if (candidates_refused(cands, p.candidates_len, NULL, 0, err,
+	    sizeof(err))) {
+		reply(cb, arg, 400, err, NULL);
 		return;
 	}
 	peer_update_send(en, &p, cands, cb, arg);
@@ -845,7 +908,11 @@ server_peer_add(struct engine_net *en, json_t *body, server_cb cb,
 	char		 cands[IN_CANDIDATES_MAXLEN], err[IN_ERRSZ];
 
 	if (json_to_peer_contents(body, &p, cands, sizeof(cands), err,
-	    sizeof(err)) == -1) {
+	    sizeof(err)) == -1 ||
+	    key_refused(p.public_key, err, sizeof(err)) ||
+	    endpoint_refused(p.endpoint, NULL, err, sizeof(err)) ||
+	    candidates_refused(cands, p.candidates_len, NULL, 0, err,
+	    sizeof(err))) {
 		reply(cb, arg, 400, err, NULL);
 		return;
 	}
@@ -899,7 +966,10 @@ server_peer_update(struct engine_net *en, int64_t id, json_t *body,
 		return;
 	}
 	if (json_to_peer_contents(body, &c, cands, sizeof(cands), err,
-	    sizeof(err)) == -1) {
+	    sizeof(err)) == -1 ||
+	    endpoint_refused(c.endpoint, np->endpoint, err, sizeof(err)) ||
+	    candidates_refused(cands, c.candidates_len, np->candidates,
+	    np->p.candidates_len, err, sizeof(err))) {
 		reply(cb, arg, 400, err, NULL);
 		return;
 	}

@@ -733,6 +733,10 @@ wg_failed(struct engine_net *en, const char *why)
 	log_warnx("%s: WireGuard: %s; bringing it up again from the cache",
 	    en->net.name, why);
 	en->cli->up = 0;
+	/* a new interface keeps no endpoint: give every peer its own */
+	free(en->cli->stats);
+	en->cli->stats = NULL;
+	en->cli->nstats = 0;
 	evtimer_add(&en->cli->retry_ev, &tv);
 }
 
@@ -1042,11 +1046,15 @@ fetch_got(void *arg, int status, const char *err, json_t *j,
 		free(fc);
 		return;
 	}
+	/*
+	 * Nothing to sync: is the interface still there?  A fetch that got
+	 * no answer may be one whose WireGuard died.
+	 */
+	if (status != 200)
+		stats_get(en, stats_ignore, NULL);
 	if (status == 304) {
 		free(fc);
 		candidates_report(en);
-		/* nothing new, but is the interface still there? */
-		stats_get(en, stats_ignore, NULL);
 		fetch_result(en, NULL, 0);
 		return;
 	}

@@ -21,16 +21,19 @@ json_api() {
 	    --data-binary "$4"
 }
 
-# refused WHAT HOST METHOD PATH BODY: 400 with a JSON error.
+# refused WHAT HOST METHOD PATH BODY: 400 with a JSON error that gives
+# the reason (WHY, a pattern), not some other refusal.
 refused() {
 	_w=$1; shift
 	_s=$(json_api "$@")
-	if [ "$_s" = 400 ] && jq -e '.error | type == "string"' \
+	if [ "$_s" = 400 ] && jq -e --arg why "$WHY" \
+	    '.error | type == "string" and test($why)' \
 	    "$T/$1/body" >/dev/null 2>&1; then
 		ok "$_w: 400, $(jq -r .error "$T/$1/body")"
 	else
 		notok "$_w (status $_s, want 400 with a JSON error)"
-		sed 's/^/#   /' "$T/$1/body" 2>/dev/null | head -3
+		{ cat "$T/$1/body"; echo; } 2>/dev/null | sed 's/^/#   /' |
+		    head -3
 	fi
 }
 
@@ -42,7 +45,8 @@ accepted() {
 		ok "$_w"
 	else
 		notok "$_w (status $_s, want $_want)"
-		sed 's/^/#   /' "$T/$1/body" 2>/dev/null | head -3
+		{ cat "$T/$1/body"; echo; } 2>/dev/null | sed 's/^/#   /' |
+		    head -3
 	fi
 }
 
@@ -91,6 +95,7 @@ accepted "user1 sets good candidates" 204 user1 PUT /v1/user/candidates \
     '["192.0.2.3:51820","[2001:db8::3]:51820"]'
 
 snapshot > "$T/before.txt"
+WHY='^invalid (endpoint|candidate) '
 wg_peers > "$T/wg.before"
 
 BAD="127.0.0.1:51820 127.1.2.3:51820 [::1]:51820 [::ffff:127.0.0.1]:51820
@@ -110,6 +115,11 @@ refused "override endpoint without a port" user1 PUT /v1/user/endpoint \
     '{"option":"Set","content":"0.0.0.0:0"}'
 
 # The admin's peer add and update.
+# Each attempt has its own name, address and key, so that no refusal
+# is merely a duplicate of an earlier attempt that was let through.
+pubkey() {
+	wg genkey | wg pubkey
+}
 peer_json() {	# NAME IP KEY ENDPOINT CANDIDATES
 	echo "{\"name\":\"$1\",\"ip\":\"$2\",\"cidr_id\":3,
 	    \"public_key\":\"$3\",\"endpoint\":$4,
@@ -119,11 +129,11 @@ peer_json() {	# NAME IP KEY ENDPOINT CANDIDATES
 }
 good=$(wg genkey | wg pubkey)
 refused "add-peer with a loopback endpoint" admin POST /v1/admin/peers \
-    "$(peer_json p1 10.66.1.50 "$good" '"127.0.0.1:51820"' '[]')"
+    "$(peer_json p1 10.66.1.51 "$(pubkey)" '"127.0.0.1:51820"' '[]')"
 refused "add-peer with a port 0 endpoint" admin POST /v1/admin/peers \
-    "$(peer_json p1 10.66.1.50 "$good" '"192.0.2.9:0"' '[]')"
+    "$(peer_json p2 10.66.1.52 "$(pubkey)" '"192.0.2.9:0"' '[]')"
 refused "add-peer with a multicast candidate" admin POST \
-    /v1/admin/peers "$(peer_json p1 10.66.1.50 "$good" null \
+    /v1/admin/peers "$(peer_json p3 10.66.1.53 "$(pubkey)" null \
     '["224.0.0.251:5353"]')"
 user1_id=$(peer_col user1 id)
 user1_key=$(peer_col user1 public_key)
@@ -145,9 +155,12 @@ X5yVvKNQjCSx0LFVnIPvWwREXMRYHI6G2CJO3dCfEVc=
 7f///////////////////////////////////////38=
 7v///////////////////////////////////////38=
 7f////////////////////////////////////////8="
+WHY='small order'
+i=60
 for k in $SMALL; do
+	i=$((i + 1))
 	refused "add-peer with key $k" admin POST /v1/admin/peers \
-	    "$(peer_json p1 10.66.1.50 "$k" null '[]')"
+	    "$(peer_json "k$i" "10.66.1.$i" "$k" null '[]')"
 	refused "redeem with key $k" fresh POST /v1/user/redeem \
 	    "{\"public_key\":\"$k\"}"
 done

@@ -45,8 +45,9 @@
  * asks for a re-sync HEAL_DELAY seconds later, so a burst of failures
  * costs one; while WireGuard keeps failing the wait doubles up to
  * HEAL_MAXDELAY.  At rest nothing is compared: every HEAL_TICKS endpoint
- * refreshes the mirror's generation is, and a sync follows only if the
- * mirror changed since WireGuard last took all of it.
+ * refreshes a sync follows only if peers were set or removed since
+ * WireGuard last took the whole mirror, a net under steps that all
+ * succeeded.
  */
 #define HEAL_DELAY	1
 #define HEAL_MAXDELAY	30
@@ -68,7 +69,8 @@ struct server_net {
 	int		 heal_if;	/* bring the interface up first */
 	int		 heal_fails;	/* in a row, for the back-off */
 	uint64_t	 heal_round;	/* which re-sync an answer is for */
-	uint64_t	 synced_gen;	/* mirror generation WireGuard took */
+	uint64_t	 wg_changes;	/* peer sets and removals sent */
+	uint64_t	 synced_gen;	/* wg_changes when last synced */
 	unsigned int	 ticks;		/* endpoint refreshes */
 	char		 addrs[IN_CANDIDATES_MAXLEN]; /* own candidates */
 	size_t		 addrs_len;
@@ -323,6 +325,8 @@ sop_wg(struct sop *op, uint32_t type, const struct in_peer *p)
 	    !en->srv->wg_up)
 		return;
 	wgpeer_from(op->net, p, &w);
+	if (en != NULL && en->srv != NULL)
+		en->srv->wg_changes++;
 	op->pending++;
 	id = engine_req_new(sop_wg_answer, op);
 	if (engine_wg_compose(type, id, &w, sizeof(w)) == -1) {
@@ -338,7 +342,10 @@ wg_fire(const char *net, uint32_t type, const struct in_peer *p)
 	struct in_wgpeer	 w;
 	uint32_t		 id;
 	char			*name;
+	struct engine_net	*en;
 
+	if ((en = engine_net_find(net)) != NULL && en->srv != NULL)
+		en->srv->wg_changes++;
 	wgpeer_from(net, p, &w);
 	if ((name = strdup(net)) == NULL) {
 		wg_step_failed(net, "out of memory");
@@ -1365,7 +1372,7 @@ refresh_start(int fd, short event, void *arg)
 
 	refresh_arm(en);
 	if (++en->srv->ticks % HEAL_TICKS == 0 &&
-	    en->state.generation != en->srv->synced_gen)
+	    en->srv->wg_changes != en->srv->synced_gen)
 		heal_schedule(en);
 	if (en->srv->refreshing)
 		return;
@@ -1600,7 +1607,7 @@ start_wg_up(struct imsg *imsg, void *arg)
 		return;
 	}
 
-	en->srv->synced_gen = en->state.generation;
+	en->srv->synced_gen = en->srv->wg_changes;
 	wg_sync_send(en, start_synced, arg);
 }
 
@@ -1800,7 +1807,7 @@ heal_send(struct engine_net *en, struct heal_req *hr)
 		}
 		return;
 	}
-	hr->gen = en->state.generation;
+	hr->gen = en->srv->wg_changes;
 	wg_sync_send(en, heal_synced, hr);
 }
 
@@ -1848,7 +1855,7 @@ heal_wg_up(struct imsg *imsg, void *arg)
 		heal_schedule(en);
 		return;
 	}
-	hr->gen = en->state.generation;
+	hr->gen = en->srv->wg_changes;
 	wg_sync_send(en, heal_synced, hr);
 }
 

@@ -48,6 +48,7 @@
 #define CLIENT_HTTP_TIMEOUT	10	/* seconds per API request */
 #define CLIENT_MAXBODY		(64 * 1024 * 1024)
 #define CLIENT_RETRY		10	/* seconds after a failed start */
+#define CLIENT_HEAL		1	/* seconds after a failed WireGuard step */
 #define NAT_STEP		5	/* seconds per candidate, as upstream */
 #define NAT_MAXCAND		(IN_MAXCANDIDATES + 1)
 #define RECENT_HANDSHAKE	180	/* WireGuard's reject-after time */
@@ -114,6 +115,7 @@ static void	nat_start(struct engine_net *);
 static void	candidates_report(struct engine_net *);
 static void	net_update(struct engine_net *, server_cb, void *);
 static void	nat_timer(int, short, void *);
+static void	wg_failed(struct engine_net *, const char *);
 
 static void
 reply(server_cb cb, void *arg, int status, const char *err, json_t *res)
@@ -424,6 +426,7 @@ stats_answer(struct imsg *imsg, void *arg)
 	struct statreq		*sr = arg;
 	struct engine_net	*en;
 	struct in_wgstat	*nv;
+	struct in_error		 e;
 	size_t			 cap;
 
 	if (imsg->hdr.type == IMSG_WG_STAT) {
@@ -451,12 +454,20 @@ stats_answer(struct imsg *imsg, void *arg)
 			en->cli->stats = sr->v;
 			en->cli->nstats = sr->n;
 			sr->v = NULL;
-		} else
+		} else if (engine_imsg_error(imsg, &e))
+			wg_failed(en, e.msg);
+		else
 			log_answer(imsg, en->net.name);
 	}
 	sr->done(en, sr->arg);
 	free(sr->v);
 	free(sr);
+}
+
+/* A stats request made only for its failure, which heals. */
+static void
+stats_ignore(struct engine_net *en, void *arg)
+{
 }
 
 static void
@@ -773,6 +784,30 @@ start_retry(int fd, short event, void *arg)
 	start_step(arg);
 }
 
+/*
+ * A WireGuard step failed, or WireGuard cannot be read (userspace
+ * WireGuard may have died and taken the interface along): the network
+ * starts again from its cache, which is the truth here, so the interface
+ * comes back with every cached peer.  The cache already holds whatever
+ * change the step was for.
+ */
+static void
+wg_failed(struct engine_net *en, const char *why)
+{
+	struct timeval	tv = { CLIENT_HEAL, 0 };
+
+	if (en->cli == NULL || !en->cli->up)
+		return;
+	log_warnx("%s: WireGuard: %s; bringing it up again from the cache",
+	    en->net.name, why);
+	en->cli->up = 0;
+	/* a new interface keeps no endpoint: give every peer its own */
+	free(en->cli->stats);
+	en->cli->stats = NULL;
+	en->cli->nstats = 0;
+	evtimer_add(&en->cli->retry_ev, &tv);
+}
+
 static void
 start_synced(struct imsg *imsg, void *arg)
 {
@@ -999,11 +1034,9 @@ fetch_synced(struct imsg *imsg, void *arg)
 		free(fc);
 		return;
 	}
-	if (engine_imsg_error(imsg, &e)) {
-		fetch_end(en, 500, e.msg, NULL);
-		free(fc);
-		return;
-	}
+	/* the fetch is stored; WireGuard follows the cache shortly */
+	if (engine_imsg_error(imsg, &e))
+		wg_failed(en, e.msg);
 	hosts_send(en, &en->cache);
 	candidates_report(en);
 	nat_start(en);
@@ -1125,6 +1158,12 @@ fetch_got(void *arg, int status, const char *err, json_t *j,
 		free(fc);
 		return;
 	}
+	/*
+	 * Nothing to sync: is the interface still there?  A fetch that got
+	 * no answer may be one whose WireGuard died.
+	 */
+	if (status != 200)
+		stats_get(en, stats_ignore, NULL);
 	if (status == 304) {
 		free(fc);
 		candidates_report(en);

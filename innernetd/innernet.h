@@ -580,6 +580,8 @@ int	 in_ifname_ok(const char *);
 int	 in_key_ok(const char *);
 int	 in_endpoint_parse(const char *, char *, size_t, uint16_t *);
 int	 in_endpoint_ok(const char *);
+const char *in_endpoint_problem(const char *, int);
+int	 in_key_weak(const char *);
 int	 in_endpoint_numeric(const char *, struct sockaddr_storage *,
 	    socklen_t *);
 int	 in_sockaddr_endpoint(const struct sockaddr *, char *, size_t);

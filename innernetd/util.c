@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -377,6 +378,108 @@ int
 in_endpoint_ok(const char *s)
 {
 	return (in_endpoint_parse(s, NULL, 0, NULL) == 0);
+}
+
+/*
+ * What is wrong with an address as a place to send another peer's
+ * WireGuard traffic, or NULL: loopback, link-local, multicast and
+ * broadcast addresses would point every peer at itself or its own link,
+ * and "this network" (0.0.0.0/8, ::) at nothing.  IPv4 inside IPv6
+ * (::ffff:a.b.c.d) is the IPv4 address.
+ */
+static const char *
+ip_problem(const struct in_ip *ip)
+{
+	static const uint8_t	 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+				    0xff, 0xff };
+	const uint8_t		*b = ip->u.b;
+
+	if (ip->af == AF_INET6 && memcmp(b, mapped, sizeof(mapped)) == 0)
+		b += sizeof(mapped);
+	else if (ip->af == AF_INET6) {
+		if (in_ip_is_unspecified(ip))
+			return ("unspecified");
+		if (IN6_IS_ADDR_LOOPBACK(&ip->u.v6))
+			return ("loopback");
+		if (IN6_IS_ADDR_MULTICAST(&ip->u.v6))
+			return ("multicast");
+		if (IN6_IS_ADDR_LINKLOCAL(&ip->u.v6))
+			return ("link-local");
+		return (NULL);
+	}
+	if (b[0] == 0)
+		return ("unspecified");
+	if (b[0] == 127)
+		return ("loopback");
+	if (b[0] >= 224 && b[0] <= 239)
+		return ("multicast");
+	if (b[0] == 255 && b[1] == 255 && b[2] == 255 && b[3] == 255)
+		return ("broadcast");
+	if (b[0] == 169 && b[1] == 254)
+		return ("link-local");
+	return (NULL);
+}
+
+/*
+ * Why an endpoint or candidate a peer hands the server must be refused,
+ * or NULL if it may be given to other peers.  Upstream accepts these,
+ * but each one points other peers' WireGuard at themselves, their own
+ * link or nowhere.  With "override", an unspecified address with a port
+ * is the documented form that asks the server for the address it sees
+ * (unspecified_ip_in_override_endpoint).  Names are not resolved here,
+ * except that localhost is loopback by definition (RFC 6761).
+ */
+const char *
+in_endpoint_problem(const char *s, int override)
+{
+	char		 host[IN_HOSTSZ];
+	const char	*why;
+	size_t		 l;
+	uint16_t	 port;
+	struct in_ip	 ip;
+
+	if (in_endpoint_parse(s, host, sizeof(host), &port) == -1)
+		return ("not host:port");
+	if (port == 0)
+		return ("port 0");
+	if (in_ip_parse(host, &ip) == -1) {
+		l = strlen(host);
+		if (l > 0 && host[l - 1] == '.')
+			host[--l] = '\0';
+		if (strcasecmp(host, "localhost") == 0 || (l > 10 &&
+		    strcasecmp(host + l - 10, ".localhost") == 0))
+			return ("loopback");
+		return (NULL);
+	}
+	if ((why = ip_problem(&ip)) == NULL)
+		return (NULL);
+	if (override && in_ip_is_unspecified(&ip))
+		return (NULL);
+	return (why);
+}
+
+/*
+ * The all-zero key and the other points of small order on Curve25519
+ * (and their non-canonical encodings): a peer with such a public key
+ * shares a secret anyone can compute.  libsodium refuses exactly these
+ * in crypto_scalarmult(), whatever the scalar.
+ */
+int
+in_key_weak(const char *s)
+{
+	static const unsigned char	scalar[crypto_scalarmult_SCALARBYTES] =
+					    { 1 };
+	unsigned char			bin[32], q[crypto_scalarmult_BYTES];
+	size_t				binlen;
+	int				weak;
+
+	if (sodium_base642bin(bin, sizeof(bin), s, strlen(s), NULL, &binlen,
+	    NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    binlen != sizeof(bin))
+		return (1);
+	weak = crypto_scalarmult(q, scalar, bin) != 0;
+	sodium_memzero(q, sizeof(q));
+	return (weak);
 }
 
 int

@@ -80,12 +80,28 @@ ensure_user() {
 	done
 }
 
+# ns_purge: our namespaces and everything in them are gone.
+ns_purge() {
+	for _ns in $(ip netns list | awk '{print $1}' | grep "^$RUN[^0-9]"); do
+		for _p in $(ip netns pids "$_ns" 2>/dev/null); do
+			kill -KILL "$_p" 2>/dev/null
+		done
+		ip netns del "$_ns" 2>/dev/null
+	done
+}
+
 net_init() {
 	need_root
 	ensure_user ||
 	    { echo "not ok - cannot add the user _innernet"; exit 1; }
 	mkdir -p /var/run/wireguard
-	ip netns add "$INET"
+	# A run killed before its cleanup leaves its namespaces; pids come
+	# round again within minutes on a busy machine, and a later run with
+	# the same pid could make none of its own.  Our pid is ours now, so
+	# any namespace with our names is such a leftover.
+	ns_purge
+	ip netns add "$INET" ||
+	    { echo "not ok - cannot make namespace $INET"; exit 1; }
 	ip -n "$INET" link set lo up
 	ip -n "$INET" link add br0 type bridge
 	ip -n "$INET" link set br0 up
@@ -257,12 +273,7 @@ net_cleanup() {
 			daemon_log "$_h" "${REGRESS_LOGS:-40}"
 		done
 	fi
-	for _ns in $(ip netns list | awk '{print $1}' | grep "^$RUN[^0-9]"); do
-		for _p in $(ip netns pids "$_ns" 2>/dev/null); do
-			kill -KILL "$_p" 2>/dev/null
-		done
-		ip netns del "$_ns" 2>/dev/null
-	done
+	ns_purge
 	rm -rf "$T"
 	[ "$FAILED" -eq 0 ] && exit "$_rc"
 	exit 1

@@ -80,9 +80,11 @@ ensure_user() {
 	done
 }
 
-# ns_purge: our namespaces and everything in them are gone.
+# ns_purge: our namespaces and everything in them are gone.  The names
+# come from the directory: `ip netns list` also asks the kernel about
+# each namespace and complains when another run deletes one meanwhile.
 ns_purge() {
-	for _ns in $(ip netns list | awk '{print $1}' | grep "^$RUN[^0-9]"); do
+	for _ns in $(ls /var/run/netns 2>/dev/null | grep "^$RUN[^0-9]"); do
 		for _p in $(ip netns pids "$_ns" 2>/dev/null); do
 			kill -KILL "$_p" 2>/dev/null
 		done

@@ -162,13 +162,23 @@ expect "admin route from a non-admin is 401" 401 \
     api user1 GET /v1/admin/peers
 
 # ETag: the same document is not sent twice.
-etag=$(on user1 curl -s -D - -o /dev/null --interface \
-    "$(cat "$T/user1/ip")" -H "X-Innernet-Server-Key: $SKEY" \
-    "http://$SRV_IP:$PORT/v1/user/state" | tr -d '\r' |
-    awk 'tolower($1) == "etag:" { print $2 }')
+etag_of() {	# etag_of HEADERS: the ETag in a response's headers
+	tr -d '\r' < "$1" | awk 'tolower($1) == "etag:" { print $2 }'
+}
+api user1 GET /v1/user/state -D "$T/hdr" >/dev/null
+etag=$(etag_of "$T/hdr")
 check "state has an ETag" test -n "$etag"
-expect "matching If-None-Match is 304" 304 api user1 GET /v1/user/state \
-    -H "If-None-Match: $etag"
+# The document holds the endpoints WireGuard observed: when one changed
+# between the two requests, the 200 carries another ETag; ask again.
+n=0
+while :; do
+	got=$(api user1 GET /v1/user/state -H "If-None-Match: $etag" \
+	    -D "$T/hdr")
+	[ "$got" = 200 ] && [ -n "$(etag_of "$T/hdr")" ] &&
+	    [ "$(etag_of "$T/hdr")" != "$etag" ] && [ $n -lt 5 ] || break
+	etag=$(etag_of "$T/hdr") n=$((n + 1))
+done
+expect "matching If-None-Match is 304" 304 echo "$got"
 
 # Endpoint and candidates.
 expect "override endpoint" 204 api_json user1 PUT /v1/user/endpoint \

@@ -56,7 +56,7 @@ rekey_apply() {
 api() {
 	_h=$1 _m=$2 _p=$3
 	shift 3
-	set -- -s -m 5 -o "$T/body" -w '%{http_code}' -X "$_m" \
+	set -- -s -m 20 -o "$T/body" -w '%{http_code}' -X "$_m" \
 	    --interface "$(cat "$T/$_h/ip")" \
 	    -H "X-Innernet-Server-Key: ${KEY_OVERRIDE:-$SKEY}" "$@"
 	on "$_h" curl "$@" "http://$SRV_IP:$PORT$_p"

@@ -76,7 +76,10 @@ expect() {
 		ok "$_what"
 	else
 		notok "$_what (status $_got, want $_want)"
-		sed 's/^/#   /' "$T/body" 2>/dev/null | head -5
+		# a JSON body ends without a newline: end the line, or the
+		# next "ok" line is glued to it and not counted
+		{ sed 's/^/#   /' "$T/body" 2>/dev/null | head -5; echo; } |
+		    grep -v '^$'
 	fi
 }
 

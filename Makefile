@@ -3,6 +3,7 @@
 #	make			build everything into $(B)/
 #	make check		unit tests, then the namespace suite (root)
 #	make SAN=1 check	the same with AddressSanitizer + UBSan
+#	make check-parallel	make check in this tree and a copy at once
 #	make SHARED=1		link every library shared (see LIB_*)
 #	make install DESTDIR= PREFIX=
 #	make deps		install build and test dependencies (Debian)
@@ -128,6 +129,11 @@ check: $(PROGS) $(UNIT_TESTS) fuzz
 	@B=$(B) FZ=$(FZ) FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) \
 		FUZZ_TARGETS="$(FUZZ_TARGETS)" sh regress/run.sh $(UNIT_TESTS)
 
+# make check twice at once, in this tree and in a copy of it (slow; see
+# regress/parallel.sh); PARALLEL_HOGS=N adds N busy loops.
+check-parallel:
+	@sh regress/parallel.sh
+
 lint-man:
 	@sh regress/man/lint.sh
 
@@ -195,4 +201,4 @@ uninstall:
 clean:
 	rm -rf build build-san
 
-.PHONY: all unit check lint-man deps demo install uninstall clean
+.PHONY: all unit check check-parallel lint-man deps demo install uninstall clean

@@ -42,8 +42,14 @@ check "the unit checks the configuration first" \
 check "the unit bounds capabilities" grep -q '^CapabilityBoundingSet=' "$unit"
 
 # The unit's two lines, with the test configuration added.
-getent passwd _innernet >/dev/null 2>&1 ||
-    useradd -r -M -d /var/empty -s /usr/sbin/nologin _innernet
+# Another suite may add the user at the same moment: useradd then fails
+# on the lock of /etc/passwd, or because the user exists by now.
+n=0
+until getent passwd _innernet >/dev/null 2>&1 || [ $n -ge 60 ]; do
+	useradd -r -M -d /var/empty -s /usr/sbin/nologin _innernet \
+	    2>/dev/null || sleep 0.5
+	n=$((n + 1))
+done
 mkdir -p "$t/state"
 cat > "$t/innernet.conf" <<CONF
 state-dir: $t/state
@@ -59,7 +65,7 @@ check "ExecStartPre accepts the test configuration" \
 $D$start -f "$t/innernet.conf" >"$t/daemon.log" 2>&1 &
 pid=$!
 n=0
-while [ ! -S "$t/ctl.sock" ] && [ $n -lt 50 ]; do sleep 0.2; n=$((n + 1)); done
+while [ ! -S "$t/ctl.sock" ] && [ $n -lt 150 ]; do sleep 0.2; n=$((n + 1)); done
 check "ExecStart runs the set, innernetctl reaches it" \
     "$D/usr/sbin/innernetctl" -s "$t/ctl.sock" status
 check "the installed set has its four processes" sh -c \
@@ -67,7 +73,7 @@ check "the installed set has its four processes" sh -c \
     grep -c '\"pid\"') = 4 ]"
 kill -TERM "$pid"
 n=0
-while kill -0 "$pid" 2>/dev/null && [ $n -lt 50 ]; do sleep 0.2; n=$((n + 1)); done
+while kill -0 "$pid" 2>/dev/null && [ $n -lt 150 ]; do sleep 0.2; n=$((n + 1)); done
 check "SIGTERM stops it" sh -c "! kill -0 $pid 2>/dev/null"
 pid=
 

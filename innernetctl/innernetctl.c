@@ -29,6 +29,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <libgen.h>
 #include <poll.h>
 #include <pwd.h>
@@ -47,10 +48,9 @@
 #define CTL_TIMEOUT	180
 
 static __attribute__((__noreturn__)) void
-usage(void)
+usage(const char *verb)
 {
-	fprintf(stderr, "usage: innernetctl [-jv] [-s socket] verb [flags] "
-	    "[network]\n(see innernetctl(8) for the verbs)\n");
+	usage_print(stderr, verb);
 	exit(EXIT_USAGE);
 }
 
@@ -65,6 +65,26 @@ die(int code, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\n");
 	exit(code);
+}
+
+static int
+ctl_try_connect(const char *path)
+{
+	struct sockaddr_un	sun;
+	int			fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path))
+		return (-1);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return (-1);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(fd);
+		return (-1);
+	}
+	return (fd);
 }
 
 static int
@@ -189,8 +209,8 @@ prompt_name(json_t *args, const char *def)
 		if (buf[0] == '\0')
 			strlcpy(buf, def, sizeof(buf));
 		if (in_ifname_ok(buf))
-			return (set_flag_value(args, "name", buf, err,
-			    sizeof(err)));
+			return (set_flag_value("install", args, "name", buf,
+			    err, sizeof(err)));
 		fprintf(stderr, "an interface name is lowercase letters, "
 		    "digits and inner hyphens, at most 15\n");
 	}
@@ -322,6 +342,126 @@ import_setup(const char *sock, json_t *args, char *copied, size_t len)
 	json_decref(st);
 }
 
+/* One more request on a connection of its own; NULL when it fails. */
+static json_t *
+ctl_query(const char *sock, const char *verb, const char *network)
+{
+	json_t	*req, *ans, *res = NULL;
+	int	 fd;
+
+	if ((fd = ctl_try_connect(sock)) == -1)
+		return (NULL);
+	req = json_pack("{s:s, s:s, s:{}}", "verb", verb, "network",
+	    network);
+	ans = ctl_exchange(fd, req);
+	close(fd);
+	json_decref(req);
+	if (json_is_true(json_object_get(ans, "ok")) &&
+	    json_is_array(json_object_get(ans, "result")))
+		res = json_incref(json_object_get(ans, "result"));
+	json_decref(ans);
+	return (res);
+}
+
+/* The prompts' lists: CIDRs and peers of the network asked about. */
+static const char	*lister_sock, *lister_network;
+
+static json_t *
+lister(const char *verb)
+{
+	if (lister_network == NULL)
+		return (NULL);
+	return (ctl_query(lister_sock, verb, lister_network));
+}
+
+/*
+ * An admin peer's request failed at the server: innernetd passes on
+ * "the server answered 400 Bad Request: {"error":"..."}".  What the user
+ * needs is the server's own sentence, and the status only when it says
+ * more than "refused" (401: not an admin, 404: gone, 5xx: broken).
+ */
+static void
+server_message(const char *e, char *out, size_t len)
+{
+	const char	*p, *body, *q;
+	char		 msg[1024];
+	json_t		*j;
+	size_t		 n;
+	int		 code;
+
+	strlcpy(out, e, len);
+	if (strncmp(e, "the server answered ", 20) != 0)
+		return;
+	p = e + 20;
+	code = atoi(p);
+	if ((body = strstr(p, ": ")) == NULL)
+		return;
+	body += 2;
+	msg[0] = '\0';
+	if ((j = json_loads(body, 0, NULL)) != NULL &&
+	    json_is_string(json_object_get(j, "error")))
+		strlcpy(msg, json_string_value(json_object_get(j, "error")),
+		    sizeof(msg));
+	else if ((q = strstr(body, "\"error\":\"")) != NULL) {
+		/* cut short by its length: keep what there is */
+		strlcpy(msg, q + 9, sizeof(msg));
+		n = strcspn(msg, "\"");
+		if (msg[n] == '\0')
+			strlcat(msg, "...", sizeof(msg));
+		else
+			msg[n] = '\0';
+	} else if (*body != '{')
+		strlcpy(msg, body, sizeof(msg));	/* upstream: text */
+	json_decref(j);
+	if (msg[0] == '\0')
+		return;
+	if (code == 400 || code == 409)
+		snprintf(out, len, "the server refused: %s", msg);
+	else
+		snprintf(out, len, "the server refused (%d%s): %s", code,
+		    code == 401 ? ", not an admin?" : "", msg);
+}
+
+/* -j: an object always; a verb without a result says what it did. */
+static json_t *
+json_result(const char *verb, const char *network, json_t *args,
+    json_t *res)
+{
+	static const char	*keep[] = { "name", "new_name", "cidr1",
+				    "cidr2", "endpoint", "listen_port",
+				    "unset", NULL };
+	json_t			*o;
+	size_t			 i;
+
+	if (json_is_object(res) || json_is_array(res))
+		return (json_incref(res));
+	o = json_pack("{s:s, s:b}", "verb", verb, "done", 1);
+	if (network != NULL)
+		json_object_set_new(o, "network", json_string(network));
+	for (i = 0; keep[i] != NULL; i++)
+		if (json_object_get(args, keep[i]) != NULL)
+			json_object_set(o, keep[i],
+			    json_object_get(args, keep[i]));
+	return (o);
+}
+
+static int
+name_wanted(const char *verb)
+{
+	return (strcmp(verb, "list-peers") == 0 ||
+	    strcmp(verb, "list-associations") == 0 ||
+	    strcmp(verb, "list") == 0);
+}
+
+static const struct option longopts[] = {
+	{ "help",	no_argument,		NULL,	'h' },
+	{ "json",	no_argument,		NULL,	'j' },
+	{ "socket",	required_argument,	NULL,	's' },
+	{ "verbose",	no_argument,		NULL,	'v' },
+	{ "version",	no_argument,		NULL,	'V' },
+	{ NULL,		0,			NULL,	0 }
+};
+
 int
 main(int argc, char *argv[])
 {
@@ -329,16 +469,20 @@ main(int argc, char *argv[])
 	const char		*invite = NULL;
 	char			 err[1024], save[1024], invpath[1024];
 	char			 copied[1024];
-	json_t			*req, *args, *ans, *res, *iv;
+	json_t			*req, *args, *ans, *res, *iv, *cidrs = NULL;
 	struct invitation	 inv;
-	int			 ch, jflag = 0, fd;
+	int			 ch, jflag = 0, vflag = 0, fd;
 
 	if (sodium_init() == -1)
 		die(EXIT_CONNECT, "libsodium failed to start");
 	if ((sock = getenv("INNERNET_SOCKET")) == NULL)
 		sock = INNERNET_SOCKET;
-	while ((ch = getopt(argc, argv, "+hjs:v")) != -1) {
+	while ((ch = getopt_long(argc, argv, "+hjs:vV", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
+		case 'h':
+			usage_print(stdout, NULL);
+			return (EXIT_OK);
 		case 'j':
 			jflag = 1;
 			break;
@@ -346,20 +490,43 @@ main(int argc, char *argv[])
 			sock = optarg;
 			break;
 		case 'v':
+			vflag = 1;
 			break;
+		case 'V':
+			printf("innernetctl %s (innernet protocol %s)\n",
+			    INNERNET_VERSION, INNERNET_UPSTREAM);
+			return (EXIT_OK);
 		default:
-			usage();
+			usage(NULL);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
-		usage();
-	if ((req = parse_command(argc, argv, err, sizeof(err))) == NULL)
-		die(EXIT_USAGE, "%s", err);
-	verb = argv[0];
+		usage(NULL);
+	switch (parse_command(argc, argv, &req, &verb, err, sizeof(err))) {
+	case PARSE_HELP:
+		usage_print(stdout, verb);
+		return (EXIT_OK);
+	case PARSE_ERR:
+		fprintf(stderr, "innernetctl: %s\n", err);
+		usage(verb);
+	}
+	verb = json_string_value(json_object_get(req, "verb"));
 	args = json_object_get(req, "args");
 	network = json_string_value(json_object_get(req, "network"));
+	if (strcmp(verb, "help") == 0) {
+		usage_print(stdout, json_string_value(json_object_get(args,
+		    "verb")));
+		return (EXIT_OK);
+	}
+	if (strcmp(verb, "completions") == 0)
+		return (completions_print(stdout, json_string_value(
+		    json_object_get(args, "shell"))) == 0 ? EXIT_OK :
+		    EXIT_USAGE);
+	if (vflag && (strcmp(verb, "list") == 0 ||
+	    strcmp(verb, "list-peers") == 0))
+		json_object_set_new(args, "verbose", json_true());
 	memset(&inv, 0, sizeof(inv));
 	inv.listen_port = -1;
 
@@ -379,12 +546,16 @@ main(int argc, char *argv[])
 	copied[0] = '\0';
 	if (strcmp(verb, "import") == 0)
 		import_setup(sock, args, copied, sizeof(copied));
-	switch (prompt_missing(verb, args, network, err, sizeof(err))) {
+	lister_sock = sock;
+	lister_network = network;
+	switch (prompt_missing(verb, args, network, lister, err,
+	    sizeof(err))) {
 	case PROMPT_NO:
 		fprintf(stderr, "innernetctl: nothing done\n");
 		return (EXIT_OK);
 	case PROMPT_ERR:
-		die(EXIT_USAGE, "%s", err);
+		fprintf(stderr, "innernetctl: %s\n", err);
+		usage(verb);
 	}
 	if (strcmp(verb, "add-peer") == 0) {
 		path = jstr(args, "save_config");
@@ -405,7 +576,8 @@ main(int argc, char *argv[])
 	if (!json_is_true(json_object_get(ans, "ok"))) {
 		if (copied[0] != '\0')
 			unlink(copied);
-		die(EXIT_DAEMON, "%s", jstr(ans, "error"));
+		server_message(jstr(ans, "error"), err, sizeof(err));
+		die(EXIT_DAEMON, "%s", err);
 	}
 	res = json_object_get(ans, "result");
 
@@ -425,9 +597,7 @@ main(int argc, char *argv[])
 			    "not be written: %s", err);
 		sodium_memzero(&inv, sizeof(inv));
 		res = json_object_get(res, "peer");
-		if (!jflag)
-			printf("peer %s added; invitation saved to %s\n",
-			    jstr(res, "name"), path);
+		json_object_set_new(args, "save_config", json_string(path));
 	}
 	if (strcmp(verb, "install") == 0 && invite != NULL &&
 	    (json_is_true(json_object_get(args, "delete_invite")) ||
@@ -438,10 +608,17 @@ main(int argc, char *argv[])
 			    invite, strerror(errno));
 	}
 	if (jflag) {
-		json_dumpf(res, stdout, JSON_INDENT(2) | JSON_ENCODE_ANY);
+		res = json_result(verb, network, args, res);
+		json_dumpf(res, stdout, JSON_INDENT(2));
 		printf("\n");
-	} else if (strcmp(verb, "add-peer") != 0)
-		output_human(verb, res, args);
+		json_decref(res);
+	} else {
+		/* names for the ids of the lists */
+		if (network != NULL && name_wanted(verb))
+			cidrs = ctl_query(sock, "list-cidrs", network);
+		output_human(verb, network, res, args, cidrs);
+		json_decref(cidrs);
+	}
 	json_decref(ans);
 	json_decref(req);
 	return (EXIT_OK);

@@ -20,6 +20,8 @@
  * something.  Tables are as wide as what they hold.
  */
 
+#include <sys/socket.h>
+
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -422,13 +424,28 @@ arg(json_t *args, const char *k)
 static int
 print_done(const char *verb, const char *net, json_t *r, json_t *args)
 {
-	char	 cb[32];
+	struct in_prefix	pfx;
+	char			first[IN_ADDRSTRSZ];
+	int			i;
 
-	if (strcmp(verb, "new") == 0)
-		printf("network %s created: this host is %s in %s, peers "
-		    "reach it at %s\n", net != NULL ? net : arg(args,
-		    "network_name"), str(r, "address"), str(r, "cidr"),
-		    str(r, "external_endpoint"));
+	if (strcmp(verb, "new") == 0) {
+		/* the server takes the first address of the root CIDR */
+		first[0] = '\0';
+		if (in_prefix_parse(arg(args, "network_cidr"), &pfx) == 0) {
+			for (i = (pfx.ip.af == AF_INET ? 3 : 15); i >= 0; i--)
+				if (++pfx.ip.u.b[i] != 0)
+					break;
+			in_ip_str(&pfx.ip, first, sizeof(first));
+		}
+		printf("network %s created: this host is %s in %s, public key "
+		    "%s%s%s\n", str(r, "network"), first, arg(args,
+		    "network_cidr"), str(r, "public_key"),
+		    json_is_string(json_object_get(args,
+		    "external_endpoint")) ? ", peers reach it at " : "",
+		    json_is_string(json_object_get(args,
+		    "external_endpoint")) ? arg(args, "external_endpoint") :
+		    "");
+	}
 	else if (strcmp(verb, "add-cidr") == 0)
 		printf("CIDR %s (%s) added to %s under %s\n", str(r, "name"),
 		    str(r, "cidr"), net, arg(args, "parent"));
@@ -468,7 +485,6 @@ print_done(const char *verb, const char *net, json_t *r, json_t *args)
 			    arg(args, "name"), arg(args, "endpoint"));
 	} else
 		return (0);
-	(void)cb;
 	return (1);
 }
 

@@ -72,5 +72,36 @@ if command -v script >/dev/null 2>&1; then
 	else
 		notok "a bad answer is refused and asked again: $(cat "$t/tty")"
 	fi
+	# The confirmation says what would be made; without a daemon to
+	# list CIDRs from, the parent is asked for by name.
+	printf 'corp\nn\n' | script -qec \
+	    "$B/innernetctl -s $t/none.sock add-cidr corp --name humans \
+	    --cidr 10.66.1.0/24" /dev/null >"$t/tty" 2>&1
+	if grep -q "Parent CIDR name:" "$t/tty" &&
+	    grep -q "CIDR humans (10.66.1.0/24) under corp in corp" "$t/tty" &&
+	    grep -q "nothing done" "$t/tty"; then
+		ok "the confirmation summarises the CIDR"
+	else
+		notok "the confirmation summarises the CIDR: $(cat "$t/tty")"
+	fi
+	printf '\nn\n' | script -qec \
+	    "$B/innernetctl -s $t/none.sock add-peer corp --name carol \
+	    --cidr humans --auto-ip --admin true --invite-expires 2w" \
+	    /dev/null >"$t/tty" 2>&1
+	if grep -q "Peer carol in CIDR humans of corp, address the next free one, admin, invitation valid 14d, saved to carol.toml" \
+	    "$t/tty" && grep -q "nothing done" "$t/tty"; then
+		ok "the confirmation summarises the peer"
+	else
+		notok "the confirmation summarises the peer: $(cat "$t/tty")"
+	fi
+	printf 'x\n' | script -qec \
+	    "$B/innernetctl -s $t/none.sock add-peer corp --name carol \
+	    --cidr humans --auto-ip" /dev/null >"$t/tty" 2>&1
+	if grep -q "Admin peer (true/false)" "$t/tty" &&
+	    grep -q "true or false" "$t/tty"; then
+		ok "a prompt's answer is checked as the flag's value"
+	else
+		notok "a prompt's answer is checked as the flag's value: $(cat "$t/tty")"
+	fi
 fi
 exit $rc

@@ -727,8 +727,9 @@ fail:
 static void
 verb_title(const struct verb *v, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s%s%s%s", v->name, v->alias ? " (" : "",
-	    v->alias ? v->alias : "", v->alias ? ")" : "");
+	snprintf(buf, len, "%s%s%s%s%s", v->name, v->alias ? " (" : "",
+	    v->alias ? v->alias : "", v->alias ? ")" : "",
+	    v->group == G_OTHER ? pos_synopsis[v->pos] : "");
 }
 
 /* Every verb, by group; or one verb with its flags. */

@@ -262,8 +262,8 @@ ask_value(const char *verb, const struct ask *a, json_t *args,
     const char *def, json_t *choices, char *err, size_t errlen)
 {
 	char		 buf[512], q[256], *ans, *end;
-	const char	*what = a->kind == ASK_CIDR ? "CIDR" : "peer";
-	size_t		 i, n = json_array_size(choices);
+	const char	*what = a->kind == ASK_CIDR ? "CIDR" : "peer", *detail;
+	size_t		 i, n = json_array_size(choices), width = 0;
 	long		 k;
 	json_t		*o;
 	int		 tries;
@@ -275,14 +275,17 @@ ask_value(const char *verb, const struct ask *a, json_t *args,
 		return (PROMPT_ERR);
 	}
 	if (n > 0) {
-		fprintf(stderr, "%s%s:\n", a->kind == ASK_CIDR ? "CIDRs" :
-		    "Peers", offer_of(a) == OFFER_LEAF ? " without child CIDRs" :
-		    "");
 		json_array_foreach(choices, i, o)
-			fprintf(stderr, "  %2zu) %-20s %s\n", i + 1,
-			    jstr(o, "name"), jstr(o, a->kind == ASK_CIDR ?
-			    "cidr" : "ip") ? jstr(o, a->kind == ASK_CIDR ?
-			    "cidr" : "ip") : "");
+			if (strlen(jstr(o, "name")) > width)
+				width = strlen(jstr(o, "name"));
+		fprintf(stderr, "%s%s:\n", a->kind == ASK_CIDR ? "CIDRs" :
+		    "Peers", offer_of(a) == OFFER_LEAF ?
+		    " without child CIDRs" : "");
+		json_array_foreach(choices, i, o) {
+			detail = jstr(o, a->kind == ASK_CIDR ? "cidr" : "ip");
+			fprintf(stderr, "  %2zu) %-*s  %s\n", i + 1, (int)width,
+			    jstr(o, "name"), detail != NULL ? detail : "");
+		}
 		snprintf(q, sizeof(q), "%s (1-%zu or a name)", a->question,
 		    n);
 	}

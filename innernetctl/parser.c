@@ -157,7 +157,7 @@ enum verb_pos {
 	P_NETWORK,
 	P_NETWORK_OPT,	/* none: every network */
 	P_INVITE,
-	P_ASSOC,	/* network cidr1 cidr2 */
+	P_ASSOC,	/* network [cidr1 cidr2] */
 	P_VERB_OPT,
 	P_SHELL,
 };
@@ -167,7 +167,7 @@ static const char *pos_synopsis[] = {
 	[P_NETWORK] = " network",
 	[P_NETWORK_OPT] = " [network]",
 	[P_INVITE] = " invitation",
-	[P_ASSOC] = " network cidr1 cidr2",
+	[P_ASSOC] = " network [cidr1 cidr2]",
 	[P_VERB_OPT] = " [verb]",
 	[P_SHELL] = " bash | zsh",
 };
@@ -461,8 +461,16 @@ set_flag_value(const char *verb, json_t *args, const char *name,
 	const struct verb	*v;
 	const struct flag	*f;
 
-	if ((v = verb_find(verb)) == NULL ||
-	    (f = flag_find(v, name, 0)) == NULL) {
+	if ((v = verb_find(verb)) != NULL && v->pos == P_ASSOC &&
+	    (strcmp(name, "cidr1") == 0 || strcmp(name, "cidr2") == 0)) {
+		if (value_wrong(&f_parent, value) != NULL) {
+			snprintf(err, errlen, "not a CIDR name: %s", value);
+			return (-1);
+		}
+		json_object_set_new(args, name, json_string(value));
+		return (0);
+	}
+	if (v == NULL || (f = flag_find(v, name, 0)) == NULL) {
 		snprintf(err, errlen, "%s has no flag --%s", verb, name);
 		return (-1);
 	}
@@ -630,9 +638,14 @@ parse_words(const struct verb *v, json_t *req, json_t *args, json_t *pos,
 		snprintf(err, errlen, "%s takes one invitation file", v->name);
 		return (-1);
 	case P_ASSOC:
-		if (n == 3) {
-			json_object_set(args, "cidr1", json_array_get(pos, 1));
-			json_object_set(args, "cidr2", json_array_get(pos, 2));
+		/* without the CIDRs, they are asked for on a terminal */
+		if (n == 1 || n == 3) {
+			if (n == 3) {
+				json_object_set(args, "cidr1",
+				    json_array_get(pos, 1));
+				json_object_set(args, "cidr2",
+				    json_array_get(pos, 2));
+			}
 			return (network_word(req, w0, err, errlen));
 		}
 		snprintf(err, errlen, "%s takes a network and two CIDR names",

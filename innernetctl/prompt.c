@@ -93,8 +93,12 @@ static const struct ask asks[] = {
 	{ "disable-peer", "yes", ASK_CONFIRM, 0, "Disable this peer?", "no" },
 	{ "delete-peer", "name", ASK_PEER, 1, "Peer name", NULL },
 	{ "delete-peer", "yes", ASK_CONFIRM, 0, "Delete this peer?", "no" },
+	{ "add-association", "cidr1", ASK_CIDR, 1, "First CIDR", NULL },
+	{ "add-association", "cidr2", ASK_CIDR, 1, "Second CIDR", NULL },
 	{ "add-association", "yes", ASK_CONFIRM, 0,
 	    "Associate these CIDRs?", "yes" },
+	{ "delete-association", "cidr1", ASK_CIDR, 1, "First CIDR", NULL },
+	{ "delete-association", "cidr2", ASK_CIDR, 1, "Second CIDR", NULL },
 	{ "delete-association", "yes", ASK_CONFIRM, 0,
 	    "Delete this association?", "no" },
 	{ "uninstall", "yes", ASK_CONFIRM, 1,
@@ -429,6 +433,11 @@ prompt_missing(const char *verb, json_t *args, const char *network,
 				    "for good: give --yes (no terminal to "
 				    "ask on)", verb, network ? " " : "",
 				    network ? network : "");
+			else if (strncmp(a->flag, "cidr", 4) == 0 &&
+			    a->flag[4] != '\0')
+				snprintf(err, errlen, "%s takes a network and "
+				    "two CIDR names (no terminal to ask on)",
+				    verb);
 			else
 				snprintf(err, errlen, "%s needs --%s%s (no "
 				    "terminal to ask on)", verb, a->flag,

@@ -41,6 +41,8 @@ expect 3 "cannot reach innernetd" "add-cidr with every flag needs nothing" \
     ctl add-cidr corp --name a --cidr 10.1.0.0/24 --parent corp
 expect 2 "network-cidr" "no terminal: new names --network-cidr" \
     ctl new --network-name corp
+expect 2 "two CIDR names" "no terminal: add-association needs its CIDRs" \
+    ctl add-association corp --yes
 
 # With a terminal (script(1) gives one), the questions are asked and the
 # answers checked like flags.
@@ -93,6 +95,16 @@ if command -v script >/dev/null 2>&1; then
 		ok "the confirmation summarises the peer"
 	else
 		notok "the confirmation summarises the peer: $(cat "$t/tty")"
+	fi
+	printf 'humans\nservers\nn\n' | script -qec \
+	    "$B/innernetctl -s $t/none.sock add-association corp" /dev/null \
+	    >"$t/tty" 2>&1
+	if grep -q "First CIDR:" "$t/tty" && grep -q "Second CIDR:" "$t/tty" &&
+	    grep -q "humans <=> servers in corp" "$t/tty" &&
+	    grep -q "nothing done" "$t/tty"; then
+		ok "add-association asks for its CIDRs"
+	else
+		notok "add-association asks for its CIDRs: $(cat "$t/tty")"
 	fi
 	printf 'x\n' | script -qec \
 	    "$B/innernetctl -s $t/none.sock add-peer corp --name carol \

@@ -136,6 +136,16 @@ if command -v script >/dev/null 2>&1; then
 	check "answering no changes nothing" jqok server \
 	    '.[] | select(.name == "admin") | .is_disabled == false' \
 	    list-peers corp
+	# CIDRs by id: corp 1, infra 2, humans 3, machines 4.
+	printf '3\n4\ny\n' | on server script -qec \
+	    "$BIN/innernetctl -s $T/server/innernetd.sock add-association \
+	    corp" /dev/null > "$T/tty" 2>&1
+	cat "$T/tty"
+	check "add-association offers the CIDRs and summarises" sh -c \
+	    "grep -q '4) machines' '$T/tty' &&
+	    grep -q 'humans <=> machines in corp' '$T/tty'"
+	check "the CIDRs picked by number are associated" says server \
+	    "^[0-9]*: humans <=> machines$" list-associations corp
 fi
 
 # An admin peer: the server's refusal is its own sentence.

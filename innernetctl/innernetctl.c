@@ -67,21 +67,26 @@ die(int code, const char *fmt, ...)
 	exit(code);
 }
 
+/* -1 with errno set when innernetd cannot be reached. */
 static int
 ctl_try_connect(const char *path)
 {
 	struct sockaddr_un	sun;
-	int			fd;
+	int			fd, saved;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
-	    sizeof(sun.sun_path))
+	    sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
 		return (-1);
+	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return (-1);
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		saved = errno;
 		close(fd);
+		errno = saved;
 		return (-1);
 	}
 	return (fd);
@@ -90,17 +95,9 @@ ctl_try_connect(const char *path)
 static int
 ctl_connect(const char *path)
 {
-	struct sockaddr_un	sun;
-	int			fd;
+	int	fd;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
-	    sizeof(sun.sun_path))
-		die(EXIT_USAGE, "socket path too long");
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		die(EXIT_CONNECT, "socket: %s", strerror(errno));
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+	if ((fd = ctl_try_connect(path)) == -1)
 		die(EXIT_CONNECT, "cannot reach innernetd at %s: %s (is it "
 		    "running? systemctl start innernetd)", path,
 		    strerror(errno));
@@ -351,8 +348,12 @@ ctl_query(const char *sock, const char *verb, const char *network)
 
 	if ((fd = ctl_try_connect(sock)) == -1)
 		return (NULL);
-	req = json_pack("{s:s, s:s, s:{}}", "verb", verb, "network",
-	    network);
+	req = json_pack("{s:s, s:s, s:o}", "verb", verb, "network",
+	    network, "args", json_object());
+	if (req == NULL) {
+		close(fd);
+		return (NULL);
+	}
 	ans = ctl_exchange(fd, req);
 	close(fd);
 	json_decref(req);

@@ -461,13 +461,12 @@ print_done(const char *verb, const char *net, json_t *r, json_t *args)
 	else if (strcmp(verb, "rename-peer") == 0)
 		printf("peer %s of %s renamed to %s\n", arg(args, "name"), net,
 		    arg(args, "new_name"));
-	else if (strcmp(verb, "enable-peer") == 0 ||
-	    strcmp(verb, "disable-peer") == 0 ||
-	    strcmp(verb, "delete-peer") == 0)
-		printf("peer %s of %s %sd\n", arg(args, "name"), net,
-		    strchr(verb, '-') != NULL ? (strncmp(verb, "enable", 6) ==
-		    0 ? "enable" : strncmp(verb, "disable", 7) == 0 ?
-		    "disable" : "delete") : verb);
+	else if (strcmp(verb, "enable-peer") == 0)
+		printf("peer %s of %s enabled\n", arg(args, "name"), net);
+	else if (strcmp(verb, "disable-peer") == 0)
+		printf("peer %s of %s disabled\n", arg(args, "name"), net);
+	else if (strcmp(verb, "delete-peer") == 0)
+		printf("peer %s of %s deleted\n", arg(args, "name"), net);
 	else if (strcmp(verb, "add-association") == 0)
 		printf("%s <=> %s associated in %s\n", arg(args, "cidr1"),
 		    arg(args, "cidr2"), net);

@@ -54,10 +54,16 @@ usage(const char *verb)
 	exit(EXIT_USAGE);
 }
 
+/* An invitation file claimed by add-peer and not filled yet. */
+static const char	*reserved;
+
 static __attribute__((__noreturn__)) void
 die(int code, const char *fmt, ...)
 {
 	va_list	ap;
+
+	if (reserved != NULL)
+		unlink(reserved);
 
 	fprintf(stderr, "innernetctl: ");
 	va_start(ap, fmt);
@@ -154,6 +160,14 @@ ctl_exchange(int fd, json_t *req)
 					die(EXIT_CONNECT, "bad answer from "
 					    "innernetd: %s", jerr.text);
 				return (ans);
+			}
+			if (imsg.hdr.type == IMSG_CTL_PROGRESS && dlen > 0) {
+				/* asked for only when stderr is a terminal */
+				fprintf(stderr, "innernetctl: %.*s\n",
+				    (int)strnlen(imsg.data, dlen > 200 ? 200 :
+				    dlen), (char *)imsg.data);
+				imsg_free(&imsg);
+				continue;
 			}
 			if (imsg.hdr.type != IMSG_CTL_DATA ||
 			    dsz + dlen > CTL_MAXJSON)
@@ -377,50 +391,84 @@ lister(const char *verb)
 
 /*
  * An admin peer's request failed at the server: innernetd passes on
- * "the server answered 400 Bad Request: {"error":"..."}".  What the user
- * needs is the server's own sentence, and the status only when it says
+ * "the server refused: SENTENCE (400 Bad Request)", the server's own
+ * sentence, or "the server answered 401 Unauthorized" when it gave none.
+ * What the user needs is the sentence, and the status only when it says
  * more than "refused" (401: not an admin, 404: gone, 5xx: broken).
+ * Anything else, or a message cut short, is shown as it came.
  */
 static void
 server_message(const char *e, char *out, size_t len)
 {
-	const char	*p, *body, *q;
-	char		 msg[1024];
-	json_t		*j;
-	size_t		 n;
-	int		 code;
+	static const char	 refused[] = "the server refused: ";
+	static const char	 answered[] = "the server answered ";
+	const char		*open;
+	char			 msg[1024];
+	size_t			 n;
+	int			 code;
 
 	strlcpy(out, e, len);
-	if (strncmp(e, "the server answered ", 20) != 0)
+	if (strncmp(e, answered, sizeof(answered) - 1) == 0) {
+		if (atoi(e + sizeof(answered) - 1) == 401)
+			snprintf(out, len, "%s (not an admin?)", e);
 		return;
-	p = e + 20;
-	code = atoi(p);
-	if ((body = strstr(p, ": ")) == NULL)
+	}
+	if (strncmp(e, refused, sizeof(refused) - 1) != 0)
 		return;
-	body += 2;
-	msg[0] = '\0';
-	if ((j = json_loads(body, 0, NULL)) != NULL &&
-	    json_is_string(json_object_get(j, "error")))
-		strlcpy(msg, json_string_value(json_object_get(j, "error")),
-		    sizeof(msg));
-	else if ((q = strstr(body, "\"error\":\"")) != NULL) {
-		/* cut short by its length: keep what there is */
-		strlcpy(msg, q + 9, sizeof(msg));
-		n = strcspn(msg, "\"");
-		if (msg[n] == '\0')
-			strlcat(msg, "...", sizeof(msg));
-		else
-			msg[n] = '\0';
-	} else if (*body != '{')
-		strlcpy(msg, body, sizeof(msg));	/* upstream: text */
-	json_decref(j);
-	if (msg[0] == '\0')
+	strlcpy(msg, e + sizeof(refused) - 1, sizeof(msg));
+	n = strlen(msg);
+	/* the status is the last parenthesis: " (DDD Reason)" */
+	if (n == 0 || msg[n - 1] != ')' || (open = strrchr(msg, '(')) ==
+	    NULL || open == msg || open[-1] != ' ' ||
+	    (code = atoi(open + 1)) < 100 || code > 599)
 		return;
+	msg[open - msg - 1] = '\0';
 	if (code == 400 || code == 409)
-		snprintf(out, len, "the server refused: %s", msg);
+		snprintf(out, len, "%s%s", refused, msg);
 	else
 		snprintf(out, len, "the server refused (%d%s): %s", code,
-		    code == 401 ? ", not an admin?" : "", msg);
+		    code == 401 && strstr(msg, "admin") == NULL ?
+		    ", not an admin?" : "", msg);
+}
+
+/*
+ * list, fetch and up without a network answer {"networks": [{"network",
+ * "result"} ...]}: a list a network, each under its name, and for fetch
+ * and up a line a network (the line names it).
+ */
+static void
+output_networks(const char *sock, const char *verb, json_t *res,
+    json_t *args)
+{
+	json_t		*nets = json_object_get(res, "networks"), *n, *r;
+	json_t		*cidrs;
+	const char	*name;
+	size_t		 i;
+	int		 list = strcmp(verb, "list") == 0;
+
+	if (!json_is_array(nets)) {
+		output_human(verb, NULL, res, args, NULL);
+		return;
+	}
+	if (json_array_size(nets) == 0) {
+		printf("%s\n", list ? "no network on this host" :
+		    "no network joined on this host");
+		return;
+	}
+	json_array_foreach(nets, i, n) {
+		name = jstr(n, "network");
+		r = json_object_get(n, "result");
+		cidrs = NULL;
+		if (list && i > 0)
+			printf("\n");
+		if (list && json_is_array(r)) {
+			/* a served network's table does not name it */
+			printf("network %s (served by this host):\n", name);
+			cidrs = ctl_query(sock, "list-cidrs", name);
+		}
+		output_human(verb, name, r, args, cidrs);
+		json_decref(cidrs);
+	}
 }
 
 /* -j: an object always; a verb without a result says what it did. */
@@ -472,7 +520,7 @@ main(int argc, char *argv[])
 	char			 copied[1024];
 	json_t			*req, *args, *ans, *res, *iv, *cidrs = NULL;
 	struct invitation	 inv;
-	int			 ch, jflag = 0, vflag = 0, fd;
+	int			 ch, jflag = 0, vflag = 0, fd, invfd = -1;
 
 	if (sodium_init() == -1)
 		die(EXIT_CONNECT, "libsodium failed to start");
@@ -543,6 +591,8 @@ main(int argc, char *argv[])
 			die(EXIT_USAGE, "no usable interface name");
 		json_object_set_new(args, "invitation", invite_json(&inv));
 		sodium_memzero(&inv, sizeof(inv));
+		if (!jflag && isatty(STDERR_FILENO))
+			json_object_set_new(args, "progress", json_true());
 	}
 	copied[0] = '\0';
 	if (strcmp(verb, "import") == 0)
@@ -565,9 +615,10 @@ main(int argc, char *argv[])
 			    jstr(args, "name"));
 			path = save;
 		}
-		if (access(path, F_OK) == 0)
-			die(EXIT_USAGE, "%s exists already; choose another "
-			    "--save-config", path);
+		/* the file first: the peer only if its key has a home */
+		if ((invfd = invite_reserve(path, err, sizeof(err))) == -1)
+			die(EXIT_USAGE, "%s; no peer added", err);
+		reserved = path;
 		addpeer_keys(args, &inv);
 	}
 
@@ -577,6 +628,8 @@ main(int argc, char *argv[])
 	if (!json_is_true(json_object_get(ans, "ok"))) {
 		if (copied[0] != '\0')
 			unlink(copied);
+		if (invfd != -1)
+			close(invfd);
 		server_message(jstr(ans, "error"), err, sizeof(err));
 		die(EXIT_DAEMON, "%s", err);
 	}
@@ -593,7 +646,8 @@ main(int argc, char *argv[])
 		    sizeof(inv.external_endpoint));
 		strlcpy(inv.internal_endpoint, jstr(iv, "internal_endpoint"),
 		    sizeof(inv.internal_endpoint));
-		if (invite_write(path, &inv, err, sizeof(err)) == -1)
+		reserved = NULL;	/* the peer exists: keep what we have */
+		if (invite_fill(invfd, path, &inv, err, sizeof(err)) == -1)
 			die(EXIT_DAEMON, "peer added, but the invitation could "
 			    "not be written: %s", err);
 		sodium_memzero(&inv, sizeof(inv));
@@ -613,7 +667,10 @@ main(int argc, char *argv[])
 		json_dumpf(res, stdout, JSON_INDENT(2));
 		printf("\n");
 		json_decref(res);
-	} else {
+	} else if (network == NULL && (strcmp(verb, "list") == 0 ||
+	    strcmp(verb, "fetch") == 0 || strcmp(verb, "up") == 0))
+		output_networks(sock, verb, res, args);
+	else {
 		/* names for the ids of the lists */
 		if (network != NULL && name_wanted(verb))
 			cidrs = ctl_query(sock, "list-cidrs", network);

@@ -67,6 +67,9 @@ int	 invite_parse(const char *, size_t, struct invitation *, char *,
 	    size_t);
 int	 invite_read(const char *, struct invitation *, char *, size_t);
 int	 invite_format(const struct invitation *, char *, size_t);
+int	 invite_reserve(const char *, char *, size_t);
+int	 invite_fill(int, const char *, const struct invitation *, char *,
+	    size_t);
 int	 invite_write(const char *, const struct invitation *, char *,
 	    size_t);
 json_t	*invite_json(const struct invitation *);

@@ -466,7 +466,10 @@ print_done(const char *verb, const char *net, json_t *r, json_t *args)
 	else if (strcmp(verb, "disable-peer") == 0)
 		printf("peer %s of %s disabled\n", arg(args, "name"), net);
 	else if (strcmp(verb, "delete-peer") == 0)
-		printf("peer %s of %s deleted\n", arg(args, "name"), net);
+		printf("peer %s of %s %s\n", arg(args, "name"), net,
+		    strcmp(str(r, "action"), "withdrawn") == 0 ?
+		    "withdrawn (its invitation was never redeemed)" :
+		    "deleted (its address and key are never given again)");
 	else if (strcmp(verb, "add-association") == 0)
 		printf("%s <=> %s associated in %s\n", arg(args, "cidr1"),
 		    arg(args, "cidr2"), net);
@@ -476,12 +479,14 @@ print_done(const char *verb, const char *net, json_t *r, json_t *args)
 	else if (strcmp(verb, "uninstall") == 0)
 		printf("%s uninstalled from this host\n", net);
 	else if (strcmp(verb, "override-peer-endpoint") == 0) {
-		if (json_is_true(json_object_get(args, "unset")))
-			printf("%s: endpoint override of peer %s removed\n",
-			    net, arg(args, "name"));
-		else
+		/* the daemon's answer: the endpoint now overriding, or null */
+		if (json_is_string(json_object_get(r, "endpoint")))
 			printf("%s: peer %s is reached at %s\n", net,
-			    arg(args, "name"), arg(args, "endpoint"));
+			    arg(args, "name"), str(r, "endpoint"));
+		else
+			printf("%s: endpoint override of peer %s removed; the "
+			    "server's endpoint again\n", net,
+			    arg(args, "name"));
 	} else
 		return (0);
 	return (1);

@@ -58,6 +58,7 @@ struct server_net {
 enum sop_kind {
 	SOP_PEER_ADD,
 	SOP_PEER_UPDATE,
+	SOP_PEER_DELETE,
 	SOP_REDEEM,
 	SOP_CIDR_ADD,
 	SOP_CIDR_UPDATE,
@@ -366,7 +367,8 @@ sop_commit(struct sop *op)
 	struct ns_peer		*np;
 	struct in_peer		 before;
 	struct redeem_swap	*rs;
-	struct timeval		 tv = { IN_REDEEM_WAIT, 0 };
+	struct timeval		 tv = { IN_REDEEM_SWAP_MS / 1000,
+				    (IN_REDEEM_SWAP_MS % 1000) * 1000 };
 	int			 existed = 0;
 
 	if ((en = engine_net_find(op->net)) == NULL) {
@@ -376,6 +378,38 @@ sop_commit(struct sop *op)
 		return;
 	}
 	switch (op->kind) {
+	case SOP_PEER_DELETE:
+		if (!op->got_row) {
+			op->failed = 500;
+			strlcpy(op->err, "database sent no row",
+			    sizeof(op->err));
+			break;
+		}
+		if ((np = ns_peer_by_id(&en->state, op->peer.id)) != NULL)
+			ns_peer_get(np, &before);
+		else
+			before = op->peer;
+		op->result = json_pack("{s:s, s:s, s:s}", "name",
+		    before.name, "action", op->peer.is_redeemed ?
+		    "deleted" : "withdrawn", "network", en->net.name);
+		if (!op->peer.is_redeemed) {
+			/* a withdrawn invitation goes like an expired one */
+			if (!before.is_disabled)
+				sop_wg(op, IMSG_WG_PEER_REMOVE, &before);
+			ns_peer_remove(&en->state, op->peer.id);
+			hosts_schedule(en);
+			break;
+		}
+		if (ns_peer_upsert(&en->state, &op->peer, op->cands,
+		    op->peer.candidates_len) == -1) {
+			op->failed = 500;
+			strlcpy(op->err, "out of memory", sizeof(op->err));
+			break;
+		}
+		if (!before.is_disabled)
+			sop_wg(op, IMSG_WG_PEER_REMOVE, &before);
+		hosts_schedule(en);
+		break;
 	case SOP_PEER_ADD:
 	case SOP_PEER_UPDATE:
 	case SOP_REDEEM:
@@ -405,7 +439,8 @@ sop_commit(struct sop *op)
 			/*
 			 * The answer must still reach the peer through its
 			 * invitation key; swap a little later, as upstream
-			 * does (the client waits as long).
+			 * does, but sooner: our capabilities tell the client
+			 * how soon, an upstream client waits 5 s regardless.
 			 */
 			if ((rs = calloc(1, sizeof(*rs))) == NULL)
 				break;
@@ -789,6 +824,7 @@ server_peer_add(struct engine_net *en, json_t *body, server_cb cb,
 	struct in_cidr	*c;
 	struct sop	*op;
 	char		 cands[IN_CANDIDATES_MAXLEN], err[IN_ERRSZ];
+	size_t		 i;
 
 	if (json_to_peer_contents(body, &p, cands, sizeof(cands), err,
 	    sizeof(err)) == -1) {
@@ -799,6 +835,15 @@ server_peer_add(struct engine_net *en, json_t *body, server_cb cb,
 		reply(cb, arg, 404, "no such CIDR", NULL);
 		return;
 	}
+	/* leaves only: see cidr_has_children() in dbd */
+	for (i = 0; i < en->state.ncidrs; i++)
+		if (en->state.cidrs[i].parent == c->id) {
+			snprintf(err, sizeof(err), "CIDR %s has child CIDRs; "
+			    "peers go only into CIDRs without children",
+			    c->name);
+			reply(cb, arg, 400, err, NULL);
+			return;
+		}
 	if (!in_prefix_contains(&c->cidr, &p.ip)) {
 		reply(cb, arg, 400, "IP outside of the CIDR", NULL);
 		return;
@@ -854,6 +899,12 @@ server_peer_update(struct engine_net *en, int64_t id, json_t *body,
 		reply(cb, arg, 400, "name already in use", NULL);
 		return;
 	}
+	if (c.is_disabled && !np->p.is_disabled &&
+	    is_server_peer(en, &np->p.ip)) {
+		reply(cb, arg, 400, "the server's own peer cannot be "
+		    "disabled", NULL);
+		return;
+	}
 	ns_peer_get(np, &p);
 	strlcpy(p.name, c.name, sizeof(p.name));
 	strlcpy(p.endpoint, c.endpoint, sizeof(p.endpoint));
@@ -876,10 +927,44 @@ server_peer_disable(struct engine_net *en, int64_t id, server_cb cb,
 		reply(cb, arg, 404, "no such peer", NULL);
 		return;
 	}
+	if (is_server_peer(en, &np->p.ip)) {
+		reply(cb, arg, 400, "the server's own peer cannot be "
+		    "disabled", NULL);
+		return;
+	}
 	ns_peer_get(np, &p);
 	p.is_disabled = 1;
 	log_info("%s: disabling peer %s", en->net.name, p.name);
 	peer_update_send(en, &p, np->candidates, cb, arg);
+}
+
+/*
+ * innernetctl delete-peer, on the server host only (upstream's API has
+ * no such thing: its DELETE disables).  See db_peer_delete.
+ */
+void
+server_peer_delete(struct engine_net *en, int64_t id, server_cb cb,
+    void *arg)
+{
+	struct ns_peer	*np;
+	struct sop	*op;
+
+	if ((np = ns_peer_by_id(&en->state, id)) == NULL) {
+		reply(cb, arg, 404, "no such peer", NULL);
+		return;
+	}
+	if (is_server_peer(en, &np->p.ip)) {
+		reply(cb, arg, 400, "the server's own peer cannot be "
+		    "deleted", NULL);
+		return;
+	}
+	if ((op = sop_new(en, SOP_PEER_DELETE, 200, cb, arg)) == NULL) {
+		reply(cb, arg, 500, "out of memory", NULL);
+		return;
+	}
+	log_info("%s: %s peer %s", en->net.name, np->p.is_redeemed ?
+	    "deleting" : "withdrawing the invitation of", np->p.name);
+	sop_send_netreq(op, IMSG_DB_PEER_DELETE, id);
 }
 
 void
@@ -904,7 +989,8 @@ cidr_add_problem(struct netstate *ns, const struct in_cidr *c)
 		return ("a new CIDR needs a parent");
 	for (i = 0; i < ns->npeers; i++)
 		if (ns->peers[i].p.cidr_id == c->parent)
-			return ("the parent CIDR has peers");
+			return ("the parent CIDR has peers; CIDRs go only "
+			    "under CIDRs without peers");
 	for (i = 0; i < ns->ncidrs; i++) {
 		if (ns->cidrs[i].cidr.len == c->cidr.len &&
 		    in_ip_cmp(&ns->cidrs[i].cidr.ip, &c->cidr.ip) == 0)

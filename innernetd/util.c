@@ -186,6 +186,39 @@ in_prefix_overlaps(const struct in_prefix *a, const struct in_prefix *b)
 }
 
 /*
+ * Is the prefix a network (host bits zero), not /0, and inside one of
+ * the ranges root's configuration allows innernet?
+ */
+int
+in_prefix_in_ranges(const struct in_prefix *p, const struct in_prefix *r,
+    size_t n)
+{
+	size_t	i;
+
+	if ((p->ip.af != AF_INET && p->ip.af != AF_INET6) || p->len == 0 ||
+	    p->len > ip_len(&p->ip) * 8 || !in_prefix_contains(p, &p->ip))
+		return (0);
+	for (i = 0; i < n; i++)
+		if (r[i].len > 0 && in_prefix_within(p, &r[i]))
+			return (1);
+	return (0);
+}
+
+/* allowed-ranges by default: the private and unique-local ranges. */
+void
+in_ranges_default(struct in_prefix *r, size_t *n)
+{
+	static const char	*def[] = { "10.0.0.0/8", "172.16.0.0/12",
+	    "192.168.0.0/16", "100.64.0.0/10", "fc00::/7" };
+	size_t			 i;
+
+	for (i = 0; i < sizeof(def) / sizeof(def[0]); i++)
+		if (in_prefix_parse(def[i], &r[i]) == -1)
+			abort();
+	*n = i;
+}
+
+/*
  * The network and broadcast addresses of a prefix are not usable by a
  * peer (upstream applies the rule to IPv6 as well).
  */
@@ -447,6 +480,7 @@ in_imsg_name(unsigned int type)
 		"DB_PEER_ADD", "DB_PEER_UPDATE", "DB_PEER_REDEEM",
 		"DB_CIDR_ADD", "DB_CIDR_UPDATE", "DB_CIDR_DELETE",
 		"DB_ASSOC_ADD", "DB_ASSOC_DELETE", "DB_PEER_EXPIRED",
+		"DB_PEER_DELETE", "DB_OVERRIDE",
 		"DB_STORE_BEGIN", "DB_STORE_END",
 		"WG_OK", "WG_ERR", "WG_END", "WG_IF_UP", "WG_IF_DOWN",
 		"WG_KEY_SET", "WG_KEY_NEW", "WG_KEY_PENDING", "WG_KEY_COMMIT",
@@ -456,8 +490,12 @@ in_imsg_name(unsigned int type)
 		"WG_HOSTS_BEGIN", "WG_HOSTS_ENT", "WG_HOSTS_END",
 		"WG_HOSTS_CLEAR", "WG_ADDRS_REQ", "WG_ADDR",
 		"WG_ENDPOINTS_REQ",
-		"CTL_DATA", "CTL_END",
+		"CTL_DATA", "CTL_END", "CTL_PROGRESS",
+		"CONF_RANGE",
 	};
+	/* a type added to the enum and not here fails the build */
+	_Static_assert(sizeof(names) / sizeof(names[0]) == IMSG_MAX,
+	    "in_imsg_name: one name per imsg type");
 
 	if (type < sizeof(names) / sizeof(names[0]) && type < IMSG_MAX)
 		return (names[type]);

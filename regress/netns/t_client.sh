@@ -44,8 +44,10 @@ check "add-peer admin" ctl server add-peer corp --name admin \
     --invite-expires 1h --yes
 check "new --auto-external-endpoint" ctl server new --network-name auto \
     --network-cidr 10.77.0.0/16 --auto-external-endpoint --listen-port 51830
+check "add-cidr in the second network" ctl server add-cidr auto \
+    --name auto-h --cidr 10.77.1.0/24 --parent auto --yes
 check "its invitations name the host's address" ctl server add-peer auto \
-    --name p1 --cidr auto --auto-ip --save-config "$T/auto.toml" --yes
+    --name p1 --cidr auto-h --auto-ip --save-config "$T/auto.toml" --yes
 check "external-endpoint is 192.0.2.1:51830" \
     grep -q '^external-endpoint = "192.0.2.1:51830"$' "$T/auto.toml"
 check "uninstall the second network" ctl server uninstall auto --yes

@@ -80,7 +80,7 @@ static const struct flag
     f_no_nat_traversal = { "no-nat-traversal", 0, F_BOOL, NULL,
 	"do not try the peers' NAT candidates" },
     f_exclude_nat = { "exclude-nat-candidates", 0, F_CIDRS, "CIDR",
-	"report no candidate inside CIDR (repeatable)" },
+	"no candidate inside CIDR[,CIDR] (repeatable)" },
     f_no_nat_candidates = { "no-nat-candidates", 0, F_BOOL, NULL,
 	"report no NAT candidates to the server" },
     f_name_iface = { "name", 0, F_IFNAME, "NAME",
@@ -350,6 +350,22 @@ parse_number(const char *s, long long min, long long max)
 	return (v);
 }
 
+/* "10.0.0.0/8" or "10.0.0.0/8,192.168.0.0/16", as the daemon takes them. */
+static int
+cidrs_ok(const char *value)
+{
+	struct in_prefix	 pfx;
+	char			 buf[1024], *s, *p;
+	int			 n = 0;
+
+	if (strlcpy(buf, value, sizeof(buf)) >= sizeof(buf))
+		return (0);
+	for (s = buf; (p = strsep(&s, ",")) != NULL; n++)
+		if (in_prefix_parse(p, &pfx) == -1)
+			return (0);
+	return (n > 0);
+}
+
 /* Is the value of the right shape?  NULL if so, else what it should be. */
 static const char *
 value_wrong(const struct flag *f, const char *value)
@@ -373,9 +389,11 @@ value_wrong(const struct flag *f, const char *value)
 		return (in_ifname_ok(value) ? NULL : "a name of lowercase "
 		    "letters, digits and inner hyphens, at most 15");
 	case F_CIDR:
-	case F_CIDRS:
 		return (in_prefix_parse(value, &pfx) == 0 ? NULL :
 		    "a CIDR like 10.60.1.0/24");
+	case F_CIDRS:
+		return (cidrs_ok(value) ? NULL : "a CIDR like 10.60.1.0/24, "
+		    "or CIDRs separated by commas");
 	case F_IP:
 		return (in_ip_parse(value, &ip) == 0 ? NULL :
 		    "an IPv4 or IPv6 address");
@@ -413,7 +431,7 @@ static int
 set_flag(json_t *args, const struct flag *f, const char *value, char *err,
     size_t errlen)
 {
-	char		 key[64];
+	char		 key[64], buf[1024], *s, *p;
 	const char	*want;
 	json_t		*a;
 
@@ -440,11 +458,14 @@ set_flag(json_t *args, const struct flag *f, const char *value, char *err,
 		    json_boolean(strcmp(value, "true") == 0));
 		break;
 	case F_CIDRS:
+		/* repeatable, and upstream's several values as one list */
 		if ((a = json_object_get(args, key)) == NULL) {
 			a = json_array();
 			json_object_set_new(args, key, a);
 		}
-		json_array_append_new(a, json_string(value));
+		strlcpy(buf, value, sizeof(buf));
+		for (s = buf; (p = strsep(&s, ",")) != NULL;)
+			json_array_append_new(a, json_string(p));
 		break;
 	default:
 		json_object_set_new(args, key, json_string(value));

@@ -161,5 +161,15 @@ main(void)
 	    "corp", "-e", "192.0.2.1:1", "-u"));
 	expect("a NAT exclusion that is no CIDR", NULL, ARGS("fetch", "corp",
 	    "--exclude-nat-candidates", "10.0.0.1"));
+
+	/* upstream takes several exclusions at once; so does the daemon */
+	expect("NAT exclusions as one list", "{\"verb\":\"install\","
+	    "\"args\":{\"invitation\":\"x.toml\",\"exclude_nat_candidates\":"
+	    "[\"10.0.0.0/8\",\"192.168.0.0/16\",\"2001:db8::/32\"]}}",
+	    ARGS("install", "x.toml", "--exclude-nat-candidates",
+	    "10.0.0.0/8,192.168.0.0/16", "--exclude-nat-candidates",
+	    "2001:db8::/32"));
+	expect("a NAT list with an empty part", NULL, ARGS("fetch",
+	    "--exclude-nat-candidates", "10.0.0.0/8,"));
 	return (failed);
 }

@@ -92,7 +92,7 @@ static const struct ask asks[] = {
 	{ "disable-peer", "name", ASK_PEER, 1, "Peer name", NULL },
 	{ "disable-peer", "yes", ASK_CONFIRM, 0, "Disable this peer?", "no" },
 	{ "delete-peer", "name", ASK_PEER, 1, "Peer name", NULL },
-	{ "delete-peer", "yes", ASK_CONFIRM, 0, "Delete this peer?", "no" },
+	{ "delete-peer", "yes", ASK_CONFIRM, 1, "Delete this peer?", "no" },
 	{ "add-association", "cidr1", ASK_CIDR, 1, "First CIDR", NULL },
 	{ "add-association", "cidr2", ASK_CIDR, 1, "Second CIDR", NULL },
 	{ "add-association", "yes", ASK_CONFIRM, 0,

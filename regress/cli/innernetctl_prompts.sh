@@ -33,6 +33,12 @@ expect 2 "give --yes" "no terminal: uninstall needs --yes" \
     ctl uninstall corp
 expect 3 "cannot reach innernetd" "uninstall --yes goes to the daemon" \
     ctl uninstall corp --yes
+expect 2 "delete-peer corp changes things for good: give --yes" \
+    "no terminal: delete-peer needs --yes" ctl delete-peer corp --name db
+expect 3 "cannot reach innernetd" "delete-peer --yes goes to the daemon" \
+    ctl delete-peer corp --name db --yes
+expect 3 "cannot reach innernetd" "disable-peer without --yes goes on" \
+    ctl disable-peer corp --name db
 expect 2 "needs --endpoint" "no terminal: override-endpoint names --endpoint" \
     ctl override-endpoint corp
 expect 3 "cannot reach innernetd" "override-endpoint --unset needs nothing" \

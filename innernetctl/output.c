@@ -308,6 +308,7 @@ print_client_peer(json_t *p, int shortform, int verbose, const char *indent)
 {
 	char	hs[32], rx[32], tx[32], kb[32];
 	json_t	*ce = json_object_get(p, "current_endpoint");
+	json_t	*ovr = json_object_get(p, "endpoint_override");
 
 	if (shortform) {
 		printf("%s%s %s\n", indent, str(p, "name"), str(p, "ip"));
@@ -320,8 +321,14 @@ print_client_peer(json_t *p, int shortform, int verbose, const char *indent)
 	    json_is_true(json_object_get(p, "is_admin")) ? " admin" : "");
 	printf("%s  public key: %s\n", indent, key(p, verbose, kb,
 	    sizeof(kb)));
-	printf("%s  endpoint:   %s\n", indent, json_is_string(ce) ?
-	    json_string_value(ce) : str(p, "endpoint"));
+	/* override-peer-endpoint: this host's choice over the server's */
+	if (json_is_string(ovr))
+		printf("%s  endpoint:   %s (overridden here; the server gives "
+		    "%s)\n", indent, json_string_value(ovr), str(p,
+		    "endpoint"));
+	else
+		printf("%s  endpoint:   %s\n", indent, json_is_string(ce) ?
+		    json_string_value(ce) : str(p, "endpoint"));
 	if (json_object_get(p, "last_handshake") != NULL) {
 		printf("%s  handshake:  %s\n", indent, hs);
 		printf("%s  transfer:   %s received, %s sent\n", indent, rx,
@@ -362,6 +369,30 @@ print_tree(json_t *cidrs, json_t *peers, json_t *parent, int depth,
 	}
 }
 
+/* What up, fetch and install keep with a joined network. */
+static void
+print_settings(json_t *r)
+{
+	json_t	*ex = json_object_get(r, "exclude_nat_candidates"), *c;
+	size_t	 i;
+
+	if (!json_is_integer(json_object_get(r, "fetch_interval")))
+		return;
+	printf("  fetch:      every %llds; NAT traversal %s; candidates %s",
+	    (long long)json_integer_value(json_object_get(r,
+	    "fetch_interval")), json_is_false(json_object_get(r,
+	    "nat_traversal")) ? "off" : "on", json_is_false(json_object_get(r,
+	    "nat_candidates")) ? "not reported" : "reported");
+	if (!json_is_false(json_object_get(r, "nat_candidates")) &&
+	    json_array_size(ex) > 0) {
+		printf(" except inside");
+		json_array_foreach(ex, i, c)
+			printf("%s %s", i > 0 ? "," : "", json_is_string(c) ?
+			    json_string_value(c) : "-");
+	}
+	printf("\n");
+}
+
 static void
 print_client(json_t *r, json_t *args)
 {
@@ -382,6 +413,7 @@ print_client(json_t *r, json_t *args)
 		printf("  server:     %s:%lld (%s)\n", str(r, "server_ip"),
 		    (long long)json_integer_value(json_object_get(r,
 		    "server_port")), str(r, "external_endpoint"));
+		print_settings(r);
 	}
 	if (tree) {
 		print_tree(json_object_get(r, "cidrs"), peers, json_null(), 1,

@@ -162,6 +162,40 @@ main(void)
 	expect("a NAT exclusion that is no CIDR", NULL, ARGS("fetch", "corp",
 	    "--exclude-nat-candidates", "10.0.0.1"));
 
+	/* the semantic half's flags, as the daemon reads them */
+	expect("fetch without a network is every network", "{\"verb\":"
+	    "\"fetch\",\"args\":{\"no_nat_candidates\":true}}",
+	    ARGS("fetch", "--no-nat-candidates"));
+	expect("up without a network, --interval in seconds", "{\"verb\":"
+	    "\"up\",\"args\":{\"daemon\":true,\"interval\":60}}",
+	    ARGS("up", "--daemon", "--interval=60"));
+	expect("--interval is seconds, not a duration", NULL, ARGS("up",
+	    "-d", "--interval", "1h"));
+	expect("--interval beyond a day", NULL, ARGS("up", "-d",
+	    "--interval", "86401"));
+	expect("up takes one network at most", NULL, ARGS("up", "a", "b"));
+	expect("down needs its network", NULL, ARGS("down"));
+	expect("exclusions with --no-nat-candidates", NULL, ARGS("up",
+	    "--exclude-nat-candidates", "10.0.0.0/8", "--no-nat-candidates"));
+	expect("override-peer-endpoint -e --yes", "{\"verb\":"
+	    "\"override-peer-endpoint\",\"network\":\"corp\",\"args\":{"
+	    "\"name\":\"db\",\"endpoint\":\"192.0.2.9:51820\","
+	    "\"yes\":true}}", ARGS("override-peer-endpoint", "corp",
+	    "--name", "db", "-e", "192.0.2.9:51820", "--yes"));
+	expect("override-peer-endpoint -e with -u", NULL,
+	    ARGS("override-peer-endpoint", "corp", "--name", "db", "-e",
+	    "192.0.2.9:51820", "-u"));
+	expect("override-peer-endpoint has no -l", NULL,
+	    ARGS("override-peer-endpoint", "corp", "--name", "db", "-l",
+	    "1"));
+	expect("delete-peer -y", "{\"verb\":\"delete-peer\",\"network\":"
+	    "\"corp\",\"args\":{\"name\":\"db\",\"yes\":true}}",
+	    ARGS("delete-peer", "-y", "corp", "--name=db"));
+	expect("delete-peer has no --force", NULL, ARGS("delete-peer",
+	    "corp", "--name", "db", "--force"));
+	expect("delete-peer needs its network", NULL, ARGS("delete-peer",
+	    "--name", "db", "--yes"));
+
 	/* upstream takes several exclusions at once; so does the daemon */
 	expect("NAT exclusions as one list", "{\"verb\":\"install\","
 	    "\"args\":{\"invitation\":\"x.toml\",\"exclude_nat_candidates\":"

@@ -49,12 +49,17 @@ check "alice installs" ctl alice install "$T/alice.toml" --default-name
 # No network: every one.
 check "list without a network" jqok alice \
     '.networks[0].network == "corp"' list
-check "list without a network, as a table" grepok alice '^corp:' list
+check "list without a network, each under its name" grepok alice \
+    '^network corp: ' list
 check "fetch without a network" jqok alice \
     '.networks[0].result.network == "corp"' fetch
+check "fetch without a network, a line a network" grepok alice \
+    '^corp: ' fetch
 check "up without a network" ctl alice up
 check "list on the server host without a network" jqok server \
     '.networks[0].network == "corp"' list
+check "... as a table under the network's name" grepok server \
+    '^network corp (served by this host):' list
 
 # up --daemon --interval.
 check "the configuration's interval by default" test "$(setting fetch_interval)" = 60
@@ -82,6 +87,12 @@ check "up --exclude-nat-candidates 192.0.2.0/24" ctl alice up corp \
 check "no candidate in 192.0.2.0/24" wait_until 10 cands_outside '192\.0\.2\.'
 check "shown in list" test "$(setting 'exclude_nat_candidates[0]')" = \
     192.0.2.0/24
+check "... and in its table" grepok alice \
+    'candidates reported except inside 192.0.2.0/24$' list corp
+check "several exclusions in one value" ctl alice up corp \
+    --exclude-nat-candidates 192.0.2.0/24,198.51.100.0/24
+check "both kept" test "$(setting 'exclude_nat_candidates | join(" ")')" = \
+    "192.0.2.0/24 198.51.100.0/24"
 check_fails "a bad CIDR is refused" ctl alice up corp \
     --exclude-nat-candidates 192.0.2.0/33
 check "up --no-nat-traversal" ctl alice up corp --no-nat-traversal
@@ -108,6 +119,8 @@ check "WireGuard has it" wait_until 5 endpoint_is "$bob_key" \
 check "list shows it" jqok alice \
     '.peers[] | select(.name == "bob") | .endpoint_override == "198.51.100.77:51999"' \
     list corp
+check "... and in its table" grepok alice \
+    'endpoint: *198.51.100.77:51999 (overridden here' list corp
 check "a fetch keeps it" ctl alice fetch corp
 check "still there" endpoint_is "$bob_key" 198.51.100.77:51999
 check "alice's daemon stops" daemon_stop alice

@@ -220,6 +220,7 @@ fuzz_init(void)
 	engine_base = event_base_new();
 	engine_conf.timeout = 1;
 	engine_conf.max_connections = 64;
+	engine_conf.max_per_source = 64;	/* every input comes from one */
 	log_init(0, 0);
 	strlcpy(fuzz_net.net.name, "lo", sizeof(fuzz_net.net.name));
 	fuzz_net.net.role = IN_ROLE_SERVER;

@@ -7,7 +7,8 @@
 # EMFILE, logging each failed accept(), and nobody else was served: now
 # connections are capped below the limit (the listener pauses if it is
 # reached all the same), another peer's state fetch is answered within a
-# second, the engine's CPU stays low and the log quiet.
+# second, so is a peer of another network of the same server, the
+# engine's CPU stays low and the log quiet.
 . "$(dirname "$0")/lib.sh"
 
 NET=corp
@@ -19,6 +20,7 @@ net_init
 host_add server 192.0.2.1
 host_add flood 192.0.2.2
 host_add user1 192.0.2.3
+host_add labuser 192.0.2.4
 
 # Nothing but descriptors limits the flood here.
 cat >> "$T/server/innernet.conf" <<CONF
@@ -44,12 +46,27 @@ for name in flood user1; do
 	    --cidr humans --admin false --auto-ip \
 	    --save-config "$T/$name.toml" --invite-expires 1h --yes
 done
+# A second network on the same server, with a peer of its own.
+check "second network lab" ctl server new --network-name lab \
+    --network-cidr 10.67.0.0/16 --external-endpoint 192.0.2.1:51821 \
+    --listen-port 51821
+check "add-cidr lab/people" ctl server add-cidr lab --name people \
+    --cidr 10.67.1.0/24 --parent lab --yes
+check "add-peer labuser" ctl server add-peer lab --name labuser \
+    --cidr people --admin false --auto-ip \
+    --save-config "$T/labuser.toml" --invite-expires 1h --yes
+check "flood: interface from the invitation" \
+    hp_up flood "$T/flood.toml" 10.66.0.0/16
+check "user1: interface from the invitation" \
+    hp_up user1 "$T/user1.toml" 10.66.0.0/16
+check "labuser: interface from the invitation" \
+    hp_up labuser "$T/labuser.toml" 10.67.0.0/16
 for h in flood user1; do
-	check "$h: interface from the invitation" \
-	    hp_up "$h" "$T/$h.toml" 10.66.0.0/16
 	check "$h reaches the server" wait_until 20 on "$h" ping -c1 -W1 $SRV
 done
-check "the peers redeem" hp_redeem flood user1
+check "labuser reaches the server" \
+    wait_until 20 on labuser ping -c1 -W1 10.67.0.1
+check "the peers redeem" hp_redeem flood user1 labuser
 for h in flood user1; do
 	check "$h reaches the server with its new key" \
 	    wait_until 20 on "$h" ping -c1 -W1 $SRV
@@ -100,6 +117,15 @@ while [ $fetches -lt 3 ]; do
 done
 check "another peer's state fetch answered within 1 s ($answered of 3)" \
     test "$answered" -ge 1
+lab=0
+for i in 1 2 3; do
+	st=$(hp_api labuser GET /v1/user/state -m 1)
+	echo "# labuser's fetch on the other network: status $st"
+	[ "$st" = 200 ] && { lab=1; break; }
+	sleep 1
+done
+check "a peer of another network is answered within 1 s too" \
+    test "$lab" -eq 1
 sleep 3
 c1=$(cpu_ticks)
 t1=$(date +%s.%N)

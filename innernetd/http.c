@@ -66,8 +66,8 @@
  * limit by this much, so a full API never starves the rest.
  */
 #define HTTP_FD_RESERVE		128
-#define HTTP_PAUSE_MSEC		100	/* listener pause when out of fds */
-#define HTTP_LOG_EVERY		10	/* seconds between refusal logs */
+#define HTTP_PAUSE_MSEC		100	/* out of fds: accept pause */
+#define HTTP_LOG_EVERY		10	/* seconds between like logs */
 #define HTTP_MAX_PATH		512
 #define HTTP_MAX_COMPONENTS	8
 #define HTTP_CACHE_MAX		16	/* state documents kept */
@@ -107,15 +107,15 @@ struct http_source;
 
 struct http_conn {
 	RB_ENTRY(http_conn)		 entry;		/* by evcon */
-	TAILQ_ENTRY(http_conn)		 all;		/* oldest first */
-	TAILQ_ENTRY(http_conn)		 fresh;		/* not yet admitted */
+	TAILQ_ENTRY(http_conn)		 all;	/* oldest first */
+	TAILQ_ENTRY(http_conn)		 fresh;	/* to admit */
 	struct evhttp_connection	*evcon;
 	struct bufferevent		*bev;
 	struct http_srv			*hs;
 	struct http_source		*src;
 	struct event			*deadline;
 	enum conn_phase			 phase;
-	int				 bol;	/* scanner: at a line start */
+	int				 bol;	/* at a line start */
 };
 RB_HEAD(http_conns, http_conn);
 TAILQ_HEAD(http_conn_list, http_conn);
@@ -133,7 +133,7 @@ struct http_srv {
 	struct engine_net	*en;
 	struct evhttp		*http;
 	struct evconnlistener	*listener;
-	struct event		*admit_ev;	/* runs right after accept */
+	struct event		*admit_ev;	/* right after accept */
 	struct event		*pause_ev;	/* out of descriptors */
 	struct http_conn_list	 fresh;
 	int			 nconns;	/* admitted */
@@ -149,7 +149,8 @@ struct http_srv {
  * room is chosen among all networks' (see conn_victim()).
  */
 static struct http_conns	 http_conns = RB_INITIALIZER(&http_conns);
-static struct http_conn_list	 http_all = TAILQ_HEAD_INITIALIZER(http_all);
+static struct http_conn_list	 http_all =
+				    TAILQ_HEAD_INITIALIZER(http_all);
 static struct http_sources	 http_sources =
 				    RB_INITIALIZER(&http_sources);
 static int			 http_nconns;
@@ -372,8 +373,8 @@ conn_free(struct http_conn *hc)
 	free(hc);
 }
 
-static void	conn_input(struct evbuffer *, const struct evbuffer_cb_info *,
-		    void *);
+static void	conn_input(struct evbuffer *,
+		    const struct evbuffer_cb_info *, void *);
 
 /* libevent closes the connection (after a reply, on error, on a timeout). */
 static void
@@ -526,9 +527,9 @@ static struct http_conn *
 conn_victim(struct http_srv *newhs, struct http_source *newsrc)
 {
 	struct http_conn	*hc, *bysrc = NULL, *bynet = NULL;
-	int			 want = newsrc != NULL ? newsrc->nconns + 1 : 1;
-	int			 share;
+	int			 want, share;
 
+	want = newsrc != NULL ? newsrc->nconns + 1 : 1;
 	share = conn_cap() / (http_nlisteners > 0 ? http_nlisteners : 1);
 	TAILQ_FOREACH(hc, &http_all, all) {
 		if (hc->src == NULL)
@@ -628,7 +629,7 @@ http_newconn(struct event_base *base, void *arg)
 	if ((hc = calloc(1, sizeof(*hc))) == NULL ||
 	    (hc->deadline = evtimer_new(base, conn_expired, hc)) == NULL) {
 		free(hc);
-		return (bev);	/* not admitted: http_request() refuses it */
+		return (bev);	/* not admitted: refused at its request */
 	}
 	hc->bev = bev;
 	hc->hs = hs;
@@ -930,7 +931,7 @@ http_stop(struct engine_net *en)
 		bufferevent_decref(hc->bev);
 		conn_free(hc);
 	}
-	evhttp_free(hs->http);	/* closes every connection: conn_closed() */
+	evhttp_free(hs->http);	/* conn_closed() for each connection */
 	event_free(hs->admit_ev);
 	event_free(hs->pause_ev);
 	http_state_invalidate(en);

@@ -81,7 +81,11 @@ refused() {
 }
 
 newkey=$(wg genkey | wg pubkey)
-peer='{"name":"intruder","ip":"10.66.1.200","cidr_id":3,"public_key":"'$newkey'","is_admin":true,"endpoint":null,"persistent_keepalive_interval":25,"is_disabled":false,"is_redeemed":true,"invite_expires":null,"candidates":[]}'
+peer=$(jq -cn --arg k "$newkey" '{name: "intruder", ip: "10.66.1.200",
+    cidr_id: 3, public_key: $k, is_admin: true, endpoint: null,
+    persistent_keepalive_interval: 25, is_disabled: false,
+    is_redeemed: true, invite_expires: null, candidates: []}')
+rename='{"name":"renamed","is_admin":true,"is_disabled":false,"endpoint":null}'
 cidr='{"name":"sneaky","cidr":"10.66.9.0/24","parent":1}'
 assoc='{"cidr_id_1":1,"cidr_id_2":3}'
 ep='{"option":"Set","content":"198.51.100.9:51820"}'
@@ -94,7 +98,7 @@ for as in nobody root; do
 		done <<ROUTES
 GET /v1/admin/peers
 POST /v1/admin/peers $peer
-PUT /v1/admin/peers/2 {"name":"renamed","is_admin":true,"is_disabled":false,"endpoint":null}
+PUT /v1/admin/peers/2 $rename
 DELETE /v1/admin/peers/2
 GET /v1/admin/cidrs
 POST /v1/admin/cidrs $cidr

@@ -67,6 +67,7 @@
  */
 #define HTTP_FD_RESERVE		128
 #define HTTP_PAUSE_MSEC		100	/* out of fds: accept pause */
+#define HTTP_EMFILE_EVICT	16	/* out of fds: closed at once */
 #define HTTP_LOG_EVERY		10	/* seconds between like logs */
 #define HTTP_MAX_PATH		512
 #define HTTP_MAX_COMPONENTS	8
@@ -677,25 +678,44 @@ http_admit(int fd, short event, void *arg)
 
 /*
  * Out of descriptors: libevent's listener would retry accept() at once,
- * forever.  Close a connection the way a full engine does, and pause
- * this listener briefly; the kernel keeps the backlog meanwhile.
+ * forever.  Close a few connections the way a full engine does (the
+ * limit was lowered under us, or something else took descriptors), or
+ * if none may be closed, pause this listener briefly; the kernel keeps
+ * the backlog meanwhile.
  */
 static void
 http_accept_error(struct evconnlistener *lev, void *arg)
 {
-	struct http_srv		*hs = arg;
+	struct engine_net	*en;
+	struct http_srv		*hs = NULL;
 	struct http_conn	*victim;
 	struct timeval		 tv = { 0, HTTP_PAUSE_MSEC * 1000 };
 	static time_t		 last;
 	static unsigned long	 n;
-	int			 err = errno;
+	int			 i, err = errno;
 
+	/* arg is libevent's (the evhttp): find our listener */
+	TAILQ_FOREACH(en, &engine_nets, entry)
+		if (en->state_cache != NULL &&
+		    ((struct http_srv *)en->state_cache)->listener == lev)
+			hs = en->state_cache;
+	if (hs == NULL) {
+		evconnlistener_disable(lev);
+		return;
+	}
 	if (err == EMFILE || err == ENFILE || err == ENOBUFS ||
 	    err == ENOMEM) {
-		log_limited(&last, &n, "out of descriptors, accept paused",
-		    hs->en->net.name);
-		if ((victim = conn_victim(NULL, NULL)) != NULL)
+		for (i = 0; i < HTTP_EMFILE_EVICT; i++) {
+			if ((victim = conn_victim(NULL, NULL)) == NULL)
+				break;
 			conn_drop(victim);
+		}
+		log_limited(&last, &n, i > 0 ? "out of descriptors, "
+		    "closed connections to make room" :
+		    "out of descriptors, accept paused", hs->en->net.name);
+		/* room made: accept() succeeds next time, no spin */
+		if (i > 0)
+			return;
 	} else
 		log_warnx("%s: API accept: %s", hs->en->net.name,
 		    strerror(err));

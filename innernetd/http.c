@@ -154,7 +154,7 @@ static struct http_conn_list	 http_all =
 				    TAILQ_HEAD_INITIALIZER(http_all);
 static struct http_sources	 http_sources =
 				    RB_INITIALIZER(&http_sources);
-static int			 http_nconns;
+static int			 http_nadmitted;
 static int			 http_nlisteners;
 
 struct api_req {
@@ -363,13 +363,13 @@ conn_free(struct http_conn *hc)
 	if (hc->deadline != NULL)
 		event_free(hc->deadline);
 	if (hc->src != NULL) {
+		http_nadmitted--;
 		hc->hs->nconns--;
 		if (--hc->src->nconns == 0) {
 			RB_REMOVE(http_sources, &http_sources, hc->src);
 			free(hc->src);
 		}
 	}
-	http_nconns--;
 	TAILQ_REMOVE(&http_all, hc, all);
 	free(hc);
 }
@@ -573,7 +573,13 @@ conn_admit(struct http_conn *hc)
 		conn_drop(victim);
 		local = addr_is_local(sa, &key.ip);
 	}
-	if (local != 0) {
+	if (local == -1) {
+		log_limited(&last_full, &n_full,
+		    "refused connections: out of descriptors",
+		    hs->en->net.name);
+		return (-1);
+	}
+	if (local == 1) {
 		log_limited(&last_local, &n_local,
 		    "refused connections from a local address",
 		    hs->en->net.name);
@@ -587,8 +593,11 @@ conn_admit(struct http_conn *hc)
 		    hs->en->net.name);
 		return (-1);
 	}
-	/* hc is counted already: room for it means nconns <= cap */
-	while (http_nconns > conn_cap()) {
+	/*
+	 * Against the cap count the connections admitted: those accepted
+	 * with this one and not judged yet are mostly refused at once.
+	 */
+	while (http_nadmitted >= conn_cap()) {
 		if ((victim = conn_victim(hs, src)) == NULL) {
 			log_limited(&last_full, &n_full,
 			    "refused connections over max-connections",
@@ -606,6 +615,7 @@ conn_admit(struct http_conn *hc)
 	src->nconns++;
 	hc->src = src;
 	hs->nconns++;
+	http_nadmitted++;
 	return (0);
 }
 
@@ -638,7 +648,6 @@ http_newconn(struct event_base *base, void *arg)
 	bufferevent_incref(bev);
 	TAILQ_INSERT_TAIL(&hs->fresh, hc, fresh);
 	TAILQ_INSERT_TAIL(&http_all, hc, all);
-	http_nconns++;
 	event_active(hs->admit_ev, EV_TIMEOUT, 1);
 	return (bev);
 }

@@ -238,7 +238,11 @@ struct in_conf_global {
 	uint32_t	mtu;
 	uint32_t	max_connections;	/* HTTP API */
 	uint32_t	max_body;		/* bytes */
-	uint32_t	timeout;		/* seconds, HTTP read/idle */
+	uint32_t	timeout;		/* seconds, HTTP idle keep-alive */
+	uint32_t	max_per_source;		/* connections per peer address */
+	uint32_t	header_timeout;		/* seconds, request line+headers */
+	uint32_t	body_timeout;		/* seconds, request body */
+	uint32_t	pad2;
 };
 
 /*

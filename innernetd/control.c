@@ -95,16 +95,38 @@ control_update(struct ctl_conn *c)
 /*
  * Only root and members of the daemon's group may talk to us; the
  * socket's mode says the same, this holds even if someone changes it.
+ * SO_PEERCRED holds the primary group only: a member by supplementary
+ * group is found in SO_PEERGROUPS, the groups the peer had when it
+ * connected (not racy, unlike reading them by its pid).
  */
 static int
 control_peer_ok(int fd)
 {
-	struct ucred	cred;
-	socklen_t	len = sizeof(cred);
+	struct ucred	 cred;
+	gid_t		 gid = getgid(), few[64], *groups = few;
+	socklen_t	 len = sizeof(cred);
+	size_t		 i;
+	int		 ok = 0;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
 		return (0);
-	return (cred.uid == 0 || cred.gid == getgid());
+	if (cred.uid == 0 || cred.gid == gid)
+		return (1);
+	len = sizeof(few);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == -1) {
+		/* more groups than fit: len is what they need */
+		if (errno != ERANGE || (groups = malloc(len)) == NULL ||
+		    getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups,
+		    &len) == -1)
+			goto done;
+	}
+	for (i = 0; i < len / sizeof(groups[0]); i++)
+		if (groups[i] == gid)
+			ok = 1;
+ done:
+	if (groups != few)
+		free(groups);
+	return (ok);
 }
 
 static void

@@ -328,6 +328,17 @@ control_listen(const struct passwd *pw)
 	    sizeof(path) || (size_t)snprintf(sun.sun_path,
 	    sizeof(sun.sun_path), "%s.new", path) >= sizeof(sun.sun_path))
 		errx(1, "control socket path too long");
+	/*
+	 * The default directory, where no service manager made it; 0755
+	 * whatever the umask, for the group's members to reach the socket.
+	 */
+	if (strcmp(path, INNERNET_SOCKET) == 0) {
+		if (mkdir(INNERNET_SOCKDIR, 0755) == 0) {
+			if (chmod(INNERNET_SOCKDIR, 0755) == -1)
+				err(1, "%s", INNERNET_SOCKDIR);
+		} else if (errno != EEXIST)
+			err(1, "mkdir %s", INNERNET_SOCKDIR);
+	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		err(1, "socket");
 	if (unlink(sun.sun_path) == -1 && errno != ENOENT)

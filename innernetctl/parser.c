@@ -64,6 +64,7 @@ static const struct flag flags[] = {
 	{ "hosts-path",			0,   F_STRING },
 	{ "server-config",		0,   F_STRING },
 	{ "database",			0,   F_STRING },
+	{ "state-dir",			0,   F_STRING },
 	{ "client-config",		0,   F_STRING },
 };
 

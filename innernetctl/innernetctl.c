@@ -298,8 +298,8 @@ copy_database(const char *src, const char *state, const char *name,
     char *placed, size_t placedlen)
 {
 	struct stat	 st, dirst;
-	char		 wal[1100], dir[PATH_MAX], tmp[PATH_MAX], buf[65536];
-	char		 dst[PATH_MAX];
+	char		 wal[1100], dir[PATH_MAX], tmp[PATH_MAX];
+	char		 dst[PATH_MAX], buf[65536];
 	ssize_t		 n;
 	int		 in, out;
 

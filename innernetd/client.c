@@ -206,7 +206,7 @@ struct chttp {
 	void		*arg;
 	char		 server[IN_ADDRSTRSZ + 8];	/* [address]:port */
 	struct evhttp_connection *conn;
-	char		 why[IN_ERRSZ];		/* refused before sending */
+	char		 why[IN_ERRSZ];	/* refused before sending */
 };
 
 static void

@@ -307,7 +307,7 @@ test_zeroed(void)
 {
 	struct imsgbuf	 a, b;
 	struct imsg	 imsg;
-	const char	 key[] = "SECRET-KEY-0123456789abcdefghijklmnopqrstuv";
+	const char	 key[] = "SECRET-KEY-0123456789abcdefghijklmnopqr";
 	int		 sv[2];
 
 	pair(sv);

@@ -36,7 +36,10 @@
 #define INNERNET_UPSTREAM	"1.7.1"
 
 #define INNERNET_CONF		"/etc/innernet.conf"
-#define INNERNET_SOCKET		"/var/run/innernetd.sock"
+/* A directory of its own, so the service manager need make no more of
+ * /run writable than it. */
+#define INNERNET_SOCKDIR	"/var/run/innernet"
+#define INNERNET_SOCKET		INNERNET_SOCKDIR "/innernetd.sock"
 #define INNERNET_STATEDIR	"/var/lib/innernet"
 #define INNERNET_USER		"_innernet"
 #define INNERNET_EMPTYDIR	"/var/empty"

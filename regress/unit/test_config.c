@@ -81,7 +81,8 @@ main(void)
 	check(parse("", &c, err, sizeof(err)) == 0 &&
 	    strcmp(c.global.user, "_innernet") == 0 &&
 	    strcmp(c.global.state_dir, "/var/lib/innernet") == 0 &&
-	    strcmp(c.global.socket_path, "/var/run/innernetd.sock") == 0 &&
+	    strcmp(c.global.socket_path,
+	    "/var/run/innernet/innernetd.sock") == 0 &&
 	    c.global.mtu == 1280 && c.global.fetch_interval == 60 &&
 	    c.global.write_hosts == 1 && c.global.max_body == 1048576 &&
 	    c.global.max_per_source == 32 && c.global.header_timeout == 10 &&

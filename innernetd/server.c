@@ -63,6 +63,7 @@ struct server_net {
 	int		 hosts_scheduled;
 	int		 started;		/* listener up */
 	int		 wg_up;			/* interface configured */
+	uint64_t	 start_round;	/* which start chain is current */
 	struct event	 heal_ev;
 	int		 healing;	/* a re-sync is under way */
 	int		 heal_again;	/* wanted again once it ends */
@@ -1515,17 +1516,44 @@ refresh_answer(struct imsg *imsg, void *arg)
 /*
  * Bringing a network up: load the mirror, bring WireGuard up and give it
  * every enabled peer, then the hosts file and the API listener.  Each
- * step finds the network again by name.
+ * step finds the network again by name and start round: the network may
+ * be stopped (uninstalled) or started anew while an answer is on its way,
+ * and a step of an older start must not drive the current one.
  */
+struct start_req {
+	char		 net[IN_IFNAMSZ];
+	uint64_t	 round;
+};
 
-static char *
-step_name(struct engine_net *en)
+static uint64_t	start_rounds;
+
+static struct start_req *
+step_new(struct engine_net *en)
 {
-	char	*name;
+	struct start_req	*sr;
 
-	if ((name = strdup(en->net.name)) == NULL)
-		fatal("strdup");
-	return (name);
+	if ((sr = calloc(1, sizeof(*sr))) == NULL)
+		fatal("start");
+	strlcpy(sr->net, en->net.name, sizeof(sr->net));
+	sr->round = en->srv->start_round;
+	return (sr);
+}
+
+/* Does this answer end its request (no more will come for it)? */
+static int
+step_final(struct imsg *imsg)
+{
+	switch (imsg->hdr.type) {
+	case IMSG_DB_OK:
+	case IMSG_DB_ERR:
+	case IMSG_DB_END:
+	case IMSG_WG_OK:
+	case IMSG_WG_ERR:
+	case IMSG_WG_END:
+		return (1);
+	default:
+		return (0);
+	}
 }
 
 static void
@@ -1562,14 +1590,22 @@ start_failed(struct engine_net *en)
 	evtimer_add(&en->srv->retry_ev, &tv);
 }
 
+/*
+ * The network a step's answer is for, or NULL if that start is over.  A
+ * request answers with rows before its end, and the context stays the
+ * request's until the end: freeing it at a row would leave the next
+ * answer with freed memory (and free it again).
+ */
 static struct engine_net *
-step_net(char *name)
+step_net(struct imsg *imsg, struct start_req *sr)
 {
 	struct engine_net	*en;
 
-	en = engine_net_find(name);
-	if (en == NULL || en->srv == NULL) {
-		free(name);
+	en = engine_net_find(sr->net);
+	if (en == NULL || en->srv == NULL ||
+	    en->srv->start_round != sr->round) {
+		if (step_final(imsg))
+			free(sr);
 		return (NULL);
 	}
 	return (en);
@@ -1599,9 +1635,10 @@ server_net_start(struct engine_net *en)
 	en->srv->heal_if = 0;
 	en->srv->endpoints_told = 0;
 	en->srv->endpoints_round++;
+	en->srv->start_round = ++start_rounds;
 	memset(&nr, 0, sizeof(nr));
 	strlcpy(nr.network, en->net.name, sizeof(nr.network));
-	id = engine_req_new(start_loaded, step_name(en));
+	id = engine_req_new(start_loaded, step_new(en));
 	if (engine_db_compose(IMSG_DB_LOAD, id, &nr, sizeof(nr)) == -1)
 		fatalx("cannot ask dbd for %s", en->net.name);
 }
@@ -1617,7 +1654,7 @@ start_loaded(struct imsg *imsg, void *arg)
 	struct in_wgif		 wif;
 	uint32_t		 id;
 
-	if ((en = step_net(arg)) == NULL)
+	if ((en = step_net(imsg, arg)) == NULL)
 		return;
 	switch (imsg->hdr.type) {
 	case IMSG_DB_PEER:
@@ -1666,7 +1703,7 @@ start_wg_up(struct imsg *imsg, void *arg)
 	struct in_wgkey		 k;
 	struct in_error		 e;
 
-	if ((en = step_net(arg)) == NULL)
+	if ((en = step_net(imsg, arg)) == NULL)
 		return;
 	switch (imsg->hdr.type) {
 	case IMSG_WG_KEY:
@@ -1732,7 +1769,7 @@ start_synced(struct imsg *imsg, void *arg)
 	struct in_error		 e;
 	uint32_t		 id;
 
-	if ((en = step_net(arg)) == NULL)
+	if ((en = step_net(imsg, arg)) == NULL)
 		return;
 	if (engine_imsg_error(imsg, &e))
 		wg_step_failed(en->net.name, e.msg);
@@ -1772,7 +1809,7 @@ start_addrs(struct imsg *imsg, void *arg)
 	size_t			 l;
 	int			 n;
 
-	if ((en = step_net(arg)) == NULL)
+	if ((en = step_net(imsg, arg)) == NULL)
 		return;
 	srv = en->srv;
 	if (imsg->hdr.type == IMSG_WG_ADDR) {

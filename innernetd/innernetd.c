@@ -26,11 +26,16 @@
  */
 
 #include <sys/types.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include <linux/capability.h>
+
+#include <dirent.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -90,6 +95,8 @@ static const char		*conffile = INNERNET_CONF;
 static int			 debug, verbose;
 static int			 shutting_down;
 static char			 progdir[PATH_MAX];
+static uid_t			 wgd_uid;	/* innernet-wgd's own user */
+static gid_t			 wgd_gid;
 
 static __attribute__((__noreturn__)) void	usage(void);
 static void	parent_shutdown(int);
@@ -104,8 +111,27 @@ static void	hosts_part(struct imsg *);
 static void	wggo_reap(pid_t, int);
 static void	child_reap(struct child *);
 static void	prepare_dirs(const struct passwd *);
+static void	prepare_keys(const char *);
+static void	wgsock_give(const char *);
 static int	control_listen(const struct passwd *);
 static pid_t	child_start(struct child *, int *, int);
+static void	wgd_privileges(void);
+static int	caps_limit(uint64_t, uint64_t, uint64_t);
+
+/*
+ * What the parent keeps once its children run: CAP_NET_ADMIN for the
+ * userspace WireGuard it starts, CAP_CHOWN to give that program's UAPI
+ * socket to wgd's user, CAP_KILL to stop children of other users.  The
+ * hosts file and the control socket are root's own files: uid 0 needs
+ * no capability for them.  A userspace WireGuard, started as root,
+ * takes the bounding set, which also keeps CAP_NET_BIND_SERVICE for a
+ * listen port below 1024.
+ */
+#define CAPBIT(c)	(1ULL << (c))
+#define PARENT_CAPS	(CAPBIT(CAP_NET_ADMIN) | CAPBIT(CAP_CHOWN) | \
+	CAPBIT(CAP_KILL))
+#define PARENT_BOUNDING	(PARENT_CAPS | CAPBIT(CAP_NET_BIND_SERVICE))
+#define WGD_CAPS	CAPBIT(CAP_NET_ADMIN)
 
 static __attribute__((__noreturn__)) void
 usage(void)
@@ -178,6 +204,16 @@ main(int argc, char *argv[], char *envp[])
 
 	if (geteuid() != 0)
 		errx(1, "need root privileges");
+	/* wgd's user first: getpwnam() reuses its answer */
+	if ((pw = getpwnam(conf.global.wgd_user)) == NULL)
+		errx(1, "unknown user %s: create it (for example with "
+		    "useradd -r -d %s -s /usr/sbin/nologin %s) or set "
+		    "'wgd-user' in %s", conf.global.wgd_user, INNERNET_EMPTYDIR,
+		    conf.global.wgd_user, conffile);
+	if (pw->pw_uid == 0)
+		errx(1, "user %s must not be root", conf.global.wgd_user);
+	wgd_uid = pw->pw_uid;
+	wgd_gid = pw->pw_gid;
 	if ((pw = getpwnam(conf.global.user)) == NULL)
 		errx(1, "unknown user %s: create it (for example with "
 		    "useradd -r -d %s -s /usr/sbin/nologin %s) or set 'user' "
@@ -185,6 +221,9 @@ main(int argc, char *argv[], char *envp[])
 		    conf.global.user, conffile);
 	if (pw->pw_uid == 0)
 		errx(1, "user %s must not be root", conf.global.user);
+	if (wgd_uid == pw->pw_uid)
+		errx(1, "user %s must not be %s", conf.global.wgd_user,
+		    conf.global.user);
 
 	/* The children live next to us: same build, same install. */
 	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) == -1)
@@ -226,6 +265,14 @@ main(int argc, char *argv[], char *envp[])
 	fds[3] = ctlfd;
 	children[CHILD_ENGINE].pid = child_start(&children[CHILD_ENGINE],
 	    fds, 4);
+
+	/*
+	 * The set runs; from here on the parent needs only what it does
+	 * later (see PARENT_CAPS).  It stays uid 0: it rewrites root's
+	 * hosts file and starts userspace WireGuard as root.
+	 */
+	if (caps_limit(PARENT_BOUNDING, PARENT_CAPS, 0) == -1)
+		fatal("cannot drop capabilities");
 
 	close(p_engine[1]);
 	close(p_dbd[1]);
@@ -273,8 +320,8 @@ main(int argc, char *argv[], char *envp[])
 
 /*
  * State directory layout: server/ and client/ hold the databases and
- * belong to the unprivileged user; keys/ holds private keys and is for
- * root (wgd) alone.
+ * belong to the unprivileged user; keys/ holds private keys and belongs
+ * to wgd's user alone.
  */
 static void
 prepare_dirs(const struct passwd *pw)
@@ -296,10 +343,11 @@ prepare_dirs(const struct passwd *pw)
 			err(1, "%s", path);
 	}
 	snprintf(path, sizeof(path), "%s/keys", conf.global.state_dir);
-	if (mkdir(path, 0700) == -1 && errno != EEXIST)
-		err(1, "mkdir %s", path);
-	if (chown(path, 0, 0) == -1 || chmod(path, 0700) == -1)
-		err(1, "%s", path);
+	prepare_keys(path);
+
+	/* wgd only connects to the sockets there; it makes nothing */
+	if (mkdir(INNERNET_WGSOCKDIR, 0755) == -1 && errno != EEXIST)
+		err(1, "mkdir %s", INNERNET_WGSOCKDIR);
 
 	if (mkdir(INNERNET_EMPTYDIR, 0755) == -1 && errno != EEXIST)
 		err(1, "mkdir %s", INNERNET_EMPTYDIR);
@@ -308,6 +356,86 @@ prepare_dirs(const struct passwd *pw)
 	if (st.st_uid != 0 || (st.st_mode & 022) != 0)
 		errx(1, "%s must belong to root and not be writable by "
 		    "others", INNERNET_EMPTYDIR);
+}
+
+/*
+ * keys/ and each key in it (made by an older wgd that ran as root, or
+ * by wgd's previous user) become wgd's user's, 0700 and 0600.  wgd
+ * owned this directory before and may have left anything in it: no
+ * link is followed, and only plain files with a single name are given
+ * away, so a link to a file elsewhere never changes that file.  The
+ * userspace WireGuard of each of our interfaces (one with a key) that
+ * still runs from before gets its UAPI socket handed to wgd too.
+ */
+static void
+prepare_keys(const char *path)
+{
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*d;
+	char		 ifname[IN_IFNAMSZ];
+	size_t		 len;
+	int		 dfd, fd;
+
+	if (mkdir(path, 0700) == -1 && errno != EEXIST)
+		err(1, "mkdir %s", path);
+	if ((dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		err(1, "%s", path);
+	if (fchmod(dfd, 0700) == -1 || fchown(dfd, wgd_uid, wgd_gid) == -1)
+		err(1, "%s", path);
+	if ((d = fdopendir(dfd)) == NULL)
+		err(1, "%s", path);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;	/* also a temporary file half written */
+		if ((fd = openat(dfd, de->d_name, O_RDONLY | O_NOFOLLOW |
+		    O_NONBLOCK | O_CLOEXEC)) == -1) {
+			log_warn("%s/%s", path, de->d_name);
+			continue;
+		}
+		if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+		    st.st_nlink != 1) {
+			log_warnx("%s/%s is not a key file: left alone", path,
+			    de->d_name);
+			close(fd);
+			continue;
+		}
+		if (fchmod(fd, 0600) == -1 ||
+		    fchown(fd, wgd_uid, wgd_gid) == -1)
+			err(1, "%s/%s", path, de->d_name);
+		close(fd);
+		len = strlen(de->d_name);
+		if (len > 4 && len - 4 < sizeof(ifname) &&
+		    strcmp(de->d_name + len - 4, ".key") == 0) {
+			memcpy(ifname, de->d_name, len - 4);
+			ifname[len - 4] = '\0';
+			if (in_ifname_ok(ifname))
+				wgsock_give(ifname);
+		}
+	}
+	closedir(d);
+}
+
+/*
+ * Userspace WireGuard makes its UAPI socket root's, mode 0700: only
+ * root could drive it.  wgd is not root; the socket of an interface of
+ * ours becomes its user's.  A link there is left alone.
+ */
+static void
+wgsock_give(const char *ifname)
+{
+	char		 sock[PATH_MAX];
+	struct stat	 st;
+
+	if ((size_t)snprintf(sock, sizeof(sock), "%s/%s.sock",
+	    INNERNET_WGSOCKDIR, ifname) >= sizeof(sock))
+		return;
+	if (lstat(sock, &st) == -1 || !S_ISSOCK(st.st_mode))
+		return;
+	if (fchownat(AT_FDCWD, sock, wgd_uid, wgd_gid,
+	    AT_SYMLINK_NOFOLLOW) == -1)
+		log_warn("chown %s", sock);
 }
 
 static int
@@ -364,7 +492,8 @@ child_start(struct child *c, int *fds, int nfds)
 	for (i = 0; i < verbose && i < 3; i++)
 		argv[argc++] = "-v";
 	argv[argc++] = "-u";
-	argv[argc++] = conf.global.user;
+	argv[argc++] = c == &children[CHILD_WGD] ? conf.global.wgd_user :
+	    conf.global.user;
 	argv[argc++] = "-s";
 	argv[argc++] = conf.global.state_dir;
 	if (c == &children[CHILD_WGD]) {
@@ -396,8 +525,69 @@ child_start(struct child *c, int *fds, int nfds)
 			fatal("dup2");
 	}
 	closefrom(PROC_FD_PARENT + nfds);
+	if (c == &children[CHILD_WGD])
+		wgd_privileges();
 	execv(path, argv);
 	fatal("exec %s", path);
+}
+
+/*
+ * wgd runs as its own user with CAP_NET_ADMIN alone, and keeps it
+ * across the exec as an ambient capability: the program file has no
+ * capabilities of its own.  The bounding set goes first, while we still
+ * have CAP_SETPCAP: wgd could not drop it itself.  Changing the uids
+ * clears the ambient set, so it is raised last.
+ */
+static void
+wgd_privileges(void)
+{
+	if (caps_limit(WGD_CAPS, ~0ULL, ~0ULL) == -1)
+		fatal("wgd: bounding set");
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == -1 ||
+	    setgroups(1, &wgd_gid) == -1 ||
+	    setresgid(wgd_gid, wgd_gid, wgd_gid) == -1 ||
+	    setresuid(wgd_uid, wgd_uid, wgd_uid) == -1 ||
+	    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) == -1)
+		fatal("wgd: cannot become %s", conf.global.wgd_user);
+	if (caps_limit(WGD_CAPS, WGD_CAPS, WGD_CAPS) == -1 ||
+	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_ADMIN,
+	    0, 0) == -1)
+		fatal("wgd: CAP_NET_ADMIN");
+}
+
+/*
+ * Drop every capability not in bounding from the bounding set; then
+ * make keep the effective and permitted sets, inherit the inheritable
+ * set, and empty the ambient set.  keep ~0 stops after the bounding set.
+ */
+static int
+caps_limit(uint64_t bounding, uint64_t keep, uint64_t inherit)
+{
+	struct __user_cap_header_struct	hdr;
+	struct __user_cap_data_struct	data[2];
+	int				cap;
+
+	for (cap = 0; cap <= 63; cap++) {
+		if (bounding & CAPBIT(cap))
+			continue;
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 1)
+			continue;	/* gone, or unknown to this kernel */
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1)
+			return (-1);
+	}
+	if (keep == ~0ULL)
+		return (0);
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1 &&
+	    errno != EINVAL)
+		return (-1);
+	memset(&hdr, 0, sizeof(hdr));
+	memset(data, 0, sizeof(data));
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	data[0].effective = data[0].permitted = (uint32_t)keep;
+	data[1].effective = data[1].permitted = (uint32_t)(keep >> 32);
+	data[0].inheritable = (uint32_t)inherit;
+	data[1].inheritable = (uint32_t)(inherit >> 32);
+	return (syscall(SYS_capset, &hdr, data) == -1 ? -1 : 0);
 }
 
 static void
@@ -445,8 +635,8 @@ parent_procinfo(struct child *c, uint32_t reqid)
 	pi.uid = getuid();
 	pi.gid = getgid();
 	strlcpy(pi.root, "/", sizeof(pi.root));
-	strlcpy(pi.sandbox, "none (root; starts the set and userspace "
-	    "WireGuard)", sizeof(pi.sandbox));
+	strlcpy(pi.sandbox, "none (root with CAP_NET_ADMIN, CAP_CHOWN, "
+	    "CAP_KILL; starts userspace WireGuard)", sizeof(pi.sandbox));
 	imsg_compose(&c->ibuf, IMSG_PROCINFO, reqid, 0, -1, &pi, sizeof(pi));
 }
 
@@ -686,9 +876,10 @@ wggo_reap(pid_t pid, int status)
 	snprintf(sock, sizeof(sock), "%s/%s.sock", INNERNET_WGSOCKDIR,
 	    w->ifname);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
-	    stat(sock, &st) == 0)
+	    stat(sock, &st) == 0) {
+		wgsock_give(w->ifname);
 		wggo_answer(w->reqid, 0, NULL);
-	else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 		wggo_answer(w->reqid, 500, "cannot run %s: install "
 		    "wireguard-go or set wireguard-userspace",
 		    conf.global.wg_userspace);

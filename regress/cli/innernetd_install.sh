@@ -42,8 +42,10 @@ check "the unit checks the configuration first" \
 check "the unit bounds capabilities" grep -q '^CapabilityBoundingSet=' "$unit"
 
 # The unit's two lines, with the test configuration added.
-getent passwd _innernet >/dev/null 2>&1 ||
-    useradd -r -M -d /var/empty -s /usr/sbin/nologin _innernet
+for u in _innernet _innernetwg; do
+	getent passwd "$u" >/dev/null 2>&1 ||
+	    useradd -r -M -d /var/empty -s /usr/sbin/nologin "$u"
+done
 mkdir -p "$t/state"
 cat > "$t/innernet.conf" <<CONF
 state-dir: $t/state

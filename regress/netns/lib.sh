@@ -68,8 +68,10 @@ need_root() {
 }
 
 ensure_user() {
-	getent passwd _innernet >/dev/null 2>&1 ||
-	    useradd -r -M -d /var/empty -s /usr/sbin/nologin _innernet
+	for _u in _innernet _innernetwg; do
+		getent passwd "$_u" >/dev/null 2>&1 ||
+		    useradd -r -M -d /var/empty -s /usr/sbin/nologin "$_u"
+	done
 }
 
 net_init() {

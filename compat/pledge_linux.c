@@ -19,8 +19,11 @@
  * pledge(2) for Linux: every promise names the system calls it allows; the
  * union becomes a seccomp-bpf program whose default is to kill the whole
  * process.  socket() is allowed only for the address families a promise
- * grants, ioctl() only for a few harmless requests.  Each call stacks one
- * more filter, so a later pledge can only narrow what an earlier allowed.
+ * grants (netlink only for routing and generic netlink), ioctl() only
+ * for a few harmless requests.  The call numbers are the architecture's
+ * own: a table per architecture below, and none means no build.  Each
+ * call stacks one more filter, so a later pledge can only narrow what
+ * an earlier allowed.
  */
 
 #ifdef __linux__

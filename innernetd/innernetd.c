@@ -19,13 +19,15 @@
  * innernetd: the parent.  It reads the configuration, prepares the
  * directories and the control socket, then forks and execs the engine,
  * innernet-dbd and innernet-wgd with one socketpair per pair of processes
- * that talk.  Afterwards it only relays configuration on SIGHUP, starts
- * userspace WireGuard for wgd (a sandboxed process cannot exec, and
- * seccomp filters would follow the exec), and takes the whole set down
- * when any child dies.
+ * that talk.  Afterwards, with five capabilities left, it only relays
+ * configuration on SIGHUP, starts userspace WireGuard for wgd as wgd's
+ * user (a sandboxed process cannot exec, and seccomp filters would
+ * follow the exec), rewrites the hosts file, and takes the whole set
+ * down when any child dies.
  */
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -33,7 +35,10 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include <net/if.h>
+
 #include <linux/capability.h>
+#include <linux/if_tun.h>
 
 #include <dirent.h>
 #include <err.h>
@@ -108,29 +113,31 @@ static void	wggo_start(struct child *, struct imsg *);
 static void	wggo_answer(uint32_t, int, const char *, ...)
 		    __attribute__((__format__ (printf, 3, 4)));
 static void	hosts_part(struct imsg *);
+static void	wggo_tun(const char *);
 static void	wggo_reap(pid_t, int);
 static void	child_reap(struct child *);
 static void	prepare_dirs(const struct passwd *);
 static void	prepare_keys(const char *);
-static void	wgsock_give(const char *);
+static void	prepare_wgsockdir(void);
 static int	control_listen(const struct passwd *);
 static pid_t	child_start(struct child *, int *, int);
-static void	wgd_privileges(void);
+static void	become_wgd_user(uint64_t);
 static int	caps_limit(uint64_t, uint64_t, uint64_t);
 
 /*
- * What the parent keeps once its children run: CAP_NET_ADMIN for the
- * userspace WireGuard it starts, CAP_CHOWN to give that program's UAPI
- * socket to wgd's user, CAP_KILL to stop children of other users.  The
+ * What the parent keeps once its children run: CAP_SETUID, CAP_SETGID
+ * and CAP_NET_ADMIN (with CAP_NET_BIND_SERVICE for a listen port below
+ * 1024) to start userspace WireGuard as wgd's user with those as
+ * ambient capabilities, CAP_KILL to stop children of other users.  The
  * hosts file and the control socket are root's own files: uid 0 needs
- * no capability for them.  A userspace WireGuard, started as root,
- * takes the bounding set, which also keeps CAP_NET_BIND_SERVICE for a
- * listen port below 1024.
+ * no capability for them.
  */
 #define CAPBIT(c)	(1ULL << (c))
-#define PARENT_CAPS	(CAPBIT(CAP_NET_ADMIN) | CAPBIT(CAP_CHOWN) | \
-	CAPBIT(CAP_KILL))
-#define PARENT_BOUNDING	(PARENT_CAPS | CAPBIT(CAP_NET_BIND_SERVICE))
+#define PARENT_CAPS	(CAPBIT(CAP_NET_ADMIN) | \
+	CAPBIT(CAP_NET_BIND_SERVICE) | CAPBIT(CAP_SETUID) | \
+	CAPBIT(CAP_SETGID) | CAPBIT(CAP_KILL))
+#define PARENT_BOUNDING	PARENT_CAPS
+#define WGGO_CAPS	(CAPBIT(CAP_NET_ADMIN) | CAPBIT(CAP_NET_BIND_SERVICE))
 #define WGD_CAPS	CAPBIT(CAP_NET_ADMIN)
 
 static __attribute__((__noreturn__)) void
@@ -345,9 +352,7 @@ prepare_dirs(const struct passwd *pw)
 	snprintf(path, sizeof(path), "%s/keys", conf.global.state_dir);
 	prepare_keys(path);
 
-	/* wgd only connects to the sockets there; it makes nothing */
-	if (mkdir(INNERNET_WGSOCKDIR, 0755) == -1 && errno != EEXIST)
-		err(1, "mkdir %s", INNERNET_WGSOCKDIR);
+	prepare_wgsockdir();
 
 	if (mkdir(INNERNET_EMPTYDIR, 0755) == -1 && errno != EEXIST)
 		err(1, "mkdir %s", INNERNET_EMPTYDIR);
@@ -363,9 +368,7 @@ prepare_dirs(const struct passwd *pw)
  * by wgd's previous user) become wgd's user's, 0700 and 0600.  wgd
  * owned this directory before and may have left anything in it: no
  * link is followed, and only plain files with a single name are given
- * away, so a link to a file elsewhere never changes that file.  The
- * userspace WireGuard of each of our interfaces (one with a key) that
- * still runs from before gets its UAPI socket handed to wgd too.
+ * away, so a link to a file elsewhere never changes that file.
  */
 static void
 prepare_keys(const char *path)
@@ -373,8 +376,6 @@ prepare_keys(const char *path)
 	struct dirent	*de;
 	struct stat	 st;
 	DIR		*d;
-	char		 ifname[IN_IFNAMSZ];
-	size_t		 len;
 	int		 dfd, fd;
 
 	if (mkdir(path, 0700) == -1 && errno != EEXIST)
@@ -405,37 +406,36 @@ prepare_keys(const char *path)
 		    fchown(fd, wgd_uid, wgd_gid) == -1)
 			err(1, "%s/%s", path, de->d_name);
 		close(fd);
-		len = strlen(de->d_name);
-		if (len > 4 && len - 4 < sizeof(ifname) &&
-		    strcmp(de->d_name + len - 4, ".key") == 0) {
-			memcpy(ifname, de->d_name, len - 4);
-			ifname[len - 4] = '\0';
-			if (in_ifname_ok(ifname))
-				wgsock_give(ifname);
-		}
 	}
 	closedir(d);
 }
 
 /*
- * Userspace WireGuard makes its UAPI socket root's, mode 0700: only
- * root could drive it.  wgd is not root; the socket of an interface of
- * ours becomes its user's.  A link there is left alone.
+ * Userspace WireGuard runs as wgd's user, so that its UAPI socket, made
+ * 0700 for the user that makes it, is wgd's to use (and a chown of the
+ * socket would make the program close it).  It makes the socket in the
+ * shared WireGuard socket directory: that directory stays root's, and
+ * its group becomes wgd's with write and the sticky bit, so that wgd's
+ * user can make and remove its own sockets there and nothing else.  A
+ * directory anyone may write to (sticky) is left as it is.
  */
 static void
-wgsock_give(const char *ifname)
+prepare_wgsockdir(void)
 {
-	char		 sock[PATH_MAX];
-	struct stat	 st;
+	struct stat	st;
+	int		fd;
 
-	if ((size_t)snprintf(sock, sizeof(sock), "%s/%s.sock",
-	    INNERNET_WGSOCKDIR, ifname) >= sizeof(sock))
-		return;
-	if (lstat(sock, &st) == -1 || !S_ISSOCK(st.st_mode))
-		return;
-	if (fchownat(AT_FDCWD, sock, wgd_uid, wgd_gid,
-	    AT_SYMLINK_NOFOLLOW) == -1)
-		log_warn("chown %s", sock);
+	if (mkdir(INNERNET_WGSOCKDIR, 0755) == -1 && errno != EEXIST)
+		err(1, "mkdir %s", INNERNET_WGSOCKDIR);
+	if ((fd = open(INNERNET_WGSOCKDIR, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) == -1 || fstat(fd, &st) == -1)
+		err(1, "%s", INNERNET_WGSOCKDIR);
+	if (st.st_uid != 0)
+		errx(1, "%s must belong to root", INNERNET_WGSOCKDIR);
+	if ((st.st_mode & 01777) != 01777 &&
+	    (fchown(fd, 0, wgd_gid) == -1 || fchmod(fd, 01775) == -1))
+		err(1, "%s", INNERNET_WGSOCKDIR);
+	close(fd);
 }
 
 static int
@@ -526,33 +526,43 @@ child_start(struct child *c, int *fds, int nfds)
 	}
 	closefrom(PROC_FD_PARENT + nfds);
 	if (c == &children[CHILD_WGD])
-		wgd_privileges();
+		become_wgd_user(WGD_CAPS);
 	execv(path, argv);
 	fatal("exec %s", path);
 }
 
 /*
- * wgd runs as its own user with CAP_NET_ADMIN alone, and keeps it
- * across the exec as an ambient capability: the program file has no
- * capabilities of its own.  The bounding set goes first, while we still
- * have CAP_SETPCAP: wgd could not drop it itself.  Changing the uids
- * clears the ambient set, so it is raised last.
+ * wgd, and the userspace WireGuard it asks for, run as wgd's user with
+ * the capabilities in caps alone, kept across the exec as ambient
+ * capabilities: the program files have none of their own.  The bounding
+ * set goes first while we may still drop it: wgd could not itself.
+ * Changing the uids clears the ambient set, so it is raised last.
  */
 static void
-wgd_privileges(void)
+become_wgd_user(uint64_t caps)
 {
-	if (caps_limit(WGD_CAPS, ~0ULL, ~0ULL) == -1)
-		fatal("wgd: bounding set");
+	int	cap;
+
+	/* a service manager may have bounded us below caps already */
+	for (cap = 0; cap <= 63; cap++)
+		if ((caps & CAPBIT(cap)) &&
+		    prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 1)
+			caps &= ~CAPBIT(cap);
+	if (prctl(PR_CAPBSET_READ, CAP_SETPCAP, 0, 0, 0) == 1 &&
+	    caps_limit(caps, ~0ULL, ~0ULL) == -1)
+		fatal("bounding set");
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == -1 ||
 	    setgroups(1, &wgd_gid) == -1 ||
 	    setresgid(wgd_gid, wgd_gid, wgd_gid) == -1 ||
 	    setresuid(wgd_uid, wgd_uid, wgd_uid) == -1 ||
 	    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) == -1)
-		fatal("wgd: cannot become %s", conf.global.wgd_user);
-	if (caps_limit(WGD_CAPS, WGD_CAPS, WGD_CAPS) == -1 ||
-	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_ADMIN,
-	    0, 0) == -1)
-		fatal("wgd: CAP_NET_ADMIN");
+		fatal("cannot become %s", conf.global.wgd_user);
+	if (caps_limit(~0ULL, caps, caps) == -1)
+		fatal("capabilities");
+	for (cap = 0; cap <= 63; cap++)
+		if ((caps & CAPBIT(cap)) && prctl(PR_CAP_AMBIENT,
+		    PR_CAP_AMBIENT_RAISE, cap, 0, 0) == -1)
+			fatal("ambient capability %d", cap);
 }
 
 /*
@@ -635,8 +645,8 @@ parent_procinfo(struct child *c, uint32_t reqid)
 	pi.uid = getuid();
 	pi.gid = getgid();
 	strlcpy(pi.root, "/", sizeof(pi.root));
-	strlcpy(pi.sandbox, "none (root with CAP_NET_ADMIN, CAP_CHOWN, "
-	    "CAP_KILL; starts userspace WireGuard)", sizeof(pi.sandbox));
+	strlcpy(pi.sandbox, "none (root, 5 capabilities; starts userspace "
+	    "WireGuard)", sizeof(pi.sandbox));
 	imsg_compose(&c->ibuf, IMSG_PROCINFO, reqid, 0, -1, &pi, sizeof(pi));
 }
 
@@ -845,6 +855,11 @@ wggo_start(struct child *c, struct imsg *imsg)
 			}
 		}
 		closefrom(STDERR_FILENO + 1);
+		wggo_tun(wif.name);
+		become_wgd_user(WGGO_CAPS);
+		/* nothing it starts gains a privilege */
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+			_exit(126);
 		execlp(conf.global.wg_userspace, conf.global.wg_userspace,
 		    wif.name, (char *)NULL);
 		_exit(127);
@@ -857,6 +872,51 @@ wggo_start(struct child *c, struct imsg *imsg)
 	TAILQ_INSERT_TAIL(&wggos, w, entry);
 	log_info("started %s for %s (pid %d)", conf.global.wg_userspace,
 	    wif.name, pid);
+}
+
+/*
+ * Userspace WireGuard runs as wgd's user (see prepare_wgsockdir).  Where
+ * the TUN device is root's alone (some containers; it is usually 0666)
+ * that user cannot open it: we make the interface here, as root, and
+ * hand it over the way wireguard-go hands it to itself when it goes to
+ * the background, as descriptor 3 named in WG_TUN_FD.  wireguard-go
+ * before 0.0.20230223 reads packet information in front of each packet
+ * and later ones do not, so the interface is made the way the
+ * installed program's version wants it.
+ */
+static void
+wggo_tun(const char *ifname)
+{
+	struct ifreq	ifr;
+	struct stat	st;
+	FILE		*f;
+	char		 cmd[IN_PATHSZ + 64], line[128], *v;
+	int		 fd, pi = 0;
+
+	if (stat("/dev/net/tun", &st) == 0 && (st.st_mode & 0006) == 0006)
+		return;		/* the program opens it itself */
+	if (strchr(conf.global.wg_userspace, '\'') != NULL)
+		_exit(125);
+	snprintf(cmd, sizeof(cmd), "'%s' --version 2>/dev/null",
+	    conf.global.wg_userspace);
+	if ((f = popen(cmd, "r")) != NULL) {
+		while (fgets(line, sizeof(line), f) != NULL)
+			if ((v = strstr(line, "v0.0.")) != NULL &&
+			    strtoul(v + 5, NULL, 10) < 20230223)
+				pi = 1;
+		pclose(f);
+	}
+	if ((fd = open("/dev/net/tun", O_RDWR)) == -1)
+		_exit(125);
+	memset(&ifr, 0, sizeof(ifr));
+	strlcpy(ifr.ifr_name, ifname, sizeof(ifr.ifr_name));
+	ifr.ifr_flags = IFF_TUN | (pi ? 0 : IFF_NO_PI);
+	if (ioctl(fd, TUNSETIFF, &ifr) == -1)
+		_exit(125);
+	if (fd != 3 && (dup2(fd, 3) == -1 || close(fd) == -1))
+		_exit(125);
+	if (setenv("WG_TUN_FD", "3", 1) == -1)
+		_exit(125);
 }
 
 static void
@@ -876,10 +936,12 @@ wggo_reap(pid_t pid, int status)
 	snprintf(sock, sizeof(sock), "%s/%s.sock", INNERNET_WGSOCKDIR,
 	    w->ifname);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
-	    stat(sock, &st) == 0) {
-		wgsock_give(w->ifname);
+	    stat(sock, &st) == 0)
 		wggo_answer(w->reqid, 0, NULL);
-	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 125)
+		wggo_answer(w->reqid, 500, "cannot make the TUN interface %s",
+		    w->ifname);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 		wggo_answer(w->reqid, 500, "cannot run %s: install "
 		    "wireguard-go or set wireguard-userspace",
 		    conf.global.wg_userspace);

@@ -119,6 +119,7 @@ static void	child_reap(struct child *);
 static void	prepare_dirs(const struct passwd *);
 static void	prepare_keys(const char *);
 static void	prepare_wgsockdir(void);
+static void	wgd_can_reach(const char *);
 static int	control_listen(const struct passwd *);
 static pid_t	child_start(struct child *, int *, int);
 static void	become_wgd_user(uint64_t);
@@ -351,6 +352,7 @@ prepare_dirs(const struct passwd *pw)
 	}
 	snprintf(path, sizeof(path), "%s/keys", conf.global.state_dir);
 	prepare_keys(path);
+	wgd_can_reach(conf.global.state_dir);
 
 	prepare_wgsockdir();
 
@@ -408,6 +410,33 @@ prepare_keys(const char *path)
 		close(fd);
 	}
 	closedir(d);
+}
+
+/*
+ * wgd is not root: every directory above its key directory must let its
+ * user pass, or it cannot unveil the keys.  Say so before starting.
+ */
+static void
+wgd_can_reach(const char *dir)
+{
+	char		 path[PATH_MAX], *p;
+	struct stat	 st;
+
+	if (strlcpy(path, dir, sizeof(path)) >= sizeof(path))
+		errx(1, "%s: path too long", dir);
+	for (;;) {
+		if (stat(path[0] != '\0' ? path : "/", &st) == -1)
+			err(1, "%s", path);
+		if (!(st.st_mode & S_IXOTH) && !(st.st_uid == wgd_uid &&
+		    (st.st_mode & S_IXUSR)) && !(st.st_gid == wgd_gid &&
+		    (st.st_mode & S_IXGRP)))
+			errx(1, "%s cannot reach its keys: %s must be "
+			    "searchable (chmod o+x)", conf.global.wgd_user,
+			    path[0] != '\0' ? path : "/");
+		if ((p = strrchr(path, '/')) == NULL || path[0] == '\0')
+			break;
+		*p = '\0';
+	}
 }
 
 /*

@@ -5,6 +5,8 @@
 # make uninstall takes everything away again.
 B=${B:-build}
 t=$(mktemp -d)
+# wgd is not root: it must be able to pass through to its key directory
+chmod 0755 "$t"
 pid=
 cleanup() {
 	[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && sleep 1

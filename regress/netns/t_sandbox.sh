@@ -119,5 +119,4 @@ check "the bystander is alive" kill -0 "$bystander"
 check "nothing of the set survived" sh -c \
     "! ps -eo args | grep -v grep | grep -q '$T/h/innernet.conf'"
 kill $bystander $listeners 2>/dev/null
-wait 2>/dev/null
 exit $FAILED

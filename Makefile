@@ -11,6 +11,7 @@
 #				neither.  One scenario on it:
 #				make REGRESS=1 && B=build-regress \
 #				REGRESS_ONLY=t_sandbox sh regress/run.sh
+#	make check-parallel	make check in this tree and a copy at once
 #	make SHARED=1		link every library shared (see LIB_*)
 #	make install DESTDIR= PREFIX=
 #	make deps		install build and test dependencies (Debian)
@@ -149,6 +150,11 @@ check:
 	@$(MAKE) --no-print-directory REGRESS=1 check
 endif
 
+# make check twice at once, in this tree and in a copy of it (slow; see
+# regress/parallel.sh); PARALLEL_HOGS=N adds N busy loops.
+check-parallel:
+	@sh regress/parallel.sh
+
 lint-man:
 	@sh regress/man/lint.sh
 
@@ -217,4 +223,4 @@ uninstall:
 clean:
 	rm -rf build build-san build-regress build-san-regress
 
-.PHONY: all unit check lint-man deps demo install uninstall clean
+.PHONY: all unit check check-parallel lint-man deps demo install uninstall clean

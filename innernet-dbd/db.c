@@ -93,7 +93,21 @@ static const char *schema_network =
 	"  external_endpoint TEXT NOT NULL DEFAULT '',\n"
 	"  override_endpoint TEXT NOT NULL DEFAULT '',\n"
 	"  created           INTEGER NOT NULL,\n"
-	"  flags             INTEGER NOT NULL DEFAULT 0\n"
+	"  flags             INTEGER NOT NULL DEFAULT 0,\n"
+	"  fetch_interval    INTEGER NOT NULL DEFAULT 0,\n"
+	"  nat_exclude       TEXT NOT NULL DEFAULT ''\n"
+	")";
+
+/*
+ * Ours, in server databases: peers deleted with innernetctl delete-peer,
+ * whose rows stay retired (see db_peer_delete).  Upstream ignores
+ * tables it does not know.
+ */
+static const char *schema_deleted =
+	"CREATE TABLE IF NOT EXISTS innernet_deleted_peers (\n"
+	"  id      INTEGER PRIMARY KEY REFERENCES peers (id),\n"
+	"  name    TEXT NOT NULL,\n"
+	"  deleted INTEGER NOT NULL\n"
 	")";
 
 /*
@@ -122,6 +136,11 @@ static const char *schema_client[] = {
 	"  invite_expires                INTEGER,\n"
 	"  candidates                    TEXT,\n"
 	"  persistent_keepalive_interval INTEGER\n"
+	")",
+	/* override-peer-endpoint: ours, kept across fetches */
+	"CREATE TABLE IF NOT EXISTS peer_endpoint_overrides (\n"
+	"  public_key TEXT PRIMARY KEY,\n"
+	"  endpoint   TEXT NOT NULL\n"
 	")",
 	NULL
 };
@@ -343,7 +362,8 @@ schema_create(sqlite3 *conn, const char **tables, struct in_error *err)
 int
 db_schema_server(sqlite3 *conn, struct in_error *err)
 {
-	if (schema_create(conn, schema_server, err) == -1)
+	if (schema_create(conn, schema_server, err) == -1 ||
+	    db_exec(conn, schema_deleted, err) == -1)
 		return (-1);
 	return (db_exec(conn, "PRAGMA user_version = 2", err));
 }
@@ -424,6 +444,8 @@ migrate_server(struct db *db, const char *name, struct in_error *err)
 	if (version != IN_DB_VERSION && db_exec(db->conn,
 	    "PRAGMA user_version = 2", err) == -1)
 		goto fail;
+	if (db_exec(db->conn, schema_deleted, err) == -1)
+		goto fail;
 	if (table_exists(db->conn, "innernet_network", &exists, err) == -1)
 		goto fail;
 	if (!exists) {
@@ -458,19 +480,35 @@ migrate_client(struct db *db, const char *name, struct in_error *err)
 	return (db_commit(db, err));
 }
 
-/* Our network row gained "flags" after its first release. */
+/* A column our network row gained after its first release. */
 static int
-network_flags_column(sqlite3 *conn, struct in_error *err)
+network_column(sqlite3 *conn, const char *name, const char *decl,
+    struct in_error *err)
 {
 	sqlite3_stmt	*st;
+	char		 sql[256];
 
-	if (sqlite3_prepare_v2(conn, "SELECT flags FROM innernet_network",
-	    -1, &st, NULL) == SQLITE_OK) {
+	snprintf(sql, sizeof(sql), "SELECT %s FROM innernet_network", name);
+	if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_finalize(st);
 		return (0);
 	}
-	return (db_exec(conn, "ALTER TABLE innernet_network ADD COLUMN "
-	    "flags INTEGER NOT NULL DEFAULT 0", err));
+	snprintf(sql, sizeof(sql), "ALTER TABLE innernet_network ADD COLUMN "
+	    "%s %s", name, decl);
+	return (db_exec(conn, sql, err));
+}
+
+static int
+network_flags_column(sqlite3 *conn, struct in_error *err)
+{
+	if (network_column(conn, "flags", "INTEGER NOT NULL DEFAULT 0",
+	    err) == -1 ||
+	    network_column(conn, "fetch_interval", "INTEGER NOT NULL "
+	    "DEFAULT 0", err) == -1 ||
+	    network_column(conn, "nat_exclude", "TEXT NOT NULL DEFAULT ''",
+	    err) == -1)
+		return (-1);
+	return (0);
 }
 
 /* Wrap a connection; pragmas every connection of ours runs with. */

@@ -43,6 +43,77 @@ static const char *sql_client_cidr_insert =
 	"INSERT INTO cidrs (id, name, ip, prefix, parent) "
 	"VALUES (?1, ?2, ?3, ?4, ?5)";
 
+static const char *sql_override_list =
+	"SELECT public_key, endpoint FROM peer_endpoint_overrides "
+	"ORDER BY public_key";
+static const char *sql_override_set =
+	"INSERT OR REPLACE INTO peer_endpoint_overrides (public_key, "
+	"endpoint) VALUES (?1, ?2)";
+static const char *sql_override_unset =
+	"DELETE FROM peer_endpoint_overrides WHERE public_key = ?1";
+
+/* override-peer-endpoint: set (endpoint not "") or unset one. */
+int
+db_client_override_set(struct db *db, const struct in_override *o,
+    struct in_error *err)
+{
+	sqlite3_stmt	*st;
+
+	if (db->net.role != IN_ROLE_CLIENT)
+		return (db_fail(err, 400, "%s is not a joined network",
+		    db->net.name));
+	if (!in_key_ok(o->public_key))
+		return (db_fail(err, 400, "invalid public key"));
+	if (o->endpoint[0] != '\0' && !in_endpoint_ok(o->endpoint))
+		return (db_fail(err, 400, "invalid endpoint"));
+	if (db_begin(db, err) == -1)
+		return (-1);
+	if ((st = db_stmt(db, o->endpoint[0] != '\0' ? sql_override_set :
+	    sql_override_unset, err)) == NULL)
+		goto fail;
+	sqlite3_bind_text(st, 1, o->public_key, -1, SQLITE_TRANSIENT);
+	if (o->endpoint[0] != '\0')
+		sqlite3_bind_text(st, 2, o->endpoint, -1, SQLITE_TRANSIENT);
+	if (db_step_done(db, st, err, "storing the override") == -1 ||
+	    db_commit(db, err) == -1)
+		goto fail;
+	return (0);
+ fail:
+	db_rollback(db);
+	return (-1);
+}
+
+/* Rows that do not check out are left out, as a bad endpoint is. */
+int
+db_client_override_foreach(struct db *db,
+    int (*cb)(const struct in_override *, void *), void *arg,
+    struct in_error *err)
+{
+	struct in_override	 o;
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	if ((st = db_stmt(db, sql_override_list, err)) == NULL)
+		return (-1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&o, 0, sizeof(o));
+		strlcpy(o.network, db->net.name, sizeof(o.network));
+		if (db_column_text(st, 0, o.public_key,
+		    sizeof(o.public_key)) == -1 || db_column_text(st, 1,
+		    o.endpoint, sizeof(o.endpoint)) == -1 ||
+		    !in_key_ok(o.public_key) || !in_endpoint_ok(o.endpoint))
+			continue;
+		if (cb(&o, arg) == -1) {
+			sqlite3_reset(st);
+			return (-1);
+		}
+	}
+	if (rc != SQLITE_DONE)
+		db_sqlfail(db->conn, err, "listing endpoint overrides");
+	sqlite3_reset(st);
+	return (rc == SQLITE_DONE ? 0 : -1);
+}
+
 struct db_store *
 db_store_new(uint32_t id, const char *network)
 {

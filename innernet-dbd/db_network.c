@@ -37,14 +37,53 @@
 static const char *sql_network_read =
 	"SELECT name, role, cidr, address, listen_port, server_ip, "
 	"server_port, public_key, server_public_key, external_endpoint, "
-	"override_endpoint, created, flags FROM innernet_network WHERE id = 1";
+	"override_endpoint, created, flags, fetch_interval, nat_exclude "
+	"FROM innernet_network WHERE id = 1";
 
 static const char *sql_network_write =
 	"INSERT OR REPLACE INTO innernet_network (id, name, role, cidr, "
 	"address, listen_port, server_ip, server_port, public_key, "
 	"server_public_key, external_endpoint, override_endpoint, created, "
-	"flags) VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-	"?13)";
+	"flags, fetch_interval, nat_exclude) VALUES (1, ?1, ?2, ?3, ?4, ?5, "
+	"?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+
+/* nat_exclude is stored as CIDRs separated by spaces. */
+static int
+exclude_parse(const char *text, struct in_network *net)
+{
+	char	buf[IN_MAXNATEXCLUDE * IN_CIDRSTRSZ], *s, *p;
+
+	net->nexclude = 0;
+	if (text == NULL || *text == '\0')
+		return (0);
+	if (strlcpy(buf, text, sizeof(buf)) >= sizeof(buf))
+		return (-1);
+	for (s = buf; (p = strsep(&s, " ")) != NULL;) {
+		if (*p == '\0')
+			continue;
+		if (net->nexclude == IN_MAXNATEXCLUDE ||
+		    in_prefix_parse(p, &net->nat_exclude[net->nexclude]) == -1)
+			return (-1);
+		net->nexclude++;
+	}
+	return (0);
+}
+
+static void
+exclude_format(const struct in_network *net, char *buf, size_t len)
+{
+	char	c[IN_CIDRSTRSZ];
+	int	i;
+
+	buf[0] = '\0';
+	for (i = 0; i < net->nexclude && i < IN_MAXNATEXCLUDE; i++) {
+		if (in_prefix_str(&net->nat_exclude[i], c, sizeof(c)) == -1)
+			continue;
+		if (buf[0] != '\0')
+			strlcat(buf, " ", len);
+		strlcat(buf, c, len);
+	}
+}
 
 static int
 ip_ok(const struct in_ip *ip)
@@ -112,6 +151,13 @@ db_network_read(sqlite3 *conn, const char *name, struct in_network *net,
 	if (flags < 0 || flags > IN_NETF_ALL)
 		goto bad;
 	net->flags = (uint8_t)flags;
+	flags = sqlite3_column_int64(st, 13);
+	if (flags < 0 || flags > IN_MAXFETCHINTERVAL)
+		goto bad;
+	net->fetch_interval = (uint32_t)flags;
+	if (exclude_parse((const char *)sqlite3_column_text(st, 14), net) ==
+	    -1)
+		goto bad;
 	sqlite3_finalize(st);
 	return (0);
  bad:
@@ -132,6 +178,7 @@ db_network_write(sqlite3 *conn, const struct in_network *net,
 	sqlite3_stmt	*st;
 	char		 cidr[IN_CIDRSTRSZ], addr[IN_ADDRSTRSZ];
 	char		 sip[IN_ADDRSTRSZ];
+	char		 excl[IN_MAXNATEXCLUDE * IN_CIDRSTRSZ];
 	int		 rc;
 
 	if (in_prefix_str(&net->net, cidr, sizeof(cidr)) == -1 ||
@@ -157,6 +204,9 @@ db_network_write(sqlite3 *conn, const struct in_network *net,
 	bind_str(st, 11, net->override_endpoint);
 	sqlite3_bind_int64(st, 12, net->created);
 	sqlite3_bind_int(st, 13, net->flags);
+	sqlite3_bind_int64(st, 14, net->fetch_interval);
+	exclude_format(net, excl, sizeof(excl));
+	bind_str(st, 15, excl);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -168,6 +218,8 @@ db_network_write(sqlite3 *conn, const struct in_network *net,
 int
 db_network_ok(const struct in_network *n, struct in_error *err)
 {
+	int	i;
+
 	if (!in_str_ok(n->name) || !in_str_ok(n->public_key) ||
 	    !in_str_ok(n->server_public_key) ||
 	    !in_str_ok(n->external_endpoint) ||
@@ -180,6 +232,14 @@ db_network_ok(const struct in_network *n, struct in_error *err)
 		    n->role));
 	if ((n->flags & ~IN_NETF_ALL) != 0)
 		return (db_fail(err, 400, "%s: unknown flags", n->name));
+	if (n->fetch_interval > IN_MAXFETCHINTERVAL ||
+	    n->nexclude > IN_MAXNATEXCLUDE)
+		return (db_fail(err, 400, "%s: invalid fetch interval or NAT "
+		    "exclusions", n->name));
+	for (i = 0; i < n->nexclude; i++)
+		if (!db_prefix_ok(&n->nat_exclude[i]))
+			return (db_fail(err, 400, "%s: invalid NAT exclusion",
+			    n->name));
 	if (!db_prefix_ok(&n->net))
 		return (db_fail(err, 400, "%s: invalid network CIDR",
 		    n->name));
@@ -506,6 +566,9 @@ db_network_update(struct dbenv *env, const struct in_network *n,
 	memcpy(net.external_endpoint, n->external_endpoint,
 	    sizeof(net.external_endpoint));
 	net.flags = n->flags;
+	net.fetch_interval = n->fetch_interval;
+	net.nexclude = n->nexclude;
+	memcpy(net.nat_exclude, n->nat_exclude, sizeof(net.nat_exclude));
 	if (db_network_ok(&net, err) == -1)
 		return (-1);
 	if (db_begin(db, err) == -1)

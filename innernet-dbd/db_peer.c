@@ -45,9 +45,10 @@ static const char *sql_peer_insert =
 static const char *sql_peer_update =
 	"UPDATE peers SET name = ?2, endpoint = ?3, is_admin = ?4, "
 	"is_disabled = ?5, candidates = ?6 WHERE id = ?1";
+/* invite_expires stays, as upstream's redeem leaves it */
 static const char *sql_peer_redeem =
-	"UPDATE peers SET is_redeemed = 1, public_key = ?2, "
-	"invite_expires = NULL WHERE id = ?1 AND is_redeemed = 0";
+	"UPDATE peers SET is_redeemed = 1, public_key = ?2 "
+	"WHERE id = ?1 AND is_redeemed = 0";
 static const char *sql_peer_by_name = "SELECT id FROM peers WHERE name = ?1";
 static const char *sql_peer_by_ip = "SELECT id FROM peers WHERE ip = ?1";
 static const char *sql_peer_by_key =
@@ -56,6 +57,16 @@ static const char *sql_peer_expired =
 	"SELECT id FROM peers WHERE is_redeemed = 0 AND invite_expires < ?1 "
 	"ORDER BY id";
 static const char *sql_peer_delete = "DELETE FROM peers WHERE id = ?1";
+static const char *sql_peer_deleted =
+	"SELECT COUNT(*) FROM innernet_deleted_peers WHERE id = ?1";
+static const char *sql_peer_mark_deleted =
+	"INSERT INTO innernet_deleted_peers (id, name, deleted) "
+	"VALUES (?1, ?2, ?3)";
+static const char *sql_peer_retire =
+	"UPDATE peers SET name = ?2, endpoint = NULL, is_admin = 0, "
+	"is_disabled = 1, candidates = '[]' WHERE id = ?1";
+static const char *sql_cidr_nchildren =
+	"SELECT COUNT(*) FROM cidrs WHERE parent = ?1";
 
 /*
  * upstream's IpNetExt::is_assignable: inside, and for IPv4 neither the
@@ -372,6 +383,34 @@ peer_unique(struct db *db, const struct in_peer *p, int64_t self,
 	return (0);
 }
 
+/*
+ * Peers live only in the leaves of the tree: a CIDR holding both peers
+ * and child CIDRs could never lose either again (a CIDR goes only when
+ * empty, a peer never), so the tree would be stuck.  -1 with err set if
+ * the CIDR has children.
+ */
+static int
+cidr_has_children(struct db *db, const struct in_cidr *c,
+    struct in_error *err)
+{
+	sqlite3_stmt	*st;
+	int64_t		 n = 0;
+	int		 rc;
+
+	if ((st = db_stmt(db, sql_cidr_nchildren, err)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(st, 1, c->id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return (db_sqlfail(db->conn, err, "counting child CIDRs"));
+	if (n > 0)
+		return (db_fail(err, 400, "CIDR %s has child CIDRs; peers go "
+		    "only into CIDRs without children", c->name));
+	return (0);
+}
+
 int
 db_peer_add(struct db *db, const struct in_peer *p, const void *cand,
     size_t candlen, struct db_peer *out, struct in_error *err)
@@ -398,6 +437,8 @@ db_peer_add(struct db *db, const struct in_peer *p, const void *cand,
 		    "address of CIDR %s", c.name);
 		goto fail;
 	}
+	if (cidr_has_children(db, &c, err) != 0)
+		goto fail;
 	if (peer_unique(db, p, 0, 1, err) == -1)
 		goto fail;
 	if (db_peer_insert(db, p, cand, candlen, &id, err) == -1 ||
@@ -408,6 +449,26 @@ db_peer_add(struct db *db, const struct in_peer *p, const void *cand,
  fail:
 	db_rollback(db);
 	return (-1);
+}
+
+/* 1 if the peer was deleted (its row kept retired), 0 if not, -1 error. */
+static int
+peer_is_deleted(struct db *db, int64_t id, struct in_error *err)
+{
+	sqlite3_stmt	*st;
+	int64_t		 n = 0;
+	int		 rc;
+
+	err->status = 0;
+	if ((st = db_stmt(db, sql_peer_deleted, err)) == NULL)
+		return (-1);
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return (db_sqlfail(db->conn, err, "reading deleted peers"));
+	return (n > 0);
 }
 
 /*
@@ -437,6 +498,12 @@ db_peer_update(struct db *db, const struct in_peer *p, const void *cand,
 	if (db_peer_get(db, p->id, &cur, err) == -1 ||
 	    peer_unique(db, p, p->id, 0, err) == -1)
 		goto fail;
+	if (peer_is_deleted(db, p->id, err) != 0) {
+		if (err->status == 0)
+			db_fail(err, 410, "peer %s was deleted; it stays "
+			    "disabled for good", cur.p.name);
+		goto fail;
+	}
 	if ((st = db_stmt(db, sql_peer_update, err)) == NULL)
 		goto fail;
 	sqlite3_bind_int64(st, 1, p->id);
@@ -507,6 +574,79 @@ db_peer_redeem(struct db *db, int64_t id, const char *key, int64_t now,
 		goto fail;
 	}
 	if (db_peer_get(db, id, out, err) == -1 || db_commit(db, err) == -1)
+		goto fail;
+	return (0);
+ fail:
+	db_rollback(db);
+	return (-1);
+}
+
+/*
+ * innernetctl delete-peer.  An invitation never redeemed is withdrawn:
+ * its row goes, as the sweeper's would, for nothing was ever used.  A
+ * redeemed peer's row stays, disabled and renamed deleted-<id>, so its
+ * address and public key stay taken for good (by the UNIQUE columns,
+ * which an upstream server opening this database honours too) while
+ * its name is free again; innernet_deleted_peers remembers the old name
+ * and refuses to enable it again.  *out receives the row as it is now,
+ * or as it was for a withdrawn invitation (is_redeemed 0 tells which).
+ */
+int
+db_peer_delete(struct db *db, int64_t id, int64_t now, struct db_peer *out,
+    struct in_error *err)
+{
+	struct db_peer	 cur;
+	struct in_peer	 probe;
+	sqlite3_stmt	*st;
+	int		 deleted;
+
+	if (db->net.role != IN_ROLE_SERVER)
+		return (db_fail(err, 400, "%s is not a server network",
+		    db->net.name));
+	if (db_begin(db, err) == -1)
+		return (-1);
+	if (db_peer_get(db, id, &cur, err) == -1)
+		goto fail;
+	if (in_ip_cmp(&cur.p.ip, &db->net.address) == 0) {
+		db_fail(err, 400, "%s is the server's own peer; it cannot be "
+		    "deleted", cur.p.name);
+		goto fail;
+	}
+	if (!cur.p.is_redeemed) {
+		if ((st = db_stmt(db, sql_peer_delete, err)) == NULL)
+			goto fail;
+		sqlite3_bind_int64(st, 1, id);
+		if (db_step_done(db, st, err, "withdrawing the invitation") ==
+		    -1 || db_commit(db, err) == -1)
+			goto fail;
+		*out = cur;
+		return (0);
+	}
+	if ((deleted = peer_is_deleted(db, id, err)) == -1)
+		goto fail;
+	if (deleted) {
+		db_fail(err, 410, "peer %lld was deleted already",
+		    (long long)id);
+		goto fail;
+	}
+	probe = cur.p;
+	snprintf(probe.name, sizeof(probe.name), "deleted-%lld",
+	    (long long)id);
+	if (peer_unique(db, &probe, id, 0, err) == -1)
+		goto fail;
+	if ((st = db_stmt(db, sql_peer_mark_deleted, err)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, cur.p.name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, now);
+	if (db_step_done(db, st, err, "recording the deletion") == -1)
+		goto fail;
+	if ((st = db_stmt(db, sql_peer_retire, err)) == NULL)
+		goto fail;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, probe.name, -1, SQLITE_TRANSIENT);
+	if (db_step_done(db, st, err, "retiring the peer") == -1 ||
+	    db_peer_get(db, id, out, err) == -1 || db_commit(db, err) == -1)
 		goto fail;
 	return (0);
  fail:

@@ -468,6 +468,15 @@ load_peer(const struct db_peer *dp, void *arg)
 }
 
 static int
+load_override(const struct in_override *o, void *arg)
+{
+	struct load_ctx	*lc = arg;
+
+	compose(lc->p, IMSG_DB_OVERRIDE, lc->id, o, sizeof(*o));
+	return (0);
+}
+
+static int
 load_assoc(const struct in_assoc *a, void *arg)
 {
 	struct load_ctx	*lc = arg;
@@ -489,7 +498,9 @@ db_load(struct dbd_pipe *p, uint32_t id, struct db *db)
 		    db_assoc_foreach(db, load_assoc, &lc, &err) == -1;
 	else
 		rc = db_client_cidr_foreach(db, load_cidr, &lc, &err) == -1 ||
-		    db_client_peer_foreach(db, load_peer, &lc, &err) == -1;
+		    db_client_peer_foreach(db, load_peer, &lc, &err) == -1 ||
+		    db_client_override_foreach(db, load_override, &lc,
+		    &err) == -1;
 	if (rc)
 		send_error(p, id, &err);
 	else
@@ -534,6 +545,7 @@ dispatch_engine(struct dbd_pipe *p, struct imsg *imsg)
 	struct in_redeem	 rd;
 	struct in_cidrreq	 cr;
 	struct in_assocreq	 ar;
+	struct in_override	 ov;
 	struct in_peer		 peer;
 	struct in_cidr		 cidr;
 	struct in_assoc		 assoc;
@@ -646,6 +658,31 @@ dispatch_engine(struct dbd_pipe *p, struct imsg *imsg)
 		}
 		send_peer(p, IMSG_DB_PEER, id, &dp);
 		send_ok(p, id);
+		break;
+	case IMSG_DB_PEER_DELETE:
+		need_len(p, imsg, sizeof(nr));
+		memcpy(&nr, imsg->data, sizeof(nr));
+		need_str(p, imsg, in_str_ok(nr.network));
+		if ((db = request_db(p, id, nr.network)) == NULL)
+			break;
+		if (db_peer_delete(db, nr.id, time(NULL), &dp, &err) == -1) {
+			send_error(p, id, &err);
+			break;
+		}
+		send_peer(p, IMSG_DB_PEER, id, &dp);
+		send_ok(p, id);
+		break;
+	case IMSG_DB_OVERRIDE:
+		need_len(p, imsg, sizeof(ov));
+		memcpy(&ov, imsg->data, sizeof(ov));
+		need_str(p, imsg, in_str_ok(ov.network) &&
+		    in_str_ok(ov.public_key) && in_str_ok(ov.endpoint));
+		if ((db = request_db(p, id, ov.network)) == NULL)
+			break;
+		if (db_client_override_set(db, &ov, &err) == -1)
+			send_error(p, id, &err);
+		else
+			send_ok(p, id);
 		break;
 	case IMSG_DB_CIDR_ADD:
 	case IMSG_DB_CIDR_UPDATE:

@@ -135,6 +135,13 @@ int		 db_peer_update(struct db *, const struct in_peer *,
 		    const void *, size_t, struct db_peer *, struct in_error *);
 int		 db_peer_redeem(struct db *, int64_t, const char *, int64_t,
 		    struct db_peer *, struct in_error *);
+int		 db_client_override_set(struct db *,
+		    const struct in_override *, struct in_error *);
+int		 db_client_override_foreach(struct db *,
+		    int (*)(const struct in_override *, void *), void *,
+		    struct in_error *);
+int		 db_peer_delete(struct db *, int64_t, int64_t,
+		    struct db_peer *, struct in_error *);
 int		 db_peer_sweep(struct db *, int64_t, int64_t **, size_t *,
 		    struct in_error *);
 int		 db_ip_assignable(const struct in_prefix *,

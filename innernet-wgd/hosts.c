@@ -218,3 +218,67 @@ hosts_rewrite(const char *path, const char *ifname,
 	free(new);
 	return (rc);
 }
+
+/*
+ * The suffix of a network's host names: host-suffix from innernet.conf
+ * (possibly set empty), else "<network>.wg" as upstream.  opts may be
+ * NULL for a network the configuration does not name.
+ */
+void
+hosts_suffix(const char *network, const struct in_netopts *opts, char *buf,
+    size_t len)
+{
+	if (opts != NULL && (opts->host_suffix_set ||
+	    opts->host_suffix[0] != '\0'))
+		strlcpy(buf, opts->host_suffix, len);
+	else
+		snprintf(buf, len, "%s.wg", network);
+}
+
+/*
+ * May this line go into the network's section?  The name is one
+ * hostname(7) label then the network's suffix, the address lies inside
+ * the network's root CIDR: whoever wrote the engine's list cannot name
+ * another host (a package mirror, localhost) or point at an address
+ * outside innernet.
+ */
+int
+hosts_entry_ok(const struct in_hostent *he, const char *suffix,
+    const struct in_prefix *net, char *err, size_t errlen)
+{
+	char	label[IN_NAMESZ];
+	size_t	n, slen = strlen(suffix);
+
+	if (!in_str_ok(he->ifname) || !in_str_ok(he->name)) {
+		snprintf(err, errlen, "hosts entry: unterminated string");
+		return (0);
+	}
+	n = strlen(he->name);
+	if (slen > 0 && (n <= slen + 1 || he->name[n - slen - 1] != '.' ||
+	    strcmp(he->name + n - slen, suffix) != 0)) {
+		snprintf(err, errlen, "hosts entry %s: not a name under %s",
+		    he->name, suffix);
+		return (0);
+	}
+	if (slen > 0)
+		n -= slen + 1;
+	if (n >= sizeof(label)) {
+		snprintf(err, errlen, "hosts entry %s: name too long",
+		    he->name);
+		return (0);
+	}
+	memcpy(label, he->name, n);
+	label[n] = '\0';
+	if (!in_hostname_ok(label) || strcmp(label, "localhost") == 0) {
+		snprintf(err, errlen, "hosts entry %s: %s is not a peer "
+		    "name", he->name, label);
+		return (0);
+	}
+	if (net == NULL || net->len == 0 || !in_prefix_contains(net,
+	    &he->ip)) {
+		snprintf(err, errlen, "hosts entry %s: address outside the "
+		    "network", he->name);
+		return (0);
+	}
+	return (1);
+}

@@ -62,14 +62,32 @@ uapi_path(const char *ifname, char *path, size_t len)
 	    ifname) >= len ? -1 : 0);
 }
 
+/*
+ * A socket nobody listens on is the leftover of a userspace WireGuard
+ * that was killed (its interface went with it): the interface does not
+ * exist, and bringing it up starts the program again, which replaces
+ * the socket.
+ */
 int
 uapi_exists(const char *ifname)
 {
-	char		path[108];
-	struct stat	st;
+	struct sockaddr_un	sun;
+	struct stat		st;
+	int			fd, rc;
 
-	return (uapi_path(ifname, path, sizeof(path)) == 0 &&
-	    stat(path, &st) == 0 && S_ISSOCK(st.st_mode));
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (uapi_path(ifname, sun.sun_path, sizeof(sun.sun_path)) == -1 ||
+	    stat(sun.sun_path, &st) == -1 || !S_ISSOCK(st.st_mode))
+		return (0);
+	/* non-blocking: a full backlog is a live program too */
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, 0)) == -1)
+		return (1);	/* cannot tell: as before */
+	rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 ||
+	    errno != ECONNREFUSED;
+	close(fd);
+	return (rc);
 }
 
 /*

@@ -18,9 +18,13 @@
 /*
  * innernet-wgd: the privileged process.  It runs as its own user, not
  * root, with CAP_NET_ADMIN alone (the parent hands it over as an ambient
- * capability), sees only the WireGuard socket directory and its key
- * directory, and does exactly what the typed messages from the engine
- * ask after checking every field again.
+ * capability), sees only the WireGuard socket directory, its key
+ * directory and the hosts file's directory, and does exactly what the
+ * typed messages from the engine ask after checking every field again.
+ * It acts only on links it made itself (links.c), each held to the root
+ * CIDR it was made for, and only inside the ranges root's configuration
+ * allows innernet (allowed-ranges): a taken engine can disturb innernet's
+ * own networks, never the host's other links, routes or names.
  * Each interface is driven by one backend, the kernel module over
  * generic netlink or userspace WireGuard over UAPI, chosen when it comes
  * up (backend.c) and reached through its table of operations after.
@@ -60,14 +64,22 @@ struct wgd_pipe {
 	short		 events;
 };
 
-/* A peer set or hosts section being received, by request id. */
+/*
+ * A peer set or hosts section being received, by request id: at most
+ * one of each kind per network, and no more items than the network has
+ * host addresses.  A refused stream keeps its first error and drops
+ * what follows, so a bad list costs no memory.
+ */
 struct pending {
 	TAILQ_ENTRY(pending) entry;
 	uint32_t	 id;
 	int		 type;		/* IMSG_WG_SYNC_BEGIN / HOSTS_BEGIN */
 	char		 ifname[IN_IFNAMSZ];
+	struct in_prefix net;		/* the link's recorded root CIDR */
 	void		*items;
-	size_t		 n, cap, size;
+	size_t		 n, cap, size, max;
+	int		 status;	/* 0, or the error answer's */
+	char		 err[IN_ERRSZ];
 };
 
 /* IF_UP waiting for the parent to start userspace WireGuard. */
@@ -93,7 +105,7 @@ struct pendkey {
 	char		 priv[IN_KEYSZ];
 };
 
-#define MAX_PENDING_ITEMS	1000000
+#define MAX_PENDINGS	(2 * IN_MAXNETWORKS)
 
 static struct wgd_pipe	 pipe_parent = { .name = PROC_PARENT };
 static struct wgd_pipe	 pipe_engine = { .name = PROC_ENGINE };
@@ -104,9 +116,21 @@ static TAILQ_HEAD(, pendkey)	pendkeys = TAILQ_HEAD_INITIALIZER(pendkeys);
 static char		 statedir[PATH_MAX - 16], keydir[PATH_MAX];
 static char		 hostsfile[PATH_MAX] = INNERNET_HOSTS;
 static uint32_t		 parent_ids;
+
+/*
+ * Root's configuration, from the parent: allowed-ranges and each
+ * network's options (the host suffix).  Nothing is allowed until the
+ * parent's first CONF_END, and the engine is not heard before it.
+ */
+static struct in_prefix	 ranges[IN_MAXRANGES], ranges_new[IN_MAXRANGES];
+static size_t		 nranges, nranges_new;
+static struct in_netopts netopts[IN_MAXNETWORKS], netopts_new[IN_MAXNETWORKS];
+static size_t		 nnetopts, nnetopts_new;
+static int		 configured;
 static struct event	 violate_ev;
 
 static void	pipe_dispatch(int, short, void *);
+static void	netreq_get(struct imsg *, struct in_netreq *);
 
 static __attribute__((__noreturn__)) void
 usage(void)
@@ -208,13 +232,57 @@ check_privileges(const char *user)
 		fatal("without CAP_NET_ADMIN: innernetd starts wgd with it");
 }
 
+/*
+ * An endpoint WireGuard may send to: numeric with a port, and a unicast
+ * address that is not loopback, unspecified, broadcast or multicast.
+ */
 static int
-wgpeer_ok(const struct in_wgpeer *w, struct wg_peer *p)
+ipv4_unicast(uint32_t a)
 {
-	struct sockaddr_storage	ss;
-	socklen_t		sslen;
-	int			i;
+	return (a != INADDR_ANY && (a >> 24) != 127 && a < 0xe0000000);
+}
 
+static int
+endpoint_ok(const char *ep)
+{
+	struct sockaddr_storage	 ss;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
+	socklen_t		 sslen;
+	uint32_t		 a;
+
+	if (in_endpoint_numeric(ep, &ss, &sslen) == -1)
+		return (0);
+	if (ss.ss_family == AF_INET)
+		return (sin->sin_port != 0 &&
+		    ipv4_unicast(ntohl(sin->sin_addr.s_addr)));
+	if (ss.ss_family != AF_INET6 || sin6->sin6_port == 0 ||
+	    IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr) ||
+	    IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr) ||
+	    IN6_IS_ADDR_MULTICAST(&sin6->sin6_addr))
+		return (0);
+	if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+		memcpy(&a, &sin6->sin6_addr.s6_addr[12], sizeof(a));
+		return (ipv4_unicast(ntohl(a)));
+	}
+	return (1);
+}
+
+/*
+ * A peer, checked.  With the link's root CIDR, the peer must also fit
+ * the network: each allowed IP one host address inside it (both roles
+ * give a peer its own address only), the endpoint a unicast one.
+ */
+static int
+wgpeer_ok(const struct in_wgpeer *w, struct wg_peer *p,
+    const struct in_prefix *net, char *err, size_t errlen)
+{
+	const struct in_prefix	*a;
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	int			 i;
+
+	snprintf(err, errlen, "invalid WireGuard peer");
 	if (!in_str_ok(w->ifname) || !in_ifname_ok(w->ifname) ||
 	    !in_str_ok(w->public_key) || !in_key_ok(w->public_key) ||
 	    !in_str_ok(w->endpoint) || w->nallowed > IN_MAXALLOWEDIPS)
@@ -230,6 +298,24 @@ wgpeer_ok(const struct in_wgpeer *w, struct wg_peer *p)
 		    w->allowed[i].len > (w->allowed[i].ip.af == AF_INET ?
 		    32 : 128))
 			return (0);
+	if (net != NULL) {
+		if (w->endpoint[0] != '\0' && !endpoint_ok(w->endpoint)) {
+			snprintf(err, errlen, "peer endpoint %.64s is not a "
+			    "unicast address and port", w->endpoint);
+			return (0);
+		}
+		for (i = 0; i < w->nallowed; i++) {
+			a = &w->allowed[i];
+			if (a->ip.af != net->ip.af || a->len !=
+			    (a->ip.af == AF_INET ? 32 : 128) ||
+			    !in_prefix_contains(net, &a->ip)) {
+				snprintf(err, errlen, "%s: a peer's allowed "
+				    "IPs must be host addresses inside the "
+				    "network", w->ifname);
+				return (0);
+			}
+		}
+	}
 	memset(p, 0, sizeof(*p));
 	strlcpy(p->public_key, w->public_key, sizeof(p->public_key));
 	strlcpy(p->endpoint, w->endpoint, sizeof(p->endpoint));
@@ -239,19 +325,132 @@ wgpeer_ok(const struct in_wgpeer *w, struct wg_peer *p)
 	return (1);
 }
 
-/* The backend of an existing interface, or an error answer. */
+static int
+prefix_equal(const struct in_prefix *a, const struct in_prefix *b)
+{
+	return (a->ip.af == b->ip.af && a->len == b->len &&
+	    in_ip_cmp(&a->ip, &b->ip) == 0);
+}
+
+/*
+ * Is the link ours?  Its record names it with the index it has now, and
+ * its network still lies inside allowed-ranges.  0, or the status of
+ * the error answer with err set.
+ */
+static int
+link_ours(const char *ifname, struct link_rec *lr, char *err, size_t errlen)
+{
+	int	idx;
+
+	if ((idx = rtnl_ifindex(ifname)) == -1) {
+		snprintf(err, errlen, "no interface %s", ifname);
+		return (404);
+	}
+	if (link_load(keydir, ifname, lr) == -1 || lr->ifindex != idx) {
+		snprintf(err, errlen, "%s was not made by innernet; "
+		    "leaving it alone", ifname);
+		return (403);
+	}
+	if (!in_prefix_in_ranges(&lr->net, ranges, nranges)) {
+		snprintf(err, errlen, "%s: its network lies outside "
+		    "allowed-ranges", ifname);
+		return (403);
+	}
+	return (0);
+}
+
+/* The backend of a link of ours, or an error answer. */
 static const struct wg_backend *
-backend_or_answer(uint32_t id, const char *ifname)
+owned_or_answer(uint32_t id, const char *ifname, struct link_rec *lr)
 {
 	const struct wg_backend	*be;
 	char			 err[IN_ERRSZ];
+	int			 status;
 
+	if ((status = link_ours(ifname, lr, err, sizeof(err))) != 0) {
+		answer_err(id, status, err);
+		return (NULL);
+	}
 	if ((be = backend_of(ifname)) == NULL) {
 		snprintf(err, sizeof(err), "no WireGuard interface %s",
 		    ifname);
 		answer_err(id, 500, err);
 	}
 	return (be);
+}
+
+/*
+ * An interface a wgd made before links were recorded: it is ours if it
+ * is a WireGuard device holding the private key we keep for its name,
+ * which nobody else has.  Recorded once, with the root CIDR the engine
+ * brings it up with (already checked against allowed-ranges).
+ */
+static int
+link_adopt(const struct in_wgif *wif, int ifindex)
+{
+	const struct wg_backend	*be;
+	struct wg_device	 dev;
+	struct link_rec		 lr;
+	char			 priv[IN_KEYSZ], pub[IN_KEYSZ], err[IN_ERRSZ];
+	int			 same;
+
+	if ((be = backend_of(wif->name)) == NULL ||
+	    key_load(keydir, wif->name, priv) == -1)
+		return (0);
+	key_public(priv, pub);
+	sodium_memzero(priv, sizeof(priv));
+	if (be->get(wif->name, &dev, err, sizeof(err)) == -1)
+		return (0);
+	same = dev.public_key[0] != '\0' && strcmp(dev.public_key, pub) == 0;
+	wg_device_free(&dev);
+	if (!same)
+		return (0);
+	memset(&lr, 0, sizeof(lr));
+	strlcpy(lr.ifname, wif->name, sizeof(lr.ifname));
+	lr.ifindex = ifindex;
+	lr.net = wif->route;
+	if (link_store(keydir, &lr) == -1) {
+		log_warn("%s: recording the link", wif->name);
+		return (0);
+	}
+	log_info("%s: made before links were recorded, recorded now",
+	    wif->name);
+	return (1);
+}
+
+/* The link now exists: record it as ours with its network. */
+static int
+link_record(const struct in_wgif *wif, char *err, size_t errlen)
+{
+	struct link_rec	lr, cur;
+
+	memset(&lr, 0, sizeof(lr));
+	strlcpy(lr.ifname, wif->name, sizeof(lr.ifname));
+	lr.net = wif->route;
+	if ((lr.ifindex = rtnl_ifindex(wif->name)) == -1) {
+		snprintf(err, errlen, "no interface %s", wif->name);
+		return (-1);
+	}
+	/* the ranges may have changed while userspace WireGuard started */
+	if (!in_prefix_in_ranges(&lr.net, ranges, nranges)) {
+		snprintf(err, errlen, "%s: the network lies outside "
+		    "allowed-ranges", wif->name);
+		return (-1);
+	}
+	if (link_load(keydir, wif->name, &cur) == 0 &&
+	    cur.ifindex == lr.ifindex) {
+		if (prefix_equal(&cur.net, &lr.net))
+			return (0);
+		snprintf(err, errlen, "%s was made for another network",
+		    wif->name);
+		return (-1);
+	}
+	if (link_store(keydir, &lr) == -1) {
+		snprintf(err, errlen, "recording %s: %s", wif->name,
+		    strerror(errno));
+		return (-1);
+	}
+	return (0);
 }
 
 /* The interface exists: key, port, address, MTU, up, route. */
@@ -265,6 +464,10 @@ if_up_finish(uint32_t id, const struct in_wgif *wif,
 
 	if (backend_record(wif->name, be) == -1)
 		fatal(NULL);
+	if (link_record(wif, err, sizeof(err)) == -1) {
+		answer_err(id, 500, err);
+		return;
+	}
 	if (key_load(keydir, wif->name, priv) == -1) {
 		answer_err(id, 500, "no private key stored for this network");
 		return;
@@ -287,13 +490,41 @@ if_up_finish(uint32_t id, const struct in_wgif *wif,
 	answer_ok(id);
 }
 
+/*
+ * The interface's network: inside allowed-ranges (so never /0), our
+ * address inside it with its prefix length, the route exactly it.
+ */
+static int
+wif_ok(const struct in_wgif *wif, char *err, size_t errlen)
+{
+	char	net[IN_CIDRSTRSZ];
+
+	if (in_prefix_str(&wif->route, net, sizeof(net)) == -1)
+		strlcpy(net, "?", sizeof(net));
+	if (!in_prefix_in_ranges(&wif->route, ranges, nranges)) {
+		snprintf(err, errlen, "%s: network %s lies outside "
+		    "allowed-ranges", wif->name, net);
+		return (0);
+	}
+	if (wif->address.ip.af != wif->route.ip.af ||
+	    wif->address.len != wif->route.len ||
+	    !in_prefix_contains(&wif->route, &wif->address.ip)) {
+		snprintf(err, errlen, "%s: the address is not inside %s",
+		    wif->name, net);
+		return (0);
+	}
+	return (1);
+}
+
 static void
 if_up(uint32_t id, struct imsg *imsg)
 {
 	struct in_wgif		 wif;
 	struct upwait		*u;
+	struct link_rec		 lr;
 	const struct wg_backend	*be;
 	char			 err[IN_ERRSZ];
+	int			 idx;
 
 	if (imsg_get_data(imsg, &wif, sizeof(wif)) == -1)
 		fatalx("engine: bad IF_UP");
@@ -303,6 +534,37 @@ if_up(uint32_t id, struct imsg *imsg)
 		answer_err(id, 400, "invalid interface settings");
 		return;
 	}
+	if (!wif_ok(&wif, err, sizeof(err))) {
+		answer_err(id, 403, err);
+		return;
+	}
+	TAILQ_FOREACH(u, &upwaits, entry)
+		if (strcmp(u->wif.name, wif.name) == 0) {
+			answer_err(id, 409, "the interface is coming up "
+			    "already");
+			return;
+		}
+	/* an existing link must be ours, made for this network */
+	if ((idx = rtnl_ifindex(wif.name)) != -1) {
+		if (link_load(keydir, wif.name, &lr) == 0 &&
+		    lr.ifindex == idx) {
+			if (!prefix_equal(&lr.net, &wif.route)) {
+				snprintf(err, sizeof(err), "%s was made for "
+				    "another network; bring it down first",
+				    wif.name);
+				answer_err(id, 409, err);
+				return;
+			}
+		} else if (!link_adopt(&wif, idx)) {
+			snprintf(err, sizeof(err), "%s exists and was not "
+			    "made by innernet; leaving it alone", wif.name);
+			answer_err(id, 403, err);
+			return;
+		}
+	} else if (link_count(keydir, wif.name) >= IN_MAXNETWORKS) {
+		answer_err(id, 503, "too many innernet interfaces");
+		return;
+	}
 	if ((be = backend_choose(wif.name, wif.backend, err,
 	    sizeof(err))) == NULL) {
 		answer_err(id, 500, err);
@@ -310,6 +572,12 @@ if_up(uint32_t id, struct imsg *imsg)
 	}
 	if (be->exists(wif.name)) {
 		if_up_finish(id, &wif, be);
+		return;
+	}
+	if (idx != -1) {
+		snprintf(err, sizeof(err), "%s is not run by %s WireGuard",
+		    wif.name, be->name);
+		answer_err(id, 500, err);
 		return;
 	}
 	if (be->create != NULL) {
@@ -331,6 +599,44 @@ if_up(uint32_t id, struct imsg *imsg)
 	    u->parent_id, 0, -1, &wif, sizeof(wif)) == -1)
 		fatal("imsg_compose");
 	pipe_update(&pipe_parent);
+}
+
+/*
+ * Only a link of ours goes down; a link already gone just loses its
+ * record.  Userspace WireGuard exits with its link.
+ */
+static void
+if_down(uint32_t id, struct imsg *imsg)
+{
+	struct in_netreq	 nr;
+	struct link_rec		 lr;
+	const struct wg_backend	*be;
+	char			 err[IN_ERRSZ];
+	int			 status;
+
+	netreq_get(imsg, &nr);
+	if (!in_ifname_ok(nr.network)) {
+		answer_err(id, 400, "invalid interface name");
+		return;
+	}
+	status = link_ours(nr.network, &lr, err, sizeof(err));
+	if (status != 0 && status != 404) {
+		answer_err(id, status, err);
+		return;
+	}
+	if (status == 0) {
+		if ((be = backend_of(nr.network)) == NULL)
+			be = &wg_backend_userspace;	/* rtnl either way */
+		if (be->destroy(nr.network, err, sizeof(err)) == -1) {
+			answer_err(id, 500, err);
+			return;
+		}
+	}
+	if (link_remove(keydir, nr.network) == -1)
+		log_warn("%s: removing the link record", nr.network);
+	backend_forget(nr.network);
+	endpoints_forget(nr.network);
+	answer_ok(id);
 }
 
 static void
@@ -389,11 +695,30 @@ pendkey_forget(struct pendkey *k)
 	free(k);
 }
 
+/*
+ * A key goes to a link of ours, or only into the key file of a name no
+ * link has yet (it comes up with it); never to someone else's device.
+ */
+static int
+key_target_ok(uint32_t id, const char *ifname)
+{
+	struct link_rec	lr;
+	char		err[IN_ERRSZ];
+	int		status;
+
+	if ((status = link_ours(ifname, &lr, err, sizeof(err))) == 0 ||
+	    status == 404)
+		return (1);
+	answer_err(id, status, err);
+	return (0);
+}
+
 static void
 key_op(uint32_t type, uint32_t id, struct imsg *imsg)
 {
 	struct in_wgkey		 k;
 	struct pendkey		*pk;
+	struct link_rec		 lr;
 	struct wg_settings	 ws = { NULL, -1, -1 };
 	const struct wg_backend	*be;
 	char			 priv[IN_KEYSZ], pub[IN_KEYSZ], err[IN_ERRSZ];
@@ -403,6 +728,11 @@ key_op(uint32_t type, uint32_t id, struct imsg *imsg)
 	if (!in_str_ok(k.ifname) || !in_ifname_ok(k.ifname) ||
 	    !in_str_ok(k.key)) {
 		answer_err(id, 400, "invalid key request");
+		return;
+	}
+	if ((type == IMSG_WG_KEY_SET || type == IMSG_WG_KEY_NEW ||
+	    type == IMSG_WG_KEY_COMMIT) && !key_target_ok(id, k.ifname)) {
+		sodium_memzero(&k.key, sizeof(k.key));
 		return;
 	}
 	switch (type) {
@@ -475,7 +805,7 @@ key_op(uint32_t type, uint32_t id, struct imsg *imsg)
 		break;
 	case IMSG_WG_LISTEN_PORT:
 		ws.listen_port = k.listen_port;	/* 0: WireGuard chooses */
-		if ((be = backend_or_answer(id, k.ifname)) == NULL)
+		if ((be = owned_or_answer(id, k.ifname, &lr)) == NULL)
 			break;
 		if (be->set_device(k.ifname, &ws, err, sizeof(err)) == -1)
 			answer_err(id, 500, err);
@@ -504,22 +834,43 @@ pending_free(struct pending *p)
 	free(p);
 }
 
-static int
+/* The stream is refused: keep the first reason, drop its items. */
+static void
+pending_fail(struct pending *p, int status, const char *msg)
+{
+	if (p->status != 0)
+		return;
+	p->status = status;
+	strlcpy(p->err, msg, sizeof(p->err));
+	free(p->items);
+	p->items = NULL;
+	p->n = p->cap = 0;
+}
+
+static void
 pending_add(struct pending *p, const void *item)
 {
 	void	*n;
+	size_t	 cap;
 
-	if (p->n >= MAX_PENDING_ITEMS)
-		return (-1);
+	if (p->status != 0)
+		return;
+	if (p->n >= p->max) {
+		pending_fail(p, 413, "more entries than the network has "
+		    "addresses");
+		return;
+	}
 	if (p->n == p->cap) {
-		p->cap = p->cap ? p->cap * 2 : 64;
-		if ((n = reallocarray(p->items, p->cap, p->size)) == NULL)
-			return (-1);
+		cap = p->cap ? p->cap * 2 : 64;
+		if ((n = reallocarray(p->items, cap, p->size)) == NULL) {
+			pending_fail(p, 500, "out of memory");
+			return;
+		}
 		p->items = n;
+		p->cap = cap;
 	}
 	memcpy((char *)p->items + p->n * p->size, item, p->size);
 	p->n++;
-	return (0);
 }
 
 static void
@@ -530,15 +881,41 @@ netreq_get(struct imsg *imsg, struct in_netreq *nr)
 		fatalx("engine: bad %s", in_imsg_name(imsg->hdr.type));
 }
 
+/* Host addresses of a network, as many entries as a stream may hold. */
+static size_t
+net_hosts(const struct in_prefix *net)
+{
+	int	bits = (net->ip.af == AF_INET ? 32 : 128) - net->len;
+
+	return (bits >= 16 ? IN_MAXNETPEERS : (size_t)1 << bits);
+}
+
+/*
+ * A stream opens for a link of ours, one of each kind per network at a
+ * time (the engine sends each whole, so a second is a broken engine).
+ * For anything else the stream is refused at once and answered at its
+ * end.
+ */
 static void
 stream_begin(uint32_t id, int type, struct imsg *imsg, size_t size)
 {
 	struct in_netreq	 nr;
 	struct pending		*p;
+	struct link_rec		 lr;
+	char			 err[IN_ERRSZ];
+	size_t			 n = 0;
+	int			 status;
 
 	netreq_get(imsg, &nr);
-	if (pending_find(id, type) != NULL)
-		fatalx("engine: %s twice", in_imsg_name(type));
+	TAILQ_FOREACH(p, &pendings, entry) {
+		if (p->type == type && (p->id == id ||
+		    strcmp(p->ifname, nr.network) == 0))
+			fatalx("engine: a second %s for %s",
+			    in_imsg_name(type), nr.network);
+		n++;
+	}
+	if (n >= MAX_PENDINGS)
+		fatalx("engine: too many open streams");
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		fatal(NULL);
 	p->id = id;
@@ -546,6 +923,30 @@ stream_begin(uint32_t id, int type, struct imsg *imsg, size_t size)
 	p->size = size;
 	strlcpy(p->ifname, nr.network, sizeof(p->ifname));
 	TAILQ_INSERT_TAIL(&pendings, p, entry);
+	if (!in_ifname_ok(nr.network))
+		pending_fail(p, 400, "invalid interface name");
+	else if ((status = link_ours(nr.network, &lr, err, sizeof(err))) != 0)
+		pending_fail(p, status, err);
+	else {
+		p->net = lr.net;
+		p->max = net_hosts(&lr.net);
+	}
+}
+
+static void
+sync_peer(struct pending *pd, const struct in_wgpeer *w)
+{
+	struct wg_peer	p;
+	char		err[IN_ERRSZ];
+
+	if (pd->status != 0)
+		return;
+	if (!in_str_ok(w->ifname) || strcmp(w->ifname, pd->ifname) != 0)
+		pending_fail(pd, 400, "a peer for another interface");
+	else if (!wgpeer_ok(w, &p, &pd->net, err, sizeof(err)))
+		pending_fail(pd, 403, err);
+	else
+		pending_add(pd, &p);
 }
 
 static void
@@ -553,16 +954,19 @@ sync_end(uint32_t id, struct imsg *imsg)
 {
 	struct in_netreq	 nr;
 	struct pending		*p;
+	struct link_rec		 lr;
 	const struct wg_backend	*be;
 	char			 err[IN_ERRSZ];
 
 	netreq_get(imsg, &nr);
 	if ((p = pending_find(id, IMSG_WG_SYNC_BEGIN)) == NULL)
 		fatalx("engine: SYNC_END without SYNC_BEGIN");
-	if (!in_ifname_ok(p->ifname))
-		answer_err(id, 400, "invalid interface name");
-	else if ((be = backend_or_answer(id, p->ifname)) == NULL)
+	if (p->status != 0)
+		answer_err(id, p->status, p->err);
+	else if ((be = owned_or_answer(id, p->ifname, &lr)) == NULL)
 		;
+	else if (!prefix_equal(&lr.net, &p->net))
+		answer_err(id, 409, "the interface changed during the sync");
 	else if (be->sync(p->ifname, p->items, p->n, err, sizeof(err)) == -1)
 		answer_err(id, 500, err);
 	else
@@ -570,15 +974,47 @@ sync_end(uint32_t id, struct imsg *imsg)
 	pending_free(p);
 }
 
+static const struct in_netopts *
+netopts_find(const char *network)
+{
+	size_t	i;
+
+	for (i = 0; i < nnetopts; i++)
+		if (strcmp(netopts[i].name, network) == 0)
+			return (&netopts[i]);
+	return (NULL);
+}
+
+/* A hosts line: the network's, a peer's name under its suffix. */
+static void
+hosts_ent(struct pending *pd, const struct in_hostent *he)
+{
+	char	suffix[IN_HOSTSZ], err[IN_ERRSZ];
+
+	if (pd->status != 0)
+		return;
+	hosts_suffix(pd->ifname, netopts_find(pd->ifname), suffix,
+	    sizeof(suffix));
+	if (strcmp(he->ifname, pd->ifname) != 0)
+		pending_fail(pd, 400, "a hosts entry for another interface");
+	else if (!hosts_entry_ok(he, suffix, &pd->net, err, sizeof(err)))
+		pending_fail(pd, 403, err);
+	else
+		pending_add(pd, he);
+}
+
 /*
  * The hosts file is the parent's to rewrite: renaming over /etc/hosts
- * needs write access to all of /etc, which wgd (root) must not have.
- * The entries are checked here and passed on.
+ * needs write access to all of /etc, which wgd must not have.  The
+ * entries are checked here and passed on with the network's recorded
+ * root CIDR, and the parent checks them again.  Dropping a section
+ * (HOSTS_CLEAR) touches only innernet's own lines.
  */
 static void
 hosts_end(uint32_t id, struct imsg *imsg, int clear)
 {
 	struct in_netreq	 nr;
+	struct in_hostsend	 hend;
 	struct pending		*p = NULL;
 	struct hostwait		*hw;
 	size_t			 i;
@@ -586,10 +1022,19 @@ hosts_end(uint32_t id, struct imsg *imsg, int clear)
 	netreq_get(imsg, &nr);
 	if (!clear && (p = pending_find(id, IMSG_WG_HOSTS_BEGIN)) == NULL)
 		fatalx("engine: HOSTS_END without HOSTS_BEGIN");
-	if (!in_ifname_ok(nr.network)) {
+	if (!in_ifname_ok(nr.network) ||
+	    (p != NULL && strcmp(p->ifname, nr.network) != 0)) {
 		answer_err(id, 400, "invalid interface name");
 		goto done;
 	}
+	if (p != NULL && p->status != 0) {
+		answer_err(id, p->status, p->err);
+		goto done;
+	}
+	memset(&hend, 0, sizeof(hend));
+	strlcpy(hend.network, nr.network, sizeof(hend.network));
+	if (p != NULL)
+		hend.net = p->net;
 	if ((hw = calloc(1, sizeof(*hw))) == NULL)
 		fatal(NULL);
 	hw->engine_id = id;
@@ -601,7 +1046,7 @@ hosts_end(uint32_t id, struct imsg *imsg, int clear)
 		    sizeof(struct in_hostent)) == -1)
 			fatal("imsg_compose");
 	if (imsg_compose(&pipe_parent.ibuf, IMSG_PARENT_HOSTS_END,
-	    hw->parent_id, 0, -1, &nr, sizeof(nr)) == -1)
+	    hw->parent_id, 0, -1, &hend, sizeof(hend)) == -1)
 		fatal("imsg_compose");
 	pipe_update(&pipe_parent);
  done:
@@ -615,6 +1060,7 @@ stats(uint32_t id, struct imsg *imsg)
 	struct in_netreq	 nr;
 	struct wg_device	 dev;
 	struct in_wgstat	 st;
+	struct link_rec		 lr;
 	const struct wg_backend	*be;
 	char			 err[IN_ERRSZ];
 	size_t			 i;
@@ -624,7 +1070,7 @@ stats(uint32_t id, struct imsg *imsg)
 		answer_err(id, 400, "invalid interface name");
 		return;
 	}
-	if ((be = backend_or_answer(id, nr.network)) == NULL)
+	if ((be = owned_or_answer(id, nr.network, &lr)) == NULL)
 		return;
 	if (be->get(nr.network, &dev, err, sizeof(err)) == -1) {
 		answer_err(id, 500, err);
@@ -676,6 +1122,7 @@ endpoints(uint32_t id, struct imsg *imsg)
 {
 	struct in_netreq	 nr;
 	struct endpoint_req	 er;
+	struct link_rec		 lr;
 	const struct wg_backend	*be;
 	char			 err[IN_ERRSZ];
 
@@ -684,7 +1131,7 @@ endpoints(uint32_t id, struct imsg *imsg)
 		answer_err(id, 400, "invalid endpoint request");
 		return;
 	}
-	if ((be = backend_or_answer(id, nr.network)) == NULL)
+	if ((be = owned_or_answer(id, nr.network, &lr)) == NULL)
 		return;
 	er.id = id;
 	er.ifname = nr.network;
@@ -726,17 +1173,42 @@ procinfo(struct wgd_pipe *p, uint32_t id)
 	imsg_compose(&p->ibuf, IMSG_PROCINFO, id, 0, -1, &pi, sizeof(pi));
 }
 
+/* PEER_SET / PEER_REMOVE on a link of ours, inside its network. */
+static void
+peer_op(uint32_t type, uint32_t id, const struct in_wgpeer *w)
+{
+	struct wg_peer		 p;
+	struct link_rec		 lr;
+	const struct wg_backend	*be;
+	char			 err[IN_ERRSZ];
+
+	if (!in_str_ok(w->ifname) || !in_ifname_ok(w->ifname)) {
+		answer_err(id, 400, "invalid WireGuard peer");
+		return;
+	}
+	if ((be = owned_or_answer(id, w->ifname, &lr)) == NULL)
+		return;
+	if (!wgpeer_ok(w, &p, type == IMSG_WG_PEER_SET ? &lr.net : NULL,
+	    err, sizeof(err))) {
+		answer_err(id, 403, err);
+		return;
+	}
+	if ((type == IMSG_WG_PEER_SET ?
+	    be->peer_set(w->ifname, &p, err, sizeof(err)) :
+	    be->peer_remove(w->ifname, p.public_key, err,
+	    sizeof(err))) == -1)
+		answer_err(id, 500, err);
+	else
+		answer_ok(id);
+}
+
 static void
 dispatch_engine(struct imsg *imsg)
 {
 	uint32_t		 id = imsg->hdr.peerid;
 	struct in_wgpeer	 w;
 	struct in_hostent	 he;
-	struct in_netreq	 nr;
-	struct wg_peer		 p;
 	struct pending		*pd;
-	const struct wg_backend	*be;
-	char			 err[IN_ERRSZ];
 
 	switch (imsg->hdr.type) {
 	case IMSG_PROCINFO_REQ:
@@ -748,20 +1220,7 @@ dispatch_engine(struct imsg *imsg)
 		if_up(id, imsg);
 		break;
 	case IMSG_WG_IF_DOWN:
-		netreq_get(imsg, &nr);
-		if (!in_ifname_ok(nr.network)) {
-			answer_err(id, 400, "invalid interface name");
-			break;
-		}
-		if ((be = backend_of(nr.network)) == NULL)
-			be = &wg_backend_userspace;	/* any link goes */
-		if (be->destroy(nr.network, err, sizeof(err)) == -1)
-			answer_err(id, 500, err);
-		else {
-			backend_forget(nr.network);
-			endpoints_forget(nr.network);
-			answer_ok(id);
-		}
+		if_down(id, imsg);
 		break;
 	case IMSG_WG_KEY_SET:
 	case IMSG_WG_KEY_NEW:
@@ -776,31 +1235,18 @@ dispatch_engine(struct imsg *imsg)
 	case IMSG_WG_PEER_REMOVE:
 		if (imsg_get_data(imsg, &w, sizeof(w)) == -1)
 			fatalx("engine: bad peer message");
-		if (!wgpeer_ok(&w, &p)) {
-			answer_err(id, 400, "invalid WireGuard peer");
-			break;
-		}
-		if ((be = backend_or_answer(id, w.ifname)) == NULL)
-			break;
-		if ((imsg->hdr.type == IMSG_WG_PEER_SET ?
-		    be->peer_set(w.ifname, &p, err, sizeof(err)) :
-		    be->peer_remove(w.ifname, p.public_key, err,
-		    sizeof(err))) == -1)
-			answer_err(id, 500, err);
-		else
-			answer_ok(id);
+		peer_op(imsg->hdr.type, id, &w);
 		break;
 	case IMSG_WG_SYNC_BEGIN:
-		stream_begin(id, IMSG_WG_SYNC_BEGIN, imsg, sizeof(p));
+		stream_begin(id, IMSG_WG_SYNC_BEGIN, imsg,
+		    sizeof(struct wg_peer));
 		break;
 	case IMSG_WG_SYNC_PEER:
 		if (imsg_get_data(imsg, &w, sizeof(w)) == -1)
 			fatalx("engine: bad SYNC_PEER");
 		if ((pd = pending_find(id, IMSG_WG_SYNC_BEGIN)) == NULL)
 			fatalx("engine: SYNC_PEER without SYNC_BEGIN");
-		if (!wgpeer_ok(&w, &p) || strcmp(w.ifname, pd->ifname) != 0 ||
-		    pending_add(pd, &p) == -1)
-			fatalx("engine: bad SYNC_PEER");
+		sync_peer(pd, &w);
 		break;
 	case IMSG_WG_SYNC_END:
 		sync_end(id, imsg);
@@ -814,9 +1260,9 @@ dispatch_engine(struct imsg *imsg)
 		    (he.ip.af != AF_INET && he.ip.af != AF_INET6) ||
 		    strpbrk(he.name, " \t\r\n#") != NULL || he.name[0] == '\0')
 			fatalx("engine: bad HOSTS_ENT");
-		if ((pd = pending_find(id, IMSG_WG_HOSTS_BEGIN)) == NULL ||
-		    pending_add(pd, &he) == -1)
+		if ((pd = pending_find(id, IMSG_WG_HOSTS_BEGIN)) == NULL)
 			fatalx("engine: HOSTS_ENT without HOSTS_BEGIN");
+		hosts_ent(pd, &he);
 		break;
 	case IMSG_WG_HOSTS_END:
 		hosts_end(id, imsg, 0);
@@ -845,18 +1291,37 @@ static void
 dispatch_parent(struct imsg *imsg)
 {
 	struct in_conf_global	g;
+	struct in_conf_range	r;
 
 	switch (imsg->hdr.type) {
 	case IMSG_CONF_GLOBAL:
 		if (imsg_get_data(imsg, &g, sizeof(g)) == -1)
 			fatalx("parent: bad CONF_GLOBAL");
 		log_setverbose(g.verbose);
+		nranges_new = nnetopts_new = 0;
 		break;
 	case IMSG_CONF_NETOPTS:
-		if (imsg_get_len(imsg) != sizeof(struct in_netopts))
+		if (nnetopts_new >= IN_MAXNETWORKS || imsg_get_data(imsg,
+		    &netopts_new[nnetopts_new], sizeof(struct in_netopts)) ==
+		    -1 || !in_str_ok(netopts_new[nnetopts_new].name) ||
+		    !in_str_ok(netopts_new[nnetopts_new].host_suffix))
 			fatalx("parent: bad CONF_NETOPTS");
+		nnetopts_new++;
+		break;
+	case IMSG_CONF_RANGE:
+		if (nranges_new >= IN_MAXRANGES || imsg_get_data(imsg,
+		    &r, sizeof(r)) == -1)
+			fatalx("parent: bad CONF_RANGE");
+		ranges_new[nranges_new++] = r.range;
 		break;
 	case IMSG_CONF_END:
+		if (imsg_get_len(imsg) != 0)
+			fatalx("parent: bad CONF_END");
+		memcpy(ranges, ranges_new, sizeof(ranges));
+		nranges = nranges_new;
+		memcpy(netopts, netopts_new, sizeof(netopts));
+		nnetopts = nnetopts_new;
+		configured = 1;
 		break;
 	case IMSG_PROCINFO_REQ:
 		procinfo(&pipe_parent, imsg->hdr.peerid);
@@ -872,10 +1337,28 @@ dispatch_parent(struct imsg *imsg)
 }
 
 static void
+pipe_drain(struct wgd_pipe *p)
+{
+	struct imsg	 imsg;
+	ssize_t		 n;
+
+	while (p != &pipe_engine || configured) {
+		if ((n = imsg_get(&p->ibuf, &imsg)) == -1)
+			fatal("%s: imsg_get", p->name);
+		if (n == 0)
+			break;
+		if (p == &pipe_engine)
+			dispatch_engine(&imsg);
+		else
+			dispatch_parent(&imsg);
+		imsg_free(&imsg);
+	}
+}
+
+static void
 pipe_dispatch(int fd, short event, void *arg)
 {
 	struct wgd_pipe	*p = arg;
-	struct imsg	 imsg;
 	ssize_t		 n;
 
 	if (event & EV_READ) {
@@ -889,17 +1372,10 @@ pipe_dispatch(int fd, short event, void *arg)
 		if (msgbuf_write(&p->ibuf.w) <= 0 && errno != EAGAIN)
 			fatal("%s: msgbuf_write", p->name);
 	}
-	for (;;) {
-		if ((n = imsg_get(&p->ibuf, &imsg)) == -1)
-			fatal("%s: imsg_get", p->name);
-		if (n == 0)
-			break;
-		if (p == &pipe_engine)
-			dispatch_engine(&imsg);
-		else
-			dispatch_parent(&imsg);
-		imsg_free(&imsg);
-	}
+	pipe_drain(p);
+	/* the engine waits for the configuration that bounds it */
+	if (p == &pipe_parent)
+		pipe_drain(&pipe_engine);
 	pipe_update(&pipe_parent);
 	pipe_update(&pipe_engine);
 }

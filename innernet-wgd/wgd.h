@@ -113,6 +113,17 @@ int	 key_b64_to_hex(const char *, char *);
 int	 key_hex_to_b64(const char *, char *);
 int	 key_hex_to_bin(const char *, size_t, unsigned char *);
 
+/* links.c: the links wgd made, with the root CIDR each was made for */
+struct link_rec {
+	char		 ifname[IN_IFNAMSZ];
+	int		 ifindex;
+	struct in_prefix net;
+};
+int	 link_load(const char *, const char *, struct link_rec *);
+int	 link_store(const char *, const struct link_rec *);
+int	 link_remove(const char *, const char *);
+size_t	 link_count(const char *, const char *);
+
 /* wg_uapi.c: userspace WireGuard over its UAPI socket */
 extern unsigned long	 uapi_peer_ops;	/* peers written, for tests */
 int	 uapi_exists(const char *);

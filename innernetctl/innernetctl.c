@@ -29,6 +29,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <libgen.h>
 #include <poll.h>
 #include <pwd.h>
@@ -47,17 +48,22 @@
 #define CTL_TIMEOUT	180
 
 static __attribute__((__noreturn__)) void
-usage(void)
+usage(const char *verb)
 {
-	fprintf(stderr, "usage: innernetctl [-jv] [-s socket] verb [flags] "
-	    "[network]\n(see innernetctl(8) for the verbs)\n");
+	usage_print(stderr, verb);
 	exit(EXIT_USAGE);
 }
+
+/* An invitation file claimed by add-peer and not filled yet. */
+static const char	*reserved;
 
 static __attribute__((__noreturn__)) void
 die(int code, const char *fmt, ...)
 {
 	va_list	ap;
+
+	if (reserved != NULL)
+		unlink(reserved);
 
 	fprintf(stderr, "innernetctl: ");
 	va_start(ap, fmt);
@@ -67,20 +73,37 @@ die(int code, const char *fmt, ...)
 	exit(code);
 }
 
+/* -1 with errno set when innernetd cannot be reached. */
 static int
-ctl_connect(const char *path)
+ctl_try_connect(const char *path)
 {
 	struct sockaddr_un	sun;
-	int			fd;
+	int			fd, saved;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
-	    sizeof(sun.sun_path))
-		die(EXIT_USAGE, "socket path too long");
+	    sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		die(EXIT_CONNECT, "socket: %s", strerror(errno));
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		return (-1);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return (-1);
+	}
+	return (fd);
+}
+
+static int
+ctl_connect(const char *path)
+{
+	int	fd;
+
+	if ((fd = ctl_try_connect(path)) == -1)
 		die(EXIT_CONNECT, "cannot reach innernetd at %s: %s (is it "
 		    "running? systemctl start innernetd)", path,
 		    strerror(errno));
@@ -138,6 +161,14 @@ ctl_exchange(int fd, json_t *req)
 					    "innernetd: %s", jerr.text);
 				return (ans);
 			}
+			if (imsg.hdr.type == IMSG_CTL_PROGRESS && dlen > 0) {
+				/* asked for only when stderr is a terminal */
+				fprintf(stderr, "innernetctl: %.*s\n",
+				    (int)strnlen(imsg.data, dlen > 200 ? 200 :
+				    dlen), (char *)imsg.data);
+				imsg_free(&imsg);
+				continue;
+			}
 			if (imsg.hdr.type != IMSG_CTL_DATA ||
 			    dsz + dlen > CTL_MAXJSON)
 				die(EXIT_CONNECT, "bad answer from innernetd");
@@ -189,8 +220,8 @@ prompt_name(json_t *args, const char *def)
 		if (buf[0] == '\0')
 			strlcpy(buf, def, sizeof(buf));
 		if (in_ifname_ok(buf))
-			return (set_flag_value(args, "name", buf, err,
-			    sizeof(err)));
+			return (set_flag_value("install", args, "name", buf,
+			    err, sizeof(err)));
 		fprintf(stderr, "an interface name is lowercase letters, "
 		    "digits and inner hyphens, at most 15\n");
 	}
@@ -322,6 +353,164 @@ import_setup(const char *sock, json_t *args, char *copied, size_t len)
 	json_decref(st);
 }
 
+/* One more request on a connection of its own; NULL when it fails. */
+static json_t *
+ctl_query(const char *sock, const char *verb, const char *network)
+{
+	json_t	*req, *ans, *res = NULL;
+	int	 fd;
+
+	if ((fd = ctl_try_connect(sock)) == -1)
+		return (NULL);
+	req = json_pack("{s:s, s:s, s:o}", "verb", verb, "network",
+	    network, "args", json_object());
+	if (req == NULL) {
+		close(fd);
+		return (NULL);
+	}
+	ans = ctl_exchange(fd, req);
+	close(fd);
+	json_decref(req);
+	if (json_is_true(json_object_get(ans, "ok")) &&
+	    json_is_array(json_object_get(ans, "result")))
+		res = json_incref(json_object_get(ans, "result"));
+	json_decref(ans);
+	return (res);
+}
+
+/* The prompts' lists: CIDRs and peers of the network asked about. */
+static const char	*lister_sock, *lister_network;
+
+static json_t *
+lister(const char *verb)
+{
+	if (lister_network == NULL)
+		return (NULL);
+	return (ctl_query(lister_sock, verb, lister_network));
+}
+
+/*
+ * An admin peer's request failed at the server: innernetd passes on
+ * "the server refused: SENTENCE (400 Bad Request)", the server's own
+ * sentence, or "the server answered 401 Unauthorized" when it gave none.
+ * What the user needs is the sentence, and the status only when it says
+ * more than "refused" (401: not an admin, 404: gone, 5xx: broken).
+ * Anything else, or a message cut short, is shown as it came.
+ */
+static void
+server_message(const char *e, char *out, size_t len)
+{
+	static const char	 refused[] = "the server refused: ";
+	static const char	 answered[] = "the server answered ";
+	const char		*open;
+	char			 msg[1024];
+	size_t			 n;
+	int			 code;
+
+	strlcpy(out, e, len);
+	if (strncmp(e, answered, sizeof(answered) - 1) == 0) {
+		if (atoi(e + sizeof(answered) - 1) == 401)
+			snprintf(out, len, "%s (not an admin?)", e);
+		return;
+	}
+	if (strncmp(e, refused, sizeof(refused) - 1) != 0)
+		return;
+	strlcpy(msg, e + sizeof(refused) - 1, sizeof(msg));
+	n = strlen(msg);
+	/* the status is the last parenthesis: " (DDD Reason)" */
+	if (n == 0 || msg[n - 1] != ')' || (open = strrchr(msg, '(')) ==
+	    NULL || open == msg || open[-1] != ' ' ||
+	    (code = atoi(open + 1)) < 100 || code > 599)
+		return;
+	msg[open - msg - 1] = '\0';
+	if (code == 400 || code == 409)
+		snprintf(out, len, "%s%s", refused, msg);
+	else
+		snprintf(out, len, "the server refused (%d%s): %s", code,
+		    code == 401 && strstr(msg, "admin") == NULL ?
+		    ", not an admin?" : "", msg);
+}
+
+/*
+ * list, fetch and up without a network answer {"networks": [{"network",
+ * "result"} ...]}: a list a network, each under its name, and for fetch
+ * and up a line a network (the line names it).
+ */
+static void
+output_networks(const char *sock, const char *verb, json_t *res,
+    json_t *args)
+{
+	json_t		*nets = json_object_get(res, "networks"), *n, *r;
+	json_t		*cidrs;
+	const char	*name;
+	size_t		 i;
+	int		 list = strcmp(verb, "list") == 0;
+
+	if (!json_is_array(nets)) {
+		output_human(verb, NULL, res, args, NULL);
+		return;
+	}
+	if (json_array_size(nets) == 0) {
+		printf("%s\n", list ? "no network on this host" :
+		    "no network joined on this host");
+		return;
+	}
+	json_array_foreach(nets, i, n) {
+		name = jstr(n, "network");
+		r = json_object_get(n, "result");
+		cidrs = NULL;
+		if (list && i > 0)
+			printf("\n");
+		if (list && json_is_array(r)) {
+			/* a served network's table does not name it */
+			printf("network %s (served by this host):\n", name);
+			cidrs = ctl_query(sock, "list-cidrs", name);
+		}
+		output_human(verb, name, r, args, cidrs);
+		json_decref(cidrs);
+	}
+}
+
+/* -j: an object always; a verb without a result says what it did. */
+static json_t *
+json_result(const char *verb, const char *network, json_t *args,
+    json_t *res)
+{
+	static const char	*keep[] = { "name", "new_name", "cidr1",
+				    "cidr2", "endpoint", "listen_port",
+				    "unset", NULL };
+	json_t			*o;
+	size_t			 i;
+
+	if (json_is_object(res) || json_is_array(res))
+		return (json_incref(res));
+	o = json_pack("{s:s, s:b}", "verb", verb, "done", 1);
+	if (network != NULL)
+		json_object_set_new(o, "network", json_string(network));
+	for (i = 0; keep[i] != NULL; i++)
+		if (json_object_get(args, keep[i]) != NULL)
+			json_object_set(o, keep[i],
+			    json_object_get(args, keep[i]));
+	return (o);
+}
+
+static int
+name_wanted(const char *verb)
+{
+	return (strcmp(verb, "list-peers") == 0 ||
+	    strcmp(verb, "list-associations") == 0 ||
+	    strcmp(verb, "list") == 0);
+}
+
+static const struct option longopts[] = {
+	{ "help",	no_argument,		NULL,	'h' },
+	{ "json",	no_argument,		NULL,	'j' },
+	{ "socket",	required_argument,	NULL,	's' },
+	{ "verbose",	no_argument,		NULL,	'v' },
+	{ "version",	no_argument,		NULL,	'V' },
+	{ NULL,		0,			NULL,	0 }
+};
+
 int
 main(int argc, char *argv[])
 {
@@ -329,16 +518,20 @@ main(int argc, char *argv[])
 	const char		*invite = NULL;
 	char			 err[1024], save[1024], invpath[1024];
 	char			 copied[1024];
-	json_t			*req, *args, *ans, *res, *iv;
+	json_t			*req, *args, *ans, *res, *iv, *cidrs = NULL;
 	struct invitation	 inv;
-	int			 ch, jflag = 0, fd;
+	int			 ch, jflag = 0, vflag = 0, fd, invfd = -1;
 
 	if (sodium_init() == -1)
 		die(EXIT_CONNECT, "libsodium failed to start");
 	if ((sock = getenv("INNERNET_SOCKET")) == NULL)
 		sock = INNERNET_SOCKET;
-	while ((ch = getopt(argc, argv, "+hjs:v")) != -1) {
+	while ((ch = getopt_long(argc, argv, "+hjs:vV", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
+		case 'h':
+			usage_print(stdout, NULL);
+			return (EXIT_OK);
 		case 'j':
 			jflag = 1;
 			break;
@@ -346,20 +539,43 @@ main(int argc, char *argv[])
 			sock = optarg;
 			break;
 		case 'v':
+			vflag = 1;
 			break;
+		case 'V':
+			printf("innernetctl %s (innernet protocol %s)\n",
+			    INNERNET_VERSION, INNERNET_UPSTREAM);
+			return (EXIT_OK);
 		default:
-			usage();
+			usage(NULL);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
-		usage();
-	if ((req = parse_command(argc, argv, err, sizeof(err))) == NULL)
-		die(EXIT_USAGE, "%s", err);
-	verb = argv[0];
+		usage(NULL);
+	switch (parse_command(argc, argv, &req, &verb, err, sizeof(err))) {
+	case PARSE_HELP:
+		usage_print(stdout, verb);
+		return (EXIT_OK);
+	case PARSE_ERR:
+		fprintf(stderr, "innernetctl: %s\n", err);
+		usage(verb);
+	}
+	verb = json_string_value(json_object_get(req, "verb"));
 	args = json_object_get(req, "args");
 	network = json_string_value(json_object_get(req, "network"));
+	if (strcmp(verb, "help") == 0) {
+		usage_print(stdout, json_string_value(json_object_get(args,
+		    "verb")));
+		return (EXIT_OK);
+	}
+	if (strcmp(verb, "completions") == 0)
+		return (completions_print(stdout, json_string_value(
+		    json_object_get(args, "shell"))) == 0 ? EXIT_OK :
+		    EXIT_USAGE);
+	if (vflag && (strcmp(verb, "list") == 0 ||
+	    strcmp(verb, "list-peers") == 0))
+		json_object_set_new(args, "verbose", json_true());
 	memset(&inv, 0, sizeof(inv));
 	inv.listen_port = -1;
 
@@ -375,16 +591,22 @@ main(int argc, char *argv[])
 			die(EXIT_USAGE, "no usable interface name");
 		json_object_set_new(args, "invitation", invite_json(&inv));
 		sodium_memzero(&inv, sizeof(inv));
+		if (!jflag && isatty(STDERR_FILENO))
+			json_object_set_new(args, "progress", json_true());
 	}
 	copied[0] = '\0';
 	if (strcmp(verb, "import") == 0)
 		import_setup(sock, args, copied, sizeof(copied));
-	switch (prompt_missing(verb, args, network, err, sizeof(err))) {
+	lister_sock = sock;
+	lister_network = network;
+	switch (prompt_missing(verb, args, network, lister, err,
+	    sizeof(err))) {
 	case PROMPT_NO:
 		fprintf(stderr, "innernetctl: nothing done\n");
 		return (EXIT_OK);
 	case PROMPT_ERR:
-		die(EXIT_USAGE, "%s", err);
+		fprintf(stderr, "innernetctl: %s\n", err);
+		usage(verb);
 	}
 	if (strcmp(verb, "add-peer") == 0) {
 		path = jstr(args, "save_config");
@@ -393,9 +615,10 @@ main(int argc, char *argv[])
 			    jstr(args, "name"));
 			path = save;
 		}
-		if (access(path, F_OK) == 0)
-			die(EXIT_USAGE, "%s exists already; choose another "
-			    "--save-config", path);
+		/* the file first: the peer only if its key has a home */
+		if ((invfd = invite_reserve(path, err, sizeof(err))) == -1)
+			die(EXIT_USAGE, "%s; no peer added", err);
+		reserved = path;
 		addpeer_keys(args, &inv);
 	}
 
@@ -405,7 +628,10 @@ main(int argc, char *argv[])
 	if (!json_is_true(json_object_get(ans, "ok"))) {
 		if (copied[0] != '\0')
 			unlink(copied);
-		die(EXIT_DAEMON, "%s", jstr(ans, "error"));
+		if (invfd != -1)
+			close(invfd);
+		server_message(jstr(ans, "error"), err, sizeof(err));
+		die(EXIT_DAEMON, "%s", err);
 	}
 	res = json_object_get(ans, "result");
 
@@ -420,14 +646,13 @@ main(int argc, char *argv[])
 		    sizeof(inv.external_endpoint));
 		strlcpy(inv.internal_endpoint, jstr(iv, "internal_endpoint"),
 		    sizeof(inv.internal_endpoint));
-		if (invite_write(path, &inv, err, sizeof(err)) == -1)
+		reserved = NULL;	/* the peer exists: keep what we have */
+		if (invite_fill(invfd, path, &inv, err, sizeof(err)) == -1)
 			die(EXIT_DAEMON, "peer added, but the invitation could "
 			    "not be written: %s", err);
 		sodium_memzero(&inv, sizeof(inv));
 		res = json_object_get(res, "peer");
-		if (!jflag)
-			printf("peer %s added; invitation saved to %s\n",
-			    jstr(res, "name"), path);
+		json_object_set_new(args, "save_config", json_string(path));
 	}
 	if (strcmp(verb, "install") == 0 && invite != NULL &&
 	    (json_is_true(json_object_get(args, "delete_invite")) ||
@@ -438,10 +663,20 @@ main(int argc, char *argv[])
 			    invite, strerror(errno));
 	}
 	if (jflag) {
-		json_dumpf(res, stdout, JSON_INDENT(2) | JSON_ENCODE_ANY);
+		res = json_result(verb, network, args, res);
+		json_dumpf(res, stdout, JSON_INDENT(2));
 		printf("\n");
-	} else if (strcmp(verb, "add-peer") != 0)
-		output_human(verb, res, args);
+		json_decref(res);
+	} else if (network == NULL && (strcmp(verb, "list") == 0 ||
+	    strcmp(verb, "fetch") == 0 || strcmp(verb, "up") == 0))
+		output_networks(sock, verb, res, args);
+	else {
+		/* names for the ids of the lists */
+		if (network != NULL && name_wanted(verb))
+			cidrs = ctl_query(sock, "list-cidrs", network);
+		output_human(verb, network, res, args, cidrs);
+		json_decref(cidrs);
+	}
 	json_decref(ans);
 	json_decref(req);
 	return (EXIT_OK);

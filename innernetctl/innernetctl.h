@@ -18,6 +18,8 @@
 #ifndef INNERNETCTL_H
 #define INNERNETCTL_H
 
+#include <stdio.h>
+
 #include <jansson.h>
 
 #include "innernet.h"
@@ -39,15 +41,25 @@ struct invitation {
 };
 
 /* parser.c */
-json_t	*parse_command(int, char **, char *, size_t);
-int	 set_flag_value(json_t *, const char *, const char *, char *, size_t);
+#define PARSE_OK	0
+#define PARSE_HELP	1	/* VERB --help */
+#define PARSE_ERR	-1
+int	 parse_command(int, char **, json_t **, const char **, char *,
+	    size_t);
+int	 set_flag_value(const char *, json_t *, const char *, const char *,
+	    char *, size_t);
+const char *verb_canonical(const char *);
+void	 usage_print(FILE *, const char *);
+int	 completions_print(FILE *, const char *);
 
 /* prompt.c: a question per missing argument when a terminal is attached */
 #define PROMPT_OK	0
 #define PROMPT_NO	1	/* the user declined: nothing to do */
 #define PROMPT_ERR	-1
 int	 prompt_interactive(void);
-int	 prompt_missing(const char *, json_t *, const char *, char *, size_t);
+typedef json_t	*(*prompt_lister)(const char *);
+int	 prompt_missing(const char *, json_t *, const char *, prompt_lister,
+	    char *, size_t);
 int	 prompt_confirm(const char *, int);
 
 /* invite.c */
@@ -55,6 +67,9 @@ int	 invite_parse(const char *, size_t, struct invitation *, char *,
 	    size_t);
 int	 invite_read(const char *, struct invitation *, char *, size_t);
 int	 invite_format(const struct invitation *, char *, size_t);
+int	 invite_reserve(const char *, char *, size_t);
+int	 invite_fill(int, const char *, const struct invitation *, char *,
+	    size_t);
 int	 invite_write(const char *, const struct invitation *, char *,
 	    size_t);
 json_t	*invite_json(const struct invitation *);
@@ -74,6 +89,7 @@ json_t	*import_prepare(json_t *, const char *, json_t *, char *, size_t,
 void	 import_abort(const char *);
 
 /* output.c */
-void	 output_human(const char *, json_t *, json_t *);
+void	 output_human(const char *, const char *, json_t *, json_t *,
+	    json_t *);
 
 #endif /* INNERNETCTL_H */

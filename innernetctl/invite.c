@@ -284,6 +284,62 @@ invite_write(const char *path, const struct invitation *inv, char *err,
 	return (0);
 }
 
+/*
+ * add-peer claims the invitation's file before the peer exists: a path
+ * that cannot be written is found out while nothing is used up yet.
+ * The file is created empty, 0600, and never replaces another.
+ */
+int
+invite_reserve(const char *path, char *err, size_t errlen)
+{
+	int	fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+	    O_NOFOLLOW, 0600)) == -1) {
+		if (errno == EEXIST)
+			snprintf(err, errlen, "%s exists already; choose "
+			    "another --save-config", path);
+		else
+			snprintf(err, errlen, "cannot write the invitation "
+			    "to %s: %s", path, strerror(errno));
+		return (-1);
+	}
+	if (fchmod(fd, 0600) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		unlink(path);
+		return (-1);
+	}
+	return (fd);
+}
+
+/* Fill a reserved file; closes fd either way. */
+int
+invite_fill(int fd, const char *path, const struct invitation *inv,
+    char *err, size_t errlen)
+{
+	char	buf[INVITE_MAXSIZE];
+	int	n;
+
+	if ((n = invite_format(inv, buf, sizeof(buf))) == -1) {
+		snprintf(err, errlen, "invitation too large");
+		close(fd);
+		return (-1);
+	}
+	if (write(fd, buf, n) != n || fsync(fd) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		explicit_bzero(buf, sizeof(buf));
+		close(fd);
+		return (-1);
+	}
+	explicit_bzero(buf, sizeof(buf));
+	if (close(fd) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
 json_t *
 invite_json(const struct invitation *inv)
 {

@@ -90,9 +90,24 @@ admin_collection(struct api_req *ar, struct engine_net *en,
 	json_decref(body);
 }
 
+/*
+ * An admin disabling the peer it calls from would lose its own answer
+ * with its tunnel, and the network its admin: refused.
+ */
+static int
+disables_caller(struct ns_peer *caller, int64_t id, int method, json_t *body)
+{
+	if (id != caller->p.id)
+		return (0);
+	if (method == API_DELETE)
+		return (1);
+	return (json_is_true(json_object_get(body, "is_disabled")));
+}
+
 static void
-admin_member(struct api_req *ar, struct engine_net *en, enum admin_table t,
-    int method, const char *idstr)
+admin_member(struct api_req *ar, struct engine_net *en,
+    struct ns_peer *caller, enum admin_table t, int method,
+    const char *idstr)
 {
 	json_t	*body;
 	int64_t	 id;
@@ -104,7 +119,11 @@ admin_member(struct api_req *ar, struct engine_net *en, enum admin_table t,
 		return;
 	}
 	if (method == API_DELETE) {
-		if (t == ADMIN_PEERS)
+		if (t == ADMIN_PEERS && disables_caller(caller, id, method,
+		    NULL))
+			api_done(ar, 400, "you cannot disable the peer you "
+			    "are calling from", NULL);
+		else if (t == ADMIN_PEERS)
 			server_peer_disable(en, id, api_done, ar);
 		else if (t == ADMIN_CIDRS)
 			server_cidr_delete(en, id, api_done, ar);
@@ -114,7 +133,10 @@ admin_member(struct api_req *ar, struct engine_net *en, enum admin_table t,
 	}
 	if ((body = body_or_400(ar)) == NULL)
 		return;
-	if (t == ADMIN_PEERS)
+	if (t == ADMIN_PEERS && disables_caller(caller, id, method, body))
+		api_done(ar, 400, "you cannot disable the peer you are "
+		    "calling from", NULL);
+	else if (t == ADMIN_PEERS)
 		server_peer_update(en, id, body, api_done, ar);
 	else
 		server_cidr_update(en, id, body, api_done, ar);
@@ -149,5 +171,5 @@ api_admin(struct api_req *ar, struct engine_net *en, struct ns_peer *caller,
 	if (n == 1)
 		admin_collection(ar, en, t, method);
 	else
-		admin_member(ar, en, t, method, comps[1]);
+		admin_member(ar, en, caller, t, method, comps[1]);
 }

@@ -53,8 +53,9 @@ api_user(struct api_req *ar, struct engine_net *en, struct ns_peer *caller,
 		else
 			api_reply_state(ar, en, caller);
 	} else if (method == API_GET && strcmp(route, "capabilities") == 0) {
-		if ((o = json_pack("{s:b}",
-		    "unspecified_ip_in_override_endpoint", 1)) == NULL) {
+		if ((o = json_pack("{s:b, s:i}",
+		    "unspecified_ip_in_override_endpoint", 1,
+		    IN_CAP_KEY_SWAP, IN_REDEEM_SWAP_MS)) == NULL) {
 			api_done(ar, 500, "out of memory", NULL);
 			return;
 		}

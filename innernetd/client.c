@@ -48,6 +48,7 @@
 #define CLIENT_HTTP_TIMEOUT	10	/* seconds per API request */
 #define CLIENT_MAXBODY		(64 * 1024 * 1024)
 #define CLIENT_RETRY		10	/* seconds after a failed start */
+#define CLIENT_HEAL		1	/* seconds after a failed WireGuard step */
 #define NAT_STEP		5	/* seconds per candidate, as upstream */
 #define NAT_MAXCAND		(IN_MAXCANDIDATES + 1)
 #define RECENT_HANDSHAKE	180	/* WireGuard's reject-after time */
@@ -55,6 +56,7 @@
 #define REDEEM_TRIES		3
 #define REDEEM_TIMEOUT		5	/* seconds per redeem attempt */
 #define REDEEM_RETRY		2	/* seconds between redeem attempts */
+#define REDEEM_MARGIN_MS	50	/* after the announced key swap */
 
 /* Someone (innernetctl) waiting for the end of a fetch. */
 struct waiter {
@@ -94,6 +96,8 @@ struct client_net {
 	int			 nat_steps;
 	time_t			 last_fetch;
 	uint64_t		 fetches;
+	struct in_override	*ovr;		/* override-peer-endpoint */
+	size_t			 novr;
 };
 
 /* What an asynchronous step needs to find its network again. */
@@ -109,7 +113,9 @@ static void	fetch_begin(struct engine_net *);
 static void	fetch_end(struct engine_net *, int, const char *, json_t *);
 static void	nat_start(struct engine_net *);
 static void	candidates_report(struct engine_net *);
+static void	net_update(struct engine_net *, server_cb, void *);
 static void	nat_timer(int, short, void *);
+static void	wg_failed(struct engine_net *, const char *);
 
 static void
 reply(server_cb cb, void *arg, int status, const char *err, json_t *res)
@@ -222,7 +228,7 @@ chttp_done(struct evhttp_request *req, void *arg)
 	json_t			*j = NULL;
 	json_error_t		 jerr;
 	const char		*etag = NULL, *reason;
-	char			 err[IN_ERRSZ * 2], text[160];
+	char			 err[IN_ERRSZ * 2], text[IN_ERRSZ];
 	size_t			 len, i;
 	int			 code;
 
@@ -255,16 +261,32 @@ chttp_done(struct evhttp_request *req, void *arg)
 		return;
 	}
 	if (code >= 400) {
-		/* upstream answers errors in plain text */
+		/*
+		 * upstream answers errors in plain text, ours as
+		 * {"error": "..."}: what the server said, as it said it.
+		 */
 		len = evbuffer_copyout(buf, text, sizeof(text) - 1);
 		text[len] = '\0';
+		if ((j = json_loadb(text, len, 0, NULL)) != NULL &&
+		    json_is_string(json_object_get(j, "error"))) {
+			len = strlcpy(text, json_string_value(json_object_get(j,
+			    "error")), sizeof(text));
+			if (len >= sizeof(text))
+				len = sizeof(text) - 1;
+		}
+		json_decref(j);
+		j = NULL;
 		for (i = 0; i < len; i++)
 			if ((unsigned char)text[i] < 0x20)
 				text[i] = ' ';
 		reason = evhttp_request_get_response_code_line(req);
-		snprintf(err, sizeof(err), "the server answered %d %s%s%s",
-		    code, reason != NULL ? reason : "", len > 0 ? ": " : "",
-		    text);
+		if (len > 0)
+			snprintf(err, sizeof(err), "the server refused: %s "
+			    "(%d %s)", text, code, reason != NULL ? reason :
+			    "");
+		else
+			snprintf(err, sizeof(err), "the server answered %d "
+			    "%s", code, reason != NULL ? reason : "");
 		h->cb(h->arg, code, err, NULL, NULL);
 		free(h);
 		return;
@@ -404,6 +426,7 @@ stats_answer(struct imsg *imsg, void *arg)
 	struct statreq		*sr = arg;
 	struct engine_net	*en;
 	struct in_wgstat	*nv;
+	struct in_error		 e;
 	size_t			 cap;
 
 	if (imsg->hdr.type == IMSG_WG_STAT) {
@@ -431,12 +454,20 @@ stats_answer(struct imsg *imsg, void *arg)
 			en->cli->stats = sr->v;
 			en->cli->nstats = sr->n;
 			sr->v = NULL;
-		} else
+		} else if (engine_imsg_error(imsg, &e))
+			wg_failed(en, e.msg);
+		else
 			log_answer(imsg, en->net.name);
 	}
 	sr->done(en, sr->arg);
 	free(sr->v);
 	free(sr);
+}
+
+/* A stats request made only for its failure, which heals. */
+static void
+stats_ignore(struct engine_net *en, void *arg)
+{
 }
 
 static void
@@ -476,6 +507,44 @@ is_server(struct engine_net *en, const struct ns_row *p)
 	return (strcmp(p->public_key, en->net.server_public_key) == 0);
 }
 
+/* override-peer-endpoint: this host's endpoint for a peer, or NULL. */
+static const char *
+override_find(struct client_net *cli, const char *key)
+{
+	size_t	i;
+
+	for (i = 0; cli != NULL && i < cli->novr; i++)
+		if (strcmp(cli->ovr[i].public_key, key) == 0)
+			return (cli->ovr[i].endpoint);
+	return (NULL);
+}
+
+/* Set (endpoint not "") or drop one in memory. */
+static int
+override_put(struct client_net *cli, const struct in_override *o)
+{
+	struct in_override	*v;
+	size_t			 i;
+
+	for (i = 0; i < cli->novr; i++)
+		if (strcmp(cli->ovr[i].public_key, o->public_key) == 0)
+			break;
+	if (o->endpoint[0] == '\0') {
+		if (i < cli->novr)
+			cli->ovr[i] = cli->ovr[--cli->novr];
+		return (0);
+	}
+	if (i == cli->novr) {
+		if ((v = reallocarray(cli->ovr, cli->novr + 1,
+		    sizeof(*v))) == NULL)
+			return (-1);
+		cli->ovr = v;
+		cli->novr++;
+	}
+	cli->ovr[i] = *o;
+	return (0);
+}
+
 static int
 numeric_endpoint(const char *ep, char *out, size_t len)
 {
@@ -493,12 +562,19 @@ wgpeer_from(struct engine_net *en, const struct ns_peer *np,
     struct in_wgpeer *w, int keep_endpoint)
 {
 	const struct ns_row	*p = &np->p;
+	const char		*ovr;
 
 	memset(w, 0, sizeof(*w));
 	strlcpy(w->ifname, en->net.name, sizeof(w->ifname));
 	strlcpy(w->public_key, p->public_key, sizeof(w->public_key));
 	w->nallowed = 1;
 	in_prefix_host(&p->ip, &w->allowed[0]);
+	/* the user's word beats the server's and roaming alike */
+	if ((ovr = override_find(en->cli, p->public_key)) != NULL &&
+	    numeric_endpoint(ovr, w->endpoint, sizeof(w->endpoint)) == 0) {
+		w->keepalive = p->keepalive > 0 ? p->keepalive : 0;
+		return;
+	}
 	if (!keep_endpoint && numeric_endpoint(np->endpoint, w->endpoint,
 	    sizeof(w->endpoint)) == -1 && is_server(en, p))
 		strlcpy(w->endpoint, en->cli->server_ep, sizeof(w->endpoint));
@@ -659,6 +735,9 @@ waiters_reply(struct client_net *cli, int status, const char *err,
 static uint32_t
 fetch_interval(struct engine_net *en)
 {
+	/* up --daemon --interval, kept with the network */
+	if (en->net.fetch_interval != 0)
+		return (en->net.fetch_interval);
 	if (en->opts.fetch_interval != 0)
 		return (en->opts.fetch_interval);
 	if (engine_conf.fetch_interval != 0)
@@ -703,6 +782,30 @@ static void
 start_retry(int fd, short event, void *arg)
 {
 	start_step(arg);
+}
+
+/*
+ * A WireGuard step failed, or WireGuard cannot be read (userspace
+ * WireGuard may have died and taken the interface along): the network
+ * starts again from its cache, which is the truth here, so the interface
+ * comes back with every cached peer.  The cache already holds whatever
+ * change the step was for.
+ */
+static void
+wg_failed(struct engine_net *en, const char *why)
+{
+	struct timeval	tv = { CLIENT_HEAL, 0 };
+
+	if (en->cli == NULL || !en->cli->up)
+		return;
+	log_warnx("%s: WireGuard: %s; bringing it up again from the cache",
+	    en->net.name, why);
+	en->cli->up = 0;
+	/* a new interface keeps no endpoint: give every peer its own */
+	free(en->cli->stats);
+	en->cli->stats = NULL;
+	en->cli->nstats = 0;
+	evtimer_add(&en->cli->retry_ev, &tv);
 }
 
 static void
@@ -790,18 +893,27 @@ start_loaded(struct imsg *imsg, void *arg)
 	struct engine_net	*en;
 	struct in_peer		 p;
 	struct in_cidr		 c;
+	struct in_override	 o;
 	struct in_error		 e;
 
 	if ((en = cref_net(arg)) == NULL) {
 		if (imsg->hdr.type != IMSG_DB_PEER &&
 		    imsg->hdr.type != IMSG_DB_CIDR &&
-		    imsg->hdr.type != IMSG_DB_ASSOC)
+		    imsg->hdr.type != IMSG_DB_ASSOC &&
+		    imsg->hdr.type != IMSG_DB_OVERRIDE)
 			free(arg);
 		return;
 	}
 	switch (imsg->hdr.type) {
 	case IMSG_DB_ASSOC:
 		/* a row of the load, but a client's cache keeps none */
+		return;
+	case IMSG_DB_OVERRIDE:
+		if (imsg_get_data(imsg, &o, sizeof(o)) == -1 ||
+		    !in_str_ok(o.public_key) || !in_str_ok(o.endpoint))
+			fatalx("%s: bad override row", en->net.name);
+		if (override_put(en->cli, &o) == -1)
+			fatal("%s: loading overrides", en->net.name);
 		return;
 	case IMSG_DB_PEER:
 		memcpy(&p, imsg->data, sizeof(p));
@@ -879,6 +991,7 @@ client_net_stop(struct engine_net *en)
 	waiters_reply(cli, 503, "the network was stopped", NULL);
 	free(cli->stats);
 	free(cli->nat);
+	free(cli->ovr);
 	free(cli);
 	en->cli = NULL;
 	en->loaded = 0;
@@ -895,6 +1008,7 @@ struct fetchctx {
 	struct netstate		 ns;
 	char			 etag[128];
 	size_t			 added, removed;
+	char			 err[IN_ERRSZ * 2];
 };
 
 static void
@@ -920,11 +1034,9 @@ fetch_synced(struct imsg *imsg, void *arg)
 		free(fc);
 		return;
 	}
-	if (engine_imsg_error(imsg, &e)) {
-		fetch_end(en, 500, e.msg, NULL);
-		free(fc);
-		return;
-	}
+	/* the fetch is stored; WireGuard follows the cache shortly */
+	if (engine_imsg_error(imsg, &e))
+		wg_failed(en, e.msg);
 	hosts_send(en, &en->cache);
 	candidates_report(en);
 	nat_start(en);
@@ -1000,6 +1112,39 @@ store_send(struct engine_net *en, struct fetchctx *fc)
 	engine_db_compose(IMSG_DB_STORE_END, id, &nr, sizeof(nr));
 }
 
+/*
+ * No answer to a fetch.  A server that disabled or deleted this peer
+ * dropped its key, answers nothing and completes no handshake: when
+ * WireGuard has not heard from it for longer than a session lives, say
+ * so.  (Just after the change the old session may still look alive.)
+ */
+static void
+fetch_silent(struct engine_net *en, void *arg)
+{
+	struct fetchctx		*fc = arg;
+	const struct in_wgstat	*st;
+	char			 e[IN_ERRSZ * 3], hs[128] = "";
+	time_t			 now = time(NULL);
+
+	if (en == NULL) {
+		free(fc);
+		return;
+	}
+	st = stat_find(en->cli, en->net.server_public_key);
+	if (st == NULL || st->last_handshake == 0)
+		snprintf(hs, sizeof(hs), "; no WireGuard handshake with the "
+		    "server yet");
+	else if (now - st->last_handshake > RECENT_HANDSHAKE)
+		snprintf(hs, sizeof(hs), "; no WireGuard handshake with the "
+		    "server for %lld s", (long long)(now - st->last_handshake));
+	snprintf(e, sizeof(e), "%s%s%s; keeping the %zu cached peers",
+	    fc->err, hs, hs[0] != '\0' ? " (if this peer was disabled or "
+	    "deleted, the server no longer knows its key)" : "",
+	    en->cache.npeers);
+	free(fc);
+	fetch_end(en, 502, e, NULL);
+}
+
 static void
 fetch_got(void *arg, int status, const char *err, json_t *j,
     const char *etag)
@@ -1013,6 +1158,12 @@ fetch_got(void *arg, int status, const char *err, json_t *j,
 		free(fc);
 		return;
 	}
+	/*
+	 * Nothing to sync: is the interface still there?  A fetch that got
+	 * no answer may be one whose WireGuard died.
+	 */
+	if (status != 200)
+		stats_get(en, stats_ignore, NULL);
 	if (status == 304) {
 		free(fc);
 		candidates_report(en);
@@ -1020,10 +1171,8 @@ fetch_got(void *arg, int status, const char *err, json_t *j,
 		return;
 	}
 	if (status == 0) {
-		snprintf(e, sizeof(e), "%s; keeping the %zu cached peers",
-		    err, en->cache.npeers);
-		free(fc);
-		fetch_end(en, 502, e, NULL);
+		strlcpy(fc->err, err, sizeof(fc->err));
+		stats_get(en, fetch_silent, fc);
 		return;
 	}
 	if (status != 200) {
@@ -1136,6 +1285,24 @@ candidates_put(void *arg, int status, const char *err, json_t *j,
 	free(cc);
 }
 
+/*
+ * --no-nat-candidates and --exclude-nat-candidates, as upstream: the
+ * addresses are left out of the report, so with none left an empty
+ * list goes to the server and takes back what was reported before.
+ */
+static int
+candidate_excluded(const struct in_network *net, const struct in_ip *ip)
+{
+	int	i;
+
+	if (net->flags & IN_NETF_NOCAND)
+		return (1);
+	for (i = 0; i < net->nexclude && i < IN_MAXNATEXCLUDE; i++)
+		if (in_prefix_contains(&net->nat_exclude[i], ip))
+			return (1);
+	return (0);
+}
+
 static void
 candidates_addrs(struct imsg *imsg, void *arg)
 {
@@ -1157,6 +1324,7 @@ candidates_addrs(struct imsg *imsg, void *arg)
 		    cc->n >= IN_MAXCANDIDATES ||
 		    (ip.af != AF_INET && ip.af != AF_INET6) ||
 		    in_prefix_contains(&en->net.net, &ip) ||
+		    candidate_excluded(&en->net, &ip) ||
 		    in_ip_str(&ip, a, sizeof(a)) == -1)
 			return;
 		snprintf(ep, sizeof(ep), ip.af == AF_INET6 ? "[%s]:%u" :
@@ -1223,10 +1391,13 @@ nat_start(struct engine_net *en)
 	free(cli->nat);
 	cli->nat = NULL;
 	cli->nnat = 0;
+	if (en->net.flags & IN_NETF_NONAT)	/* --no-nat-traversal */
+		return;
 	for (i = 0; i < en->cache.npeers; i++) {
 		np = &en->cache.peers[i];
 		if (!np->p.is_disabled && !is_self(en, &np->p) &&
 		    np->p.candidates_len > 0 &&
+		    override_find(cli, np->p.public_key) == NULL &&
 		    !recently_connected(cli, np->p.public_key, now))
 			n++;
 	}
@@ -1238,6 +1409,7 @@ nat_start(struct engine_net *en)
 		np = &en->cache.peers[i];
 		if (np->p.is_disabled || is_self(en, &np->p) ||
 		    np->p.candidates_len == 0 ||
+		    override_find(cli, np->p.public_key) != NULL ||
 		    recently_connected(cli, np->p.public_key, now))
 			continue;
 		t = &cli->nat[cli->nnat];
@@ -1321,12 +1493,35 @@ struct install {
 	int			 db_made, if_made, key_pending;
 	int			 imported;	/* key already redeemed */
 	int			 tries;
+	int			 swap_ms;	/* server's key swap delay */
+	int			 handshake;	/* WireGuard reached it */
+	progress_cb		 progress;
+	void			*parg;
 	struct event		 ev;
 };
 
 static void	inst_fail(struct install *, int, const char *, ...)
 		    __attribute__((__format__ (printf, 3, 4)));
 static void	inst_redeem(struct install *);
+static void	inst_probe(struct install *);
+static void	inst_retry_probe(int, short, void *);
+static void	inst_step(struct install *, const char *, ...)
+		    __attribute__((__format__ (printf, 2, 3)));
+
+/* One line per step for a waiting terminal. */
+static void
+inst_step(struct install *in, const char *fmt, ...)
+{
+	char	line[256];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	log_debug("%s: install: %s", in->net.name, line);
+	if (in->progress != NULL)
+		in->progress(in->parg, line);
+}
 
 static void
 inst_fail(struct install *in, int status, const char *fmt, ...)
@@ -1405,6 +1600,7 @@ inst_wait_done(int fd, short event, void *arg)
 	en = engine_net_add(&in->net);
 	log_info("%s: installed, address and key registered",
 	    en->net.name);
+	inst_step(in, "fetching the network's state");
 	client_net_start(en);
 	waiter_add(en->cli, inst_started, in);
 }
@@ -1414,12 +1610,20 @@ inst_updated(struct imsg *imsg, void *arg)
 {
 	struct install	*in = arg;
 	struct in_error	 e;
-	struct timeval	 tv = { IN_REDEEM_WAIT, 0 };
+	struct timeval	 tv;
 
 	if (engine_imsg_error(imsg, &e))
 		log_warnx("%s: recording the new key: %s", in->net.name,
 		    e.msg);
-	/* the server swaps the key after the answer: give it time */
+	/*
+	 * The server swaps the key after its answer: give it the time it
+	 * announced, or upstream's IN_REDEEM_WAIT.
+	 */
+	tv.tv_sec = in->swap_ms / 1000;
+	tv.tv_usec = (in->swap_ms % 1000) * 1000;
+	if (in->swap_ms >= 1000)
+		inst_step(in, "waiting %d s for the server to take the new "
+		    "key", in->swap_ms / 1000);
 	evtimer_set(&in->ev, inst_wait_done, in);
 	evtimer_add(&in->ev, &tv);
 }
@@ -1474,6 +1678,7 @@ inst_redeemed(void *arg, int status, const char *err, json_t *j,
 	}
 	log_info("%s: invitation redeemed, switching to the new key",
 	    in->net.name);
+	inst_step(in, "invitation redeemed; switching to the new key");
 	in->key_pending = 0;
 	memset(&k, 0, sizeof(k));
 	strlcpy(k.ifname, in->net.name, sizeof(k.ifname));
@@ -1491,6 +1696,96 @@ inst_redeem(struct install *in)
 	    body, NULL, REDEEM_TIMEOUT, inst_redeemed, in) == -1)
 		inst_fail(in, 500, "cannot make the redeem request");
 	json_decref(body);
+}
+
+/*
+ * No answer: did WireGuard reach the server at all?  A server that does
+ * not know the invitation's key never completes a handshake, and never
+ * answers over the tunnel either: say so rather than "no answer".
+ */
+static void
+inst_stats(struct imsg *imsg, void *arg)
+{
+	struct install		*in = arg;
+	struct in_wgstat	 st;
+	struct timeval		 tv = { REDEEM_RETRY, 0 };
+
+	if (imsg->hdr.type == IMSG_WG_STAT) {
+		if (imsg_get_data(imsg, &st, sizeof(st)) == 0 &&
+		    in_str_ok(st.public_key) && strcmp(st.public_key,
+		    in->net.server_public_key) == 0 && st.last_handshake != 0)
+			in->handshake = 1;
+		return;
+	}
+	if (!in->handshake) {
+		inst_fail(in, 502, "no WireGuard handshake with the server "
+		    "at %s in %d seconds: it does not know this "
+		    "invitation's key (used already, expired, withdrawn, or "
+		    "the file was changed), or it cannot be reached",
+		    in->net.external_endpoint, REDEEM_TIMEOUT);
+		return;
+	}
+	if (++in->tries >= REDEEM_TRIES) {
+		inst_fail(in, 502, "the tunnel to the server is up, but its "
+		    "API at port %u did not answer (is the server running?)",
+		    in->net.server_port);
+		return;
+	}
+	evtimer_set(&in->ev, inst_retry_probe, in);
+	evtimer_add(&in->ev, &tv);
+}
+
+/*
+ * Before redeeming, ask what the server is: ours announces how soon
+ * after its redeem answer it takes the new key, so the wait after the
+ * redeem is that instead of upstream's 5 seconds.
+ */
+static void
+inst_probed(void *arg, int status, const char *err, json_t *j,
+    const char *etag)
+{
+	struct install		*in = arg;
+	struct in_netreq	 nr;
+	json_t			*v;
+	uint32_t		 id;
+
+	if (status == 0) {
+		netreq_set(&nr, in->net.name);
+		in->handshake = 0;
+		id = engine_req_new(inst_stats, in);
+		if (engine_wg_compose(IMSG_WG_STATS_REQ, id, &nr,
+		    sizeof(nr)) == -1)
+			fatalx("cannot reach wgd");
+		return;
+	}
+	/*
+	 * Anything but our answer (an upstream server's 404 or one without
+	 * the field, or a refusal) means upstream's wait; the redeem then
+	 * says what the server thinks of the invitation.
+	 */
+	in->swap_ms = IN_REDEEM_WAIT * 1000;
+	if (status == 200 && json_is_object(j) && json_is_integer(v =
+	    json_object_get(j, IN_CAP_KEY_SWAP)) &&
+	    json_integer_value(v) >= 0 &&
+	    json_integer_value(v) < IN_REDEEM_WAIT * 1000)
+		in->swap_ms = (int)json_integer_value(v) + REDEEM_MARGIN_MS;
+	inst_step(in, "server reached over the tunnel; redeeming the "
+	    "invitation");
+	inst_redeem(in);
+}
+
+static void
+inst_probe(struct install *in)
+{
+	if (chttp_t(&in->net, EVHTTP_REQ_GET, "/user/capabilities", NULL,
+	    NULL, REDEEM_TIMEOUT, inst_probed, in) == -1)
+		inst_fail(in, 500, "cannot make the capabilities request");
+}
+
+static void
+inst_retry_probe(int fd, short event, void *arg)
+{
+	inst_probe(arg);
 }
 
 static void
@@ -1512,7 +1807,7 @@ inst_pending(struct imsg *imsg, void *arg)
 		return;
 	}
 	in->key_pending = 1;
-	inst_redeem(in);
+	inst_probe(in);
 }
 
 static void
@@ -1549,6 +1844,8 @@ inst_wg_up(struct imsg *imsg, void *arg)
 	if (inst_error(imsg, in, "bringing WireGuard up"))
 		return;
 	in->if_made = 1;
+	inst_step(in, "interface %s up with the invitation's key; reaching "
+	    "the server at %s", in->net.name, in->net.external_endpoint);
 	memset(&w, 0, sizeof(w));
 	strlcpy(w.ifname, in->net.name, sizeof(w.ifname));
 	strlcpy(w.public_key, in->net.server_public_key,
@@ -1636,6 +1933,13 @@ jget(json_t *o, const char *a, const char *b)
 void
 client_install(json_t *args, server_cb cb, void *arg)
 {
+	client_install_progress(args, cb, arg, NULL, NULL);
+}
+
+void
+client_install_progress(json_t *args, server_cb cb, void *arg,
+    progress_cb progress, void *parg)
+{
 	struct install		*in;
 	struct in_wgkey		 k;
 	struct in_prefix	 addr;
@@ -1681,11 +1985,19 @@ client_install(json_t *args, server_cb cb, void *arg)
 	}
 	in->cb = cb;
 	in->arg = arg;
+	in->progress = progress;
+	in->parg = parg;
+	in->swap_ms = IN_REDEEM_WAIT * 1000;
 	strlcpy(in->net.name, name, sizeof(in->net.name));
 	in->net.role = IN_ROLE_CLIENT;
 	if (json_is_true(json_object_get(args, "no_write_hosts")))
 		in->net.flags |= IN_NETF_NOHOSTS;
 	in->imported = json_is_true(json_object_get(args, "imported"));
+	if (client_nat_opts(args, &in->net, host, sizeof(host)) == -1) {
+		free(in);
+		replyf(cb, arg, 400, "%s", host);
+		return;
+	}
 	in_prefix_parse_host(s, &in->net.net, &in->net.address);
 	if (in_endpoint_parse(internal, host, sizeof(host),
 	    &in->net.server_port) == -1 ||
@@ -1694,6 +2006,11 @@ client_install(json_t *args, server_cb cb, void *arg)
 		free(in);
 		replyf(cb, arg, 400, "the invitation's internal endpoint %s "
 		    "is not an address:port inside the network", internal);
+		return;
+	}
+	if (!engine_net_allowed(&in->net.net, host, sizeof(host))) {
+		free(in);
+		replyf(cb, arg, 400, "the invitation's network %s", host);
 		return;
 	}
 	lp = json_object_get(json_object_get(inv, "interface"),
@@ -1717,6 +2034,231 @@ client_install(json_t *args, server_cb cb, void *arg)
 }
 
 /* up, down, listen port, endpoint override */
+
+/*
+ * upstream's NAT options of install, up and fetch, from a request:
+ * "no_nat_traversal", "no_nat_candidates" (booleans) and
+ * "exclude_nat_candidates" (CIDRs: an array, or one string separated by
+ * commas or spaces).  The network keeps them.  0 if none was given (net
+ * unchanged), 1 if applied, -1 with err set.
+ */
+int
+client_nat_opts(json_t *args, struct in_network *net, char *err,
+    size_t errlen)
+{
+	struct in_network	 n = *net;
+	json_t			*ex, *v;
+	char			 buf[IN_MAXNATEXCLUDE * IN_CIDRSTRSZ + 64];
+	char			*s, *p;
+	size_t			 i;
+	int			 given = 0;
+
+	n.flags &= ~(IN_NETF_NONAT | IN_NETF_NOCAND);
+	n.nexclude = 0;
+	memset(n.nat_exclude, 0, sizeof(n.nat_exclude));
+	if (json_is_true(json_object_get(args, "no_nat_traversal"))) {
+		n.flags |= IN_NETF_NONAT;
+		given = 1;
+	}
+	if (json_is_true(json_object_get(args, "no_nat_candidates"))) {
+		n.flags |= IN_NETF_NOCAND;
+		given = 1;
+	}
+	if ((ex = json_object_get(args, "exclude_nat_candidates")) != NULL) {
+		given = 1;
+		buf[0] = '\0';
+		if (json_is_string(ex))
+			strlcpy(buf, json_string_value(ex), sizeof(buf));
+		else if (json_is_array(ex)) {
+			json_array_foreach(ex, i, v) {
+				if (!json_is_string(v))
+					goto bad;
+				strlcat(buf, " ", sizeof(buf));
+				strlcat(buf, json_string_value(v), sizeof(buf));
+			}
+		} else
+			goto bad;
+		for (s = buf; (p = strsep(&s, " ,")) != NULL;) {
+			if (*p == '\0')
+				continue;
+			if (n.nexclude == IN_MAXNATEXCLUDE) {
+				snprintf(err, errlen, "at most %d "
+				    "--exclude-nat-candidates CIDRs",
+				    IN_MAXNATEXCLUDE);
+				return (-1);
+			}
+			if (in_prefix_parse(p, &n.nat_exclude[n.nexclude]) ==
+			    -1) {
+				snprintf(err, errlen,
+				    "--exclude-nat-candidates: %s is not a "
+				    "CIDR like 10.0.0.0/8", p);
+				return (-1);
+			}
+			n.nexclude++;
+		}
+	}
+	if (given)
+		*net = n;
+	return (given);
+ bad:
+	snprintf(err, errlen, "--exclude-nat-candidates takes CIDRs");
+	return (-1);
+}
+
+/*
+ * up with its options: --daemon [--interval N] gives the network its
+ * own fetch interval (upstream's loop; innernetd fetches every network
+ * anyway), NAT options replace the kept ones.
+ */
+void
+client_up_opts(struct engine_net *en, json_t *args, server_cb cb, void *arg)
+{
+	struct in_network	 n = en->net;
+	json_t			*iv;
+	char			 err[IN_ERRSZ];
+	int			 daemon;
+
+	daemon = json_is_true(json_object_get(args, "daemon"));
+	iv = json_object_get(args, "interval");
+	if (iv != NULL && !daemon) {
+		replyf(cb, arg, 400, "--interval is for --daemon, as "
+		    "upstream's");
+		return;
+	}
+	if (iv != NULL && (!json_is_integer(iv) ||
+	    json_integer_value(iv) < 1 ||
+	    json_integer_value(iv) > IN_MAXFETCHINTERVAL)) {
+		replyf(cb, arg, 400, "--interval must be 1 to %d seconds",
+		    IN_MAXFETCHINTERVAL);
+		return;
+	}
+	if (daemon)
+		n.fetch_interval = iv != NULL ?
+		    (uint32_t)json_integer_value(iv) : 0;
+	/* up's NAT options are the whole set: none means the defaults */
+	n.flags &= ~(IN_NETF_NONAT | IN_NETF_NOCAND);
+	n.nexclude = 0;
+	memset(n.nat_exclude, 0, sizeof(n.nat_exclude));
+	if (client_nat_opts(args, &n, err, sizeof(err)) == -1) {
+		replyf(cb, arg, 400, "%s", err);
+		return;
+	}
+	if (memcmp(&n, &en->net, sizeof(n)) != 0) {
+		en->net = n;
+		if (!(en->net.flags & IN_NETF_DOWN))
+			net_update(en, NULL, NULL);
+	}
+	client_up(en, cb, arg);
+}
+
+/*
+ * override-peer-endpoint: this host reaches a peer at an address of its
+ * own choosing (a LAN address, a tunnel), kept in the cache across
+ * fetches, applied instead of the server's endpoint and NAT traversal.
+ */
+struct overpeer {
+	struct cref		 ref;
+	struct in_override	 o;
+	char			 name[IN_NAMESZ];
+	server_cb		 cb;
+	void			*arg;
+};
+
+static void
+overpeer_stored(struct imsg *imsg, void *arg)
+{
+	struct overpeer		*op = arg;
+	struct engine_net	*en;
+	struct in_error		 e;
+	struct ns_peer		*np;
+	struct in_wgpeer	 w;
+
+	if (engine_imsg_error(imsg, &e)) {
+		replyf(op->cb, op->arg, e.status, "%s", e.msg);
+		free(op);
+		return;
+	}
+	if ((en = cref_net(&op->ref)) != NULL && en->cli != NULL) {
+		if (override_put(en->cli, &op->o) == -1)
+			fatal(__func__);
+		if (en->cli->up && (np = ns_peer_by_key(&en->cache,
+		    op->o.public_key)) != NULL && !np->p.is_disabled) {
+			wgpeer_from(en, np, &w, op->o.endpoint[0] == '\0' &&
+			    recently_connected(en->cli, np->p.public_key,
+			    time(NULL)));
+			wg_fire(IMSG_WG_PEER_SET, &w, sizeof(w));
+		}
+	}
+	log_info("%s: endpoint of %s %s%s", op->o.network, op->name,
+	    op->o.endpoint[0] != '\0' ? "overridden: " : "from the server "
+	    "again", op->o.endpoint);
+	reply(op->cb, op->arg, 200, NULL, json_pack("{s:s, s:s, s:s?}",
+	    "network", op->o.network, "peer", op->name, "endpoint",
+	    op->o.endpoint[0] != '\0' ? op->o.endpoint : NULL));
+	free(op);
+}
+
+void
+client_override_peer_endpoint(struct engine_net *en, const char *name,
+    const char *endpoint, server_cb cb, void *arg)
+{
+	struct overpeer		*op;
+	struct ns_peer		*np;
+	char			 num[IN_ENDPOINTSZ];
+	uint32_t		 id;
+
+	if ((np = ns_peer_by_name(&en->cache, name)) == NULL) {
+		replyf(cb, arg, 404, "no peer named %s in %s (as last "
+		    "fetched)", name, en->net.name);
+		return;
+	}
+	if (is_self(en, &np->p)) {
+		replyf(cb, arg, 400, "%s is this host; override-endpoint "
+		    "tells the server where it is", name);
+		return;
+	}
+	if (endpoint != NULL && numeric_endpoint(endpoint, num,
+	    sizeof(num)) == -1) {
+		replyf(cb, arg, 400, "--endpoint must be an address and port, "
+		    "like 192.168.1.7:51820 or [fd00::7]:51820");
+		return;
+	}
+	if ((op = calloc(1, sizeof(*op))) == NULL) {
+		replyf(cb, arg, 500, "out of memory");
+		return;
+	}
+	cref_set(&op->ref, en);
+	op->cb = cb;
+	op->arg = arg;
+	strlcpy(op->name, np->p.name, sizeof(op->name));
+	strlcpy(op->o.network, en->net.name, sizeof(op->o.network));
+	strlcpy(op->o.public_key, np->p.public_key,
+	    sizeof(op->o.public_key));
+	if (endpoint != NULL)
+		strlcpy(op->o.endpoint, num, sizeof(op->o.endpoint));
+	id = engine_req_new(overpeer_stored, op);
+	engine_db_compose(IMSG_DB_OVERRIDE, id, &op->o, sizeof(op->o));
+}
+
+/* fetch with NAT options: they replace the kept ones. */
+void
+client_fetch_opts(struct engine_net *en, json_t *args, server_cb cb,
+    void *arg)
+{
+	struct in_network	 n = en->net;
+	char			 err[IN_ERRSZ];
+
+	switch (client_nat_opts(args, &n, err, sizeof(err))) {
+	case -1:
+		replyf(cb, arg, 400, "%s", err);
+		return;
+	case 1:
+		en->net = n;
+		net_update(en, NULL, NULL);
+		break;
+	}
+	client_fetch(en, cb, arg);
+}
 
 static void
 netupdate_answer(struct imsg *imsg, void *arg)
@@ -2153,6 +2695,28 @@ client_cidrs_json(struct engine_net *en)
 	return (a);
 }
 
+/* What up, fetch and install were told to keep. */
+static void
+list_settings(struct engine_net *en, json_t *r)
+{
+	json_t	*ex;
+	char	 c[IN_CIDRSTRSZ];
+	int	 i;
+
+	if (r == NULL || (ex = json_array()) == NULL)
+		return;
+	for (i = 0; i < en->net.nexclude && i < IN_MAXNATEXCLUDE; i++)
+		if (in_prefix_str(&en->net.nat_exclude[i], c, sizeof(c)) == 0)
+			json_array_append_new(ex, json_string(c));
+	json_object_set_new(r, "fetch_interval",
+	    json_integer(fetch_interval(en)));
+	json_object_set_new(r, "nat_traversal",
+	    json_boolean(!(en->net.flags & IN_NETF_NONAT)));
+	json_object_set_new(r, "nat_candidates",
+	    json_boolean(!(en->net.flags & IN_NETF_NOCAND)));
+	json_object_set_new(r, "exclude_nat_candidates", ex);
+}
+
 static void
 list_stats(struct engine_net *en, void *arg)
 {
@@ -2162,6 +2726,7 @@ list_stats(struct engine_net *en, void *arg)
 	struct ns_peer		*np;
 	struct in_peer		 p;
 	json_t			*r, *peers, *o, *self = json_null();
+	const char		*ovr;
 	char			 addr[IN_CIDRSTRSZ], sip[IN_ADDRSTRSZ];
 	struct in_prefix	 a;
 	size_t			 i;
@@ -2199,6 +2764,9 @@ list_stats(struct engine_net *en, void *arg)
 		json_object_set_new(o, "current_endpoint", st != NULL &&
 		    st->endpoint[0] ? json_string(st->endpoint) :
 		    json_null());
+		ovr = override_find(cli, np->p.public_key);
+		json_object_set_new(o, "endpoint_override", ovr != NULL ?
+		    json_string(ovr) : json_null());
 		json_array_append_new(peers, o);
 	}
 	a = en->net.net;
@@ -2214,6 +2782,7 @@ list_stats(struct engine_net *en, void *arg)
 	    "override_endpoint", en->net.override_endpoint,
 	    "up", cli->up, "last_fetch", (json_int_t)cli->last_fetch,
 	    "self", self, "peers", peers, "cidrs", client_cidrs_json(en));
+	list_settings(en, r);
 	reply(lc->cb, lc->arg, 200, NULL, r);
 	free(lc);
 }

@@ -97,13 +97,23 @@ scalar(yaml_node_t *n)
 	return ((const char *)n->data.scalar.value);
 }
 
+/* "key:" with nothing after it: YAML's null, which takes the default. */
+static int
+is_null(yaml_node_t *n)
+{
+	return (n->type == YAML_SCALAR_NODE &&
+	    n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	    n->data.scalar.length == 0);
+}
+
+/* 0 with the value, 1 for null (leave the default), -1 on error. */
 static int
 get_scalar(struct cfg *c, yaml_node_t *n, const char *key, const char **s)
 {
 	if (n->type != YAML_SCALAR_NODE)
 		return (cfg_err(c, n, "'%s' takes a single value", key));
 	*s = scalar(n);
-	return (0);
+	return (is_null(n) ? 1 : 0);
 }
 
 static int
@@ -111,9 +121,10 @@ get_string(struct cfg *c, yaml_node_t *n, const char *key, char *buf,
     size_t len)
 {
 	const char	*s = NULL;
+	int		 r;
 
-	if (get_scalar(c, n, key, &s) == -1)
-		return (-1);
+	if ((r = get_scalar(c, n, key, &s)) != 0)
+		return (r == 1 ? 0 : -1);
 	if (strlen(s) != n->data.scalar.length)
 		return (cfg_err(c, n, "'%s' contains a NUL byte", key));
 	if (strlcpy(buf, s, len) >= len)
@@ -139,9 +150,10 @@ get_number(struct cfg *c, yaml_node_t *n, const char *key, long long min,
 {
 	const char	*s = NULL, *errstr;
 	long long	 v;
+	int		 r;
 
-	if (get_scalar(c, n, key, &s) == -1)
-		return (-1);
+	if ((r = get_scalar(c, n, key, &s)) != 0)
+		return (r == 1 ? 0 : -1);
 	v = strtonum(s, min, max, &errstr);
 	if (errstr != NULL)
 		return (cfg_err(c, n, "'%s' must be a number from %lld to "
@@ -158,9 +170,10 @@ get_bool(struct cfg *c, yaml_node_t *n, const char *key, uint8_t *out)
 	static const char *yes[] = { "yes", "true", "on" };
 	static const char *no[] = { "no", "false", "off" };
 	size_t		 i;
+	int		 r;
 
-	if (get_scalar(c, n, key, &s) == -1)
-		return (-1);
+	if ((r = get_scalar(c, n, key, &s)) != 0)
+		return (r == 1 ? 0 : -1);
 	for (i = 0; i < 3; i++) {
 		if (strcasecmp(s, yes[i]) == 0) {
 			*out = 1;
@@ -178,9 +191,10 @@ static int
 get_backend(struct cfg *c, yaml_node_t *n, const char *key, uint8_t *out)
 {
 	const char	*s = NULL;
+	int		 r;
 
-	if (get_scalar(c, n, key, &s) == -1)
-		return (-1);
+	if ((r = get_scalar(c, n, key, &s)) != 0)
+		return (r == 1 ? 0 : -1);
 	if (strcmp(s, "auto") == 0)
 		*out = IN_BACKEND_AUTO;
 	else if (strcmp(s, "kernel") == 0)
@@ -269,6 +283,8 @@ net_key(struct cfg *c, const char *key, yaml_node_t *v, void *arg)
 	if (strcmp(key, "write-hosts") == 0)
 		return (get_bool(c, v, key, &o->write_hosts));
 	if (strcmp(key, "host-suffix") == 0) {
+		if (is_null(v))
+			return (0);
 		if (get_string(c, v, key, o->host_suffix,
 		    sizeof(o->host_suffix)) == -1)
 			return (-1);
@@ -303,6 +319,50 @@ networks_key(struct cfg *c, const char *key, yaml_node_t *v, void *arg)
 		return (0);		/* "corp:" with nothing under it */
 	snprintf(what, sizeof(what), "network '%s'", key);
 	return (walk_map(c, v, what, net_key, o));
+}
+
+/*
+ * allowed-ranges: where innernet's networks may live.  wgd refuses any
+ * address, route or allowed IP outside them, so a taken engine cannot
+ * route the host's other traffic; /0 is never a range.
+ */
+static int
+get_ranges(struct cfg *c, yaml_node_t *v, const char *key)
+{
+	struct innernet_conf	*conf = c->conf;
+	struct in_prefix	*r;
+	yaml_node_item_t	*it;
+	yaml_node_t		*n;
+	const char		*s = NULL;
+	struct in_ip		 host;
+
+	if (v->type != YAML_SEQUENCE_NODE)
+		return (cfg_err(c, v, "'%s' must be a list of networks like "
+		    "10.0.0.0/8", key));
+	conf->nranges = 0;
+	for (it = v->data.sequence.items.start;
+	    it < v->data.sequence.items.top; it++) {
+		if ((n = yaml_document_get_node(c->doc, *it)) == NULL)
+			return (cfg_err(c, v, "malformed list"));
+		if (get_scalar(c, n, key, &s) == -1)
+			return (-1);
+		if (conf->nranges >= IN_MAXRANGES)
+			return (cfg_err(c, n, "'%s' lists more than %d "
+			    "networks", key, IN_MAXRANGES));
+		r = &conf->ranges[conf->nranges];
+		if (in_prefix_parse_host(s, r, &host) == -1 ||
+		    in_ip_cmp(&host, &r->ip) != 0)
+			return (cfg_err(c, n, "'%s': '%s' is not a network "
+			    "like 10.0.0.0/8", key, s));
+		if (r->len == 0)
+			return (cfg_err(c, n, "'%s': %s would hand innernet "
+			    "every address", key, s));
+		conf->nranges++;
+	}
+	if (conf->nranges == 0)
+		return (cfg_err(c, v, "'%s' must list at least one network",
+		    key));
+	return (0);
 }
 
 static int
@@ -361,6 +421,8 @@ top_key(struct cfg *c, const char *key, yaml_node_t *v, void *arg)
 		return (get_number(c, v, key, 1, 86400, &g->fetch_interval));
 	if (strcmp(key, "api") == 0)
 		return (walk_map(c, v, "api", api_key, NULL));
+	if (strcmp(key, "allowed-ranges") == 0)
+		return (get_ranges(c, v, key));
 	if (strcmp(key, "networks") == 0) {
 		if (v->type == YAML_SCALAR_NODE && v->data.scalar.length == 0)
 			return (0);
@@ -479,6 +541,8 @@ config_parse_buf(const char *buf, size_t len, const char *name,
 	yaml_parser_delete(&parser);
 	if (rc == -1)
 		config_free(conf);
+	else if (conf->nranges == 0)
+		in_ranges_default(conf->ranges, &conf->nranges);
 	return (rc);
 }
 
@@ -548,6 +612,7 @@ config_print(FILE *f, const struct innernet_conf *conf)
 {
 	const struct in_conf_global	*g = &conf->global;
 	const struct in_netopts		*o;
+	char				 r[IN_CIDRSTRSZ];
 	size_t				 i;
 
 	fprintf(f, "user: %s\nwgd-user: %s\nstate-dir: %s\n"
@@ -558,6 +623,11 @@ config_print(FILE *f, const struct innernet_conf *conf)
 	    g->write_hosts == 2 ? "no" : "yes", backend_name(g->backend),
 	    g->wg_userspace, g->mtu, g->fetch_interval, g->max_connections,
 	    g->max_body, g->timeout);
+	fprintf(f, "allowed-ranges:\n");
+	for (i = 0; i < conf->nranges; i++) {
+		in_prefix_str(&conf->ranges[i], r, sizeof(r));
+		fprintf(f, "  - %s\n", r);
+	}
 	if (conf->nnets == 0)
 		return;
 	fprintf(f, "networks:\n");

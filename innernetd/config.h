@@ -30,6 +30,8 @@ struct innernet_conf {
 	struct in_conf_global	 global;
 	struct in_netopts	*nets;
 	size_t			 nnets;
+	struct in_prefix	 ranges[IN_MAXRANGES];	/* allowed-ranges */
+	size_t			 nranges;
 };
 
 void	config_defaults(struct in_conf_global *);

@@ -285,6 +285,18 @@ control_send(struct ctl_conn *c, json_t *doc)
 	control_update(c);
 }
 
+/* A line of progress while the answer is still being made. */
+void
+control_progress(struct ctl_conn *c, const char *line)
+{
+	if (c->closed)
+		return;
+	if (imsg_compose(&c->ibuf, IMSG_CTL_PROGRESS, 0, 0, -1, line,
+	    strlen(line)) == -1)
+		return;
+	control_update(c);
+}
+
 void
 control_reply(struct ctl_conn *c, json_t *result)
 {

@@ -40,6 +40,9 @@
 #include "compat.h"
 #include "engine.h"
 
+#define CTL_INVITE_TTL		(14 * 86400)	/* upstream's default */
+#define CTL_INVITE_MAXTTL	(10LL * 365 * 86400)
+
 struct ctl_status {
 	struct ctl_conn	*c;
 	json_t		*procs;
@@ -91,6 +94,12 @@ ctl_done(void *arg, int status, const char *err, json_t *result)
 	else
 		control_reply(c, result != NULL ? json_incref(result) :
 		    json_null());
+}
+
+static void
+ctl_progress(void *arg, const char *line)
+{
+	control_progress(arg, line);
 }
 
 /*
@@ -312,6 +321,7 @@ ctl_new(struct ctl_conn *c, json_t *args)
 	const char		*name, *cidr, *ep;
 	json_t			*port;
 	json_int_t		 p = IN_DEFAULT_PORT;
+	char			 errbuf[IN_ERRSZ];
 	int			 i;
 
 	memset(&nc, 0, sizeof(nc));
@@ -343,6 +353,10 @@ ctl_new(struct ctl_conn *c, json_t *args)
 	    nc.net.net.len >= (nc.net.net.ip.af == AF_INET ? 31 : 127)) {
 		control_reply_error(c, 400, "--network-cidr must be a network "
 		    "like 10.60.0.0/16");
+		return;
+	}
+	if (!engine_net_allowed(&nc.net.net, errbuf, sizeof(errbuf))) {
+		control_reply_error(c, 400, "--network-cidr %s", errbuf);
 		return;
 	}
 	if ((port = json_object_get(args, "listen_port")) != NULL) {
@@ -506,12 +520,21 @@ ctl_add_peer(struct ctl_conn *c, struct engine_net *en, json_t *args)
 		return;
 	}
 	in_ip_str(&ip, ipstr, sizeof(ipstr));
-	exp = json_null();
+	/*
+	 * Every invitation expires, as upstream's do: 14 days unless told,
+	 * whichever way the request came (terminal, script, JSON).
+	 */
 	ttl = json_object_get(args, "invite_expires");
-	if (json_is_integer(ttl) && json_integer_value(ttl) > 0)
-		exp = json_pack("{s:I, s:i}", "secs_since_epoch",
-		    (json_int_t)time(NULL) + json_integer_value(ttl),
-		    "nanos_since_epoch", 0);
+	if (ttl != NULL && (!json_is_integer(ttl) ||
+	    json_integer_value(ttl) <= 0 ||
+	    json_integer_value(ttl) > CTL_INVITE_MAXTTL)) {
+		control_reply_error(c, 400, "--invite-expires must be a "
+		    "duration from 1s to 10 years");
+		return;
+	}
+	exp = json_pack("{s:I, s:i}", "secs_since_epoch",
+	    (json_int_t)time(NULL) + (ttl != NULL ? json_integer_value(ttl) :
+	    CTL_INVITE_TTL), "nanos_since_epoch", 0);
 	body = json_pack("{s:s, s:s, s:I, s:s, s:n, s:n, s:b, s:b, s:b, "
 	    "s:o, s:[]}", "name", name, "ip", ipstr,
 	    "cidr_id", (json_int_t)ci->id, "public_key", key, "endpoint",
@@ -551,6 +574,52 @@ ctl_peer_change(struct ctl_conn *c, struct engine_net *en, json_t *args,
 	}
 	adm(en, ADM_PEER_UPDATE, p->p.id, body, ctl_done, c);
 	json_decref(body);
+}
+
+/*
+ * The peer this host is in the network: disabling it would cut the host
+ * off (an admin could not undo it from here, the server would lose every
+ * peer), and over the API the answer could not even come back.
+ */
+static int
+own_peer(struct ctl_conn *c, struct engine_net *en, struct ns_peer *p,
+    const char *what)
+{
+	if (in_ip_cmp(&p->p.ip, &en->net.address) != 0)
+		return (0);
+	control_reply_error(c, 400, "%s is this host's own peer in %s (%s); "
+	    "it cannot be %s from here", p->p.name, en->net.name,
+	    en->net.role == IN_ROLE_SERVER ? "the server" : "you are "
+	    "calling from it", what);
+	return (1);
+}
+
+static void
+ctl_disable_peer(struct ctl_conn *c, struct engine_net *en, json_t *args)
+{
+	struct ns_peer	*p;
+
+	if ((p = peer_arg(c, en, args)) == NULL || own_peer(c, en, p,
+	    "disabled"))
+		return;
+	ctl_peer_change(c, en, args, "is_disabled", json_true());
+}
+
+/* Server host only: upstream's API has no delete (its DELETE disables). */
+static void
+ctl_delete_peer(struct ctl_conn *c, struct engine_net *en, json_t *args)
+{
+	struct ns_peer	*p;
+
+	if (en->net.role != IN_ROLE_SERVER) {
+		control_reply_error(c, 400, "delete-peer works on the server "
+		    "host of %s only; from here, disable-peer", en->net.name);
+		return;
+	}
+	if ((p = peer_arg(c, en, args)) == NULL || own_peer(c, en, p,
+	    "deleted"))
+		return;
+	server_peer_delete(en, p->p.id, ctl_done, c);
 }
 
 static void
@@ -642,7 +711,9 @@ ctl_server_verb(struct ctl_conn *c, struct engine_net *en, const char *verb,
 		else
 			ctl_peer_change(c, en, args, "name", json_string(s));
 	} else if (strcmp(verb, "disable-peer") == 0)
-		ctl_peer_change(c, en, args, "is_disabled", json_true());
+		ctl_disable_peer(c, en, args);
+	else if (strcmp(verb, "delete-peer") == 0)
+		ctl_delete_peer(c, en, args);
 	else if (strcmp(verb, "enable-peer") == 0)
 		ctl_peer_change(c, en, args, "is_disabled", json_false());
 	else if (strcmp(verb, "add-association") == 0)
@@ -662,7 +733,7 @@ client_verb(const char *verb)
 {
 	static const char	*v[] = { "fetch", "up", "down",
 				    "override-endpoint", "set-listen-port",
-				    NULL };
+				    "override-peer-endpoint", NULL };
 	int			 i;
 
 	for (i = 0; v[i] != NULL; i++)
@@ -706,9 +777,9 @@ ctl_client_verb(struct ctl_conn *c, struct engine_net *en, const char *verb,
 
 	unset = arg_bool(args, "unset", 0) == 1;
 	if (strcmp(verb, "fetch") == 0)
-		client_fetch(en, ctl_done, c);
+		client_fetch_opts(en, args, ctl_done, c);
 	else if (strcmp(verb, "up") == 0)
-		client_up(en, ctl_done, c);
+		client_up_opts(en, args, ctl_done, c);
 	else if (strcmp(verb, "down") == 0)
 		client_down(en, ctl_done, c);
 	else if (strcmp(verb, "list") == 0)
@@ -736,6 +807,17 @@ ctl_client_verb(struct ctl_conn *c, struct engine_net *en, const char *verb,
 		else
 			control_reply_error(c, 400, "override-endpoint needs "
 			    "--endpoint HOST:PORT or --unset");
+	} else if (strcmp(verb, "override-peer-endpoint") == 0) {
+		if (arg_str(args, "name") == NULL)
+			control_reply_error(c, 400, "override-peer-endpoint "
+			    "needs --name PEER");
+		else if (unset || arg_str(args, "endpoint") != NULL)
+			client_override_peer_endpoint(en, arg_str(args,
+			    "name"), unset ? NULL : arg_str(args, "endpoint"),
+			    ctl_done, c);
+		else
+			control_reply_error(c, 400, "override-peer-endpoint "
+			    "needs --endpoint HOST:PORT or --unset");
 	} else if (strcmp(verb, "list-peers") == 0)
 		adm(en, ADM_PEERS, 0, NULL, ctl_done, c);
 	else if (strcmp(verb, "list-associations") == 0)
@@ -751,6 +833,100 @@ ctl_client_verb(struct ctl_conn *c, struct engine_net *en, const char *verb,
 		av->args = json_incref(args);
 		client_admin_view(en, ctl_adminview_done, av);
 	}
+}
+
+/*
+ * list, show, fetch and up without a network: every network (list) or
+ * every joined one, as upstream's up and show do.  The answer is
+ * {"networks": [{"network", "result"} ...]}, or an error naming each
+ * network that failed.
+ */
+struct ctl_all {
+	struct ctl_conn	*c;
+	json_t		*results;
+	char		 errs[IN_ERRSZ * 4];
+	int		 pending;
+	int		 failed;
+};
+
+struct ctl_all_one {
+	struct ctl_all	*all;
+	char		 net[IN_IFNAMSZ];
+};
+
+static void
+ctl_all_done(void *arg, int status, const char *err, json_t *result)
+{
+	struct ctl_all_one	*one = arg;
+	struct ctl_all		*all = one->all;
+	char			 line[IN_ERRSZ + IN_IFNAMSZ + 4];
+
+	if (status >= 400) {
+		snprintf(line, sizeof(line), "%s%s: %s", all->failed ? "; " :
+		    "", one->net, err != NULL ? err : "failed");
+		strlcat(all->errs, line, sizeof(all->errs));
+		all->failed++;
+	} else if (one->net[0] != '\0')
+		json_array_append_new(all->results, json_pack("{s:s, s:O}",
+		    "network", one->net, "result", result != NULL ? result :
+		    json_null()));
+	free(one);
+	if (--all->pending > 0)
+		return;
+	if (all->failed)
+		control_reply_error(all->c, 502, "%s", all->errs);
+	else
+		control_reply(all->c, json_pack("{s:o}", "networks",
+		    all->results));
+	if (all->failed)
+		json_decref(all->results);
+	free(all);
+}
+
+static void
+ctl_all(struct ctl_conn *c, const char *verb, json_t *args)
+{
+	struct engine_net	*en, **v;
+	struct ctl_all		*all;
+	struct ctl_all_one	*one;
+	size_t			 n = 0, i;
+	int			 list;
+
+	list = strcmp(verb, "list") == 0 || strcmp(verb, "show") == 0;
+	TAILQ_FOREACH(en, &engine_nets, entry)
+		n++;
+	if ((v = calloc(n + 1, sizeof(*v))) == NULL ||
+	    (all = calloc(1, sizeof(*all))) == NULL) {
+		free(v);
+		control_reply_error(c, 500, "out of memory");
+		return;
+	}
+	n = 0;
+	TAILQ_FOREACH(en, &engine_nets, entry)
+		if (list || en->net.role == IN_ROLE_CLIENT)
+			v[n++] = en;
+	all->c = c;
+	all->results = json_array();
+	all->pending = n + 1;	/* held until every call went out */
+	for (i = 0; i < n; i++) {
+		if ((one = calloc(1, sizeof(*one))) == NULL)
+			fatal(__func__);
+		one->all = all;
+		strlcpy(one->net, v[i]->net.name, sizeof(one->net));
+		if (strcmp(verb, "fetch") == 0)
+			client_fetch_opts(v[i], args, ctl_all_done, one);
+		else if (strcmp(verb, "up") == 0)
+			client_up_opts(v[i], args, ctl_all_done, one);
+		else if (v[i]->net.role == IN_ROLE_CLIENT)
+			client_list(v[i], ctl_all_done, one);
+		else
+			adm(v[i], ADM_PEERS, 0, NULL, ctl_all_done, one);
+	}
+	free(v);
+	if ((one = calloc(1, sizeof(*one))) == NULL)
+		fatal(__func__);
+	one->all = all;
+	ctl_all_done(one, 200, NULL, NULL);
 }
 
 void
@@ -780,11 +956,19 @@ ctl_dispatch(struct ctl_conn *c, json_t *req)
 		return;
 	}
 	if (strcmp(verb, "install") == 0) {
-		client_install(args, ctl_done, c);
+		client_install_progress(args, ctl_done, c,
+		    arg_bool(args, "progress", 0) == 1 ? ctl_progress : NULL,
+		    c);
 		return;
 	}
 	if (strcmp(verb, "import") == 0) {
 		engine_import(args, ctl_done, c);
+		return;
+	}
+	if (network == NULL && (strcmp(verb, "list") == 0 ||
+	    strcmp(verb, "show") == 0 || strcmp(verb, "fetch") == 0 ||
+	    strcmp(verb, "up") == 0)) {
+		ctl_all(c, verb, args);
 		return;
 	}
 	if (network == NULL) {

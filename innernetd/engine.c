@@ -84,6 +84,9 @@ static struct in_conf_global	 conf_pending;
 static struct in_netopts	 netopts[IN_MAXNETWORKS], netopts_pending[
 				    IN_MAXNETWORKS];
 static size_t			 nnetopts, nnetopts_pending;
+static struct in_prefix		 ranges[IN_MAXRANGES], ranges_pending[
+				    IN_MAXRANGES];
+static size_t			 nranges, nranges_pending;
 static int			 configured;
 
 static __attribute__((__noreturn__)) void engine_usage(void);
@@ -437,7 +440,10 @@ req_answered_by(uint32_t type, uint32_t answer)
 	case IMSG_DB_PEER:
 		return (type == IMSG_DB_LOAD || type == IMSG_DB_PEER_ADD ||
 		    type == IMSG_DB_PEER_UPDATE ||
-		    type == IMSG_DB_PEER_REDEEM);
+		    type == IMSG_DB_PEER_REDEEM ||
+		    type == IMSG_DB_PEER_DELETE);
+	case IMSG_DB_OVERRIDE:
+		return (type == IMSG_DB_LOAD);
 	case IMSG_DB_CIDR:
 		return (type == IMSG_DB_LOAD || type == IMSG_DB_CIDR_ADD ||
 		    type == IMSG_DB_CIDR_UPDATE);
@@ -550,6 +556,25 @@ engine_procinfo(struct engine_pipe *p, uint32_t id)
 	compose1(p, IMSG_PROCINFO, id, &pi, sizeof(pi));
 }
 
+/*
+ * May a network live at this root CIDR?  Checked before anything is
+ * made, so `new' and `install' fail at once with the key to change;
+ * wgd refuses such a network anyway.
+ */
+int
+engine_net_allowed(const struct in_prefix *net, char *err, size_t errlen)
+{
+	char	s[IN_CIDRSTRSZ];
+
+	if (in_prefix_in_ranges(net, ranges, nranges))
+		return (1);
+	if (in_prefix_str(net, s, sizeof(s)) == -1)
+		strlcpy(s, "the network", sizeof(s));
+	snprintf(err, errlen, "%s lies outside allowed-ranges in "
+	    "innernet.conf(5); add a range holding it there first", s);
+	return (0);
+}
+
 static void
 dispatch_parent(struct engine_pipe *p, struct imsg *imsg)
 {
@@ -566,6 +591,14 @@ dispatch_parent(struct engine_pipe *p, struct imsg *imsg)
 			fatalx("parent: unterminated string in CONF_GLOBAL");
 		conf_pending = *g;
 		nnetopts_pending = 0;
+		nranges_pending = 0;
+		break;
+	case IMSG_CONF_RANGE:
+		need_len(p, imsg, sizeof(struct in_conf_range));
+		if (nranges_pending >= IN_MAXRANGES)
+			fatalx("parent: too many allowed ranges");
+		memcpy(&ranges_pending[nranges_pending++], imsg->data,
+		    sizeof(struct in_prefix));
 		break;
 	case IMSG_CONF_NETOPTS:
 		need_len(p, imsg, sizeof(*o));
@@ -581,6 +614,8 @@ dispatch_parent(struct engine_pipe *p, struct imsg *imsg)
 		engine_conf = conf_pending;
 		memcpy(netopts, netopts_pending, sizeof(netopts));
 		nnetopts = nnetopts_pending;
+		memcpy(ranges, ranges_pending, sizeof(ranges));
+		nranges = nranges_pending;
 		engine_configured();
 		break;
 	case IMSG_PROCINFO_REQ:
@@ -633,6 +668,7 @@ dispatch_dbd(struct engine_pipe *p, struct imsg *imsg)
 {
 	struct in_netreq	*nr;
 	struct in_cidr		*c;
+	struct in_override	*o;
 
 	switch (imsg->hdr.type) {
 	case IMSG_DB_OK:
@@ -666,6 +702,14 @@ dispatch_dbd(struct engine_pipe *p, struct imsg *imsg)
 		break;
 	case IMSG_DB_ASSOC:
 		need_len(p, imsg, sizeof(struct in_assoc));
+		req_deliver(p, imsg, 0);
+		break;
+	case IMSG_DB_OVERRIDE:
+		need_len(p, imsg, sizeof(*o));
+		o = imsg->data;
+		if (!in_str_ok(o->network) || !in_str_ok(o->public_key) ||
+		    !in_str_ok(o->endpoint))
+			fatalx("%s: bad OVERRIDE", p->name);
 		req_deliver(p, imsg, 0);
 		break;
 	case IMSG_DB_PEER_EXPIRED:

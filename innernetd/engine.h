@@ -115,6 +115,7 @@ TAILQ_HEAD(engine_nets, engine_net);
 
 extern struct engine_nets	 engine_nets;
 extern struct in_conf_global	 engine_conf;
+int	 engine_net_allowed(const struct in_prefix *, char *, size_t);
 extern struct event_base	*engine_base;
 extern struct evdns_base	*engine_dns;	/* set up before chroot */
 
@@ -237,6 +238,8 @@ void	 server_peers_list(struct engine_net *, server_cb, void *);
 void	 server_peer_add(struct engine_net *, json_t *, server_cb, void *);
 void	 server_peer_update(struct engine_net *, int64_t, json_t *,
 	    server_cb, void *);
+void	 server_peer_delete(struct engine_net *, int64_t, server_cb,
+	    void *);
 void	 server_peer_disable(struct engine_net *, int64_t, server_cb,
 	    void *);
 void	 server_cidrs_list(struct engine_net *, server_cb, void *);
@@ -271,6 +274,7 @@ void	 api_admin(struct api_req *, struct engine_net *, struct ns_peer *,
 struct ctl_conn;
 void	 control_init(int);
 void	 control_reply(struct ctl_conn *, json_t *);	/* steals ref */
+void	 control_progress(struct ctl_conn *, const char *);
 void	 control_reply_error(struct ctl_conn *, int, const char *, ...)
 	    __attribute__((__format__ (printf, 3, 4)));
 
@@ -286,7 +290,15 @@ void	 ctl_dispatch(struct ctl_conn *, json_t *);
  */
 void	 client_net_start(struct engine_net *);	/* WG up, fetch timer */
 void	 client_net_stop(struct engine_net *);
+int	 client_nat_opts(json_t *, struct in_network *, char *, size_t);
+void	 client_up_opts(struct engine_net *, json_t *, server_cb, void *);
+void	 client_fetch_opts(struct engine_net *, json_t *, server_cb, void *);
+void	 client_override_peer_endpoint(struct engine_net *, const char *,
+	    const char *, server_cb, void *);
+typedef void	(*progress_cb)(void *, const char *);
 void	 client_install(json_t *, server_cb, void *);
+void	 client_install_progress(json_t *, server_cb, void *, progress_cb,
+	    void *);
 void	 client_fetch(struct engine_net *, server_cb, void *);
 void	 client_up(struct engine_net *, server_cb, void *);
 void	 client_down(struct engine_net *, server_cb, void *);

@@ -83,15 +83,30 @@
 #define IN_MAXCANDIDATES	10
 #define IN_MAXALLOWEDIPS	8
 #define IN_MAXNETWORKS		64
+#define IN_MAXRANGES		32	/* allowed-ranges entries */
+/*
+ * Peers wgd takes in one SYNC or hosts stream: a network's host
+ * addresses, but never more than this (a /8 or an IPv6 network).
+ */
+#define IN_MAXNETPEERS		65536
+#define IN_MAXNATEXCLUDE	8	/* --exclude-nat-candidates CIDRs */
 
 /* Defaults, as upstream. */
 #define IN_DEFAULT_PORT		51820
 #define IN_DEFAULT_KEEPALIVE	25
 #define IN_DEFAULT_MTU		1280
 #define IN_FETCH_INTERVAL	60	/* seconds, client role */
+#define IN_MAXFETCHINTERVAL	86400	/* as innernet.conf's fetch-interval */
 #define IN_ENDPOINT_REFRESH	10	/* seconds, server role */
 #define IN_SWEEP_INTERVAL	10	/* seconds, expired invitations */
 #define IN_REDEEM_WAIT		5	/* seconds for the server's key swap */
+/*
+ * Our server swaps a redeemed peer's key this soon after its answer was
+ * written, and says so in GET /v1/user/capabilities under IN_CAP_KEY_SWAP
+ * (upstream clients ignore the field and wait IN_REDEEM_WAIT anyway).
+ */
+#define IN_REDEEM_SWAP_MS	500	/* a lost answer's retransmit fits */
+#define IN_CAP_KEY_SWAP		"redeem_key_swap_ms"
 #define IN_ROOT_CIDR_ID		1
 #define IN_INFRA_CIDR_ID	2
 #define IN_SERVER_PEER_ID	1
@@ -184,12 +199,18 @@ struct in_network {
 	char		external_endpoint[IN_ENDPOINTSZ]; /* server's */
 	char		override_endpoint[IN_ENDPOINTSZ]; /* client: ours */
 	int64_t		created;
+	uint32_t	fetch_interval;		/* client: 0 = the config's */
+	uint8_t		nexclude;		/* client: entries of: */
+	uint8_t		pad3[3];
+	struct in_prefix nat_exclude[IN_MAXNATEXCLUDE]; /* never candidates */
 };
 
 /* in_network.flags, kept by dbd. */
 #define IN_NETF_NOHOSTS		0x01	/* client: never write the hosts file */
 #define IN_NETF_DOWN		0x02	/* client: brought down, stays down */
-#define IN_NETF_ALL		0x03
+#define IN_NETF_NONAT		0x04	/* client: no NAT traversal */
+#define IN_NETF_NOCAND		0x08	/* client: report no NAT candidates */
+#define IN_NETF_ALL		0x0f
 
 /* Per-network options from innernet.conf; zero means "default". */
 struct in_netopts {
@@ -223,6 +244,14 @@ struct in_conf_global {
 	uint32_t	max_connections;	/* HTTP API */
 	uint32_t	max_body;		/* bytes */
 	uint32_t	timeout;		/* seconds, HTTP read/idle */
+};
+
+/*
+ * parent -> engine and wgd: one of allowed-ranges, where innernet's
+ * networks may live.  The list replaces the last one at IMSG_CONF_END.
+ */
+struct in_conf_range {
+	struct in_prefix range;
 };
 
 /* Error answer to any request: the HTTP-like status says what kind. */
@@ -259,6 +288,17 @@ struct in_netcreate {
 	struct in_network net;
 	char		root_name[IN_NAMESZ];	/* CIDR name of the root */
 	char		server_name[IN_NAMESZ];	/* "innernet-server" */
+};
+
+/*
+ * client: where this host reaches a peer, instead of what the server says
+ * (override-peer-endpoint); endpoint "" takes the override away.
+ */
+struct in_override {
+	char		network[IN_IFNAMSZ];
+	char		public_key[IN_KEYSZ];
+	char		endpoint[IN_ENDPOINTSZ];	/* numeric */
+	uint8_t		pad[1];
 };
 
 /* dbd: redeem: the peer with this id takes public_key. */
@@ -318,6 +358,16 @@ struct in_hostent {
 	char		name[IN_HOSTSZ];	/* full name, suffix included */
 };
 
+/*
+ * wgd -> parent: the end of a network's hosts section, with the root
+ * CIDR wgd recorded when it made the network's link (len 0 and no
+ * entries for a section being dropped).
+ */
+struct in_hostsend {
+	char		network[IN_IFNAMSZ];
+	struct in_prefix net;
+};
+
 /* Any process -> engine: for `innernetctl status`. */
 struct in_procinfo {
 	char		name[16];		/* PROC_* */
@@ -352,10 +402,11 @@ enum imsg_type {
 
 	/*
 	 * wgd -> parent: a network's hosts section, PARENT_HOSTS (struct
-	 * in_hostent) per line, then PARENT_HOSTS_END (struct in_netreq);
-	 * the parent rewrites the file atomically (no sandboxed process may
-	 * rename over it) and answers IMSG_WG_OK or IMSG_WG_ERR with the
-	 * same peerid.
+	 * in_hostent) per line, then PARENT_HOSTS_END (struct in_hostsend);
+	 * the parent checks each name and address against the network's
+	 * host suffix and root CIDR, rewrites the file atomically (no
+	 * sandboxed process may rename over it) and answers IMSG_WG_OK or
+	 * IMSG_WG_ERR with the same peerid.
 	 */
 	IMSG_PARENT_HOSTS,
 	IMSG_PARENT_HOSTS_END,
@@ -397,6 +448,17 @@ enum imsg_type {
 	IMSG_DB_ASSOC_ADD,	/* struct in_assocreq -> ASSOC, OK | ERR */
 	IMSG_DB_ASSOC_DELETE,	/* struct in_netreq -> OK | ERR */
 	IMSG_DB_PEER_EXPIRED,	/* dbd -> engine, peerid 0: struct in_netreq */
+	/*
+	 * struct in_netreq -> PEER, OK | ERR: an unredeemed invitation is
+	 * withdrawn (the row as it was, is_redeemed 0), a redeemed peer
+	 * retired for good (its row as it is now).
+	 */
+	IMSG_DB_PEER_DELETE,
+	/*
+	 * client: struct in_override.  A row of a client network's
+	 * DB_LOAD, or engine -> dbd: set or unset one -> OK | ERR.
+	 */
+	IMSG_DB_OVERRIDE,
 
 	/*
 	 * client role: replace the cached state of a network in one
@@ -444,6 +506,14 @@ enum imsg_type {
 	 */
 	IMSG_CTL_DATA,
 	IMSG_CTL_END,
+	/*
+	 * engine -> innernetctl, before the answer, only when the request
+	 * asked for it ("progress": true): one line of text, no NUL.
+	 */
+	IMSG_CTL_PROGRESS,
+
+	/* parent -> engine, wgd: between CONF_GLOBAL and CONF_END */
+	IMSG_CONF_RANGE,	/* struct in_conf_range, one per range */
 
 	IMSG_MAX
 };
@@ -472,6 +542,9 @@ void	regress_violate(const char *);		/* util.c */
 struct in_hostent;
 int	hosts_rewrite(const char *, const char *, const struct in_hostent *,
 	    size_t, char *, size_t);
+int	hosts_entry_ok(const struct in_hostent *, const char *,
+	    const struct in_prefix *, char *, size_t);
+void	hosts_suffix(const char *, const struct in_netopts *, char *, size_t);
 
 /* log.c */
 void	log_init(int, int);
@@ -507,6 +580,9 @@ int	 in_prefix_str(const struct in_prefix *, char *, size_t);
 int	 in_prefix_contains(const struct in_prefix *, const struct in_ip *);
 int	 in_prefix_within(const struct in_prefix *, const struct in_prefix *);
 int	 in_prefix_overlaps(const struct in_prefix *, const struct in_prefix *);
+int	 in_prefix_in_ranges(const struct in_prefix *,
+	    const struct in_prefix *, size_t);
+void	 in_ranges_default(struct in_prefix *, size_t *);
 int	 in_prefix_is_network_or_broadcast(const struct in_prefix *,
 	    const struct in_ip *);
 void	 in_prefix_host(const struct in_ip *, struct in_prefix *);
@@ -515,6 +591,8 @@ int	 in_ifname_ok(const char *);
 int	 in_key_ok(const char *);
 int	 in_endpoint_parse(const char *, char *, size_t, uint16_t *);
 int	 in_endpoint_ok(const char *);
+const char *in_endpoint_problem(const char *, int);
+int	 in_key_weak(const char *);
 int	 in_endpoint_numeric(const char *, struct sockaddr_storage *,
 	    socklen_t *);
 int	 in_sockaddr_endpoint(const struct sockaddr *, char *, size_t);

@@ -34,7 +34,6 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-
 #include <net/if.h>
 
 #include <linux/capability.h>
@@ -204,6 +203,12 @@ main(int argc, char *argv[], char *envp[])
 		exit(1);
 	}
 	if (noaction) {
+		/* the one setting the file cannot check by itself */
+		if (getpwnam(conf.global.user) == NULL) {
+			fprintf(stderr, "%s: unknown user %s\n", conffile,
+			    conf.global.user);
+			exit(1);
+		}
 		if (verbose)
 			config_print(stdout, &conf);
 		fprintf(stderr, "configuration OK\n");
@@ -642,6 +647,10 @@ parent_send_conf(void)
 		for (i = 0; i < conf.nnets; i++)
 			imsg_compose(&children[c].ibuf, IMSG_CONF_NETOPTS, 0, 0,
 			    -1, &conf.nets[i], sizeof(conf.nets[i]));
+		/* the ranges bound what the engine asks and wgd does */
+		for (i = 0; c != CHILD_DBD && i < conf.nranges; i++)
+			imsg_compose(&children[c].ibuf, IMSG_CONF_RANGE, 0, 0,
+			    -1, &conf.ranges[i], sizeof(conf.ranges[i]));
 		imsg_compose(&children[c].ibuf, IMSG_CONF_END, 0, 0, -1,
 		    NULL, 0);
 		child_event_update(&children[c]);
@@ -761,28 +770,44 @@ child_reap(struct child *c)
 }
 
 /*
- * The hosts file is rewritten here, with the entries wgd checked and
- * passed on: renaming over /etc/hosts needs write access to all of
- * /etc, which no sandboxed process gets.
+ * The hosts file is rewritten here: renaming over /etc/hosts needs
+ * write access to all of /etc, which no sandboxed process gets.  The
+ * entries come from the engine through wgd, so each is checked here
+ * again against what root configured: a name under the network's host
+ * suffix, an address inside the root CIDR wgd recorded for the link,
+ * and that CIDR inside allowed-ranges.  One bad entry and nothing of
+ * the section is written.
  */
-#define HOSTS_MAXENTS	1000000
 static struct in_hostent *hosts_ents;
 static size_t		  hosts_n, hosts_cap;
 static uint32_t		  hosts_id;
+static char		  hosts_err[IN_ERRSZ];
+
+static const struct in_netopts *
+netopts_find(const char *network)
+{
+	size_t	i;
+
+	for (i = 0; i < conf.nnets; i++)
+		if (strcmp(conf.nets[i].name, network) == 0)
+			return (&conf.nets[i]);
+	return (NULL);
+}
 
 static void
 hosts_part(struct imsg *imsg)
 {
 	struct in_hostent	*he, *nv;
-	struct in_netreq	 nr;
-	char			 err[IN_ERRSZ];
-	size_t			 n = imsg->hdr.len - IMSG_HEADER_SIZE;
+	struct in_hostsend	 hend;
+	char			 suffix[IN_HOSTSZ];
+	size_t			 n = imsg->hdr.len - IMSG_HEADER_SIZE, i;
+	int			 bad = 0;
 
 	if (hosts_n > 0 && imsg->hdr.peerid != hosts_id)
 		fatalx("wgd: interleaved hosts files");
 	hosts_id = imsg->hdr.peerid;
 	if (imsg->hdr.type == IMSG_PARENT_HOSTS) {
-		if (n != sizeof(*he) || hosts_n >= HOSTS_MAXENTS)
+		if (n != sizeof(*he) || hosts_n >= IN_MAXNETPEERS)
 			fatalx("wgd: bad PARENT_HOSTS");
 		if (hosts_n == hosts_cap) {
 			hosts_cap = hosts_cap ? hosts_cap * 2 : 256;
@@ -800,14 +825,29 @@ hosts_part(struct imsg *imsg)
 		hosts_n++;
 		return;
 	}
-	if (n != sizeof(nr))
+	if (n != sizeof(hend))
 		fatalx("wgd: bad PARENT_HOSTS_END");
-	memcpy(&nr, imsg->data, sizeof(nr));
-	if (!in_str_ok(nr.network) || !in_ifname_ok(nr.network))
+	memcpy(&hend, imsg->data, sizeof(hend));
+	if (!in_str_ok(hend.network) || !in_ifname_ok(hend.network))
 		fatalx("wgd: bad PARENT_HOSTS_END");
-	if (hosts_rewrite(conf.global.hosts_file, nr.network, hosts_ents,
-	    hosts_n, err, sizeof(err)) == -1)
-		wggo_answer(hosts_id, 500, "%s", err);
+	if (hosts_n > 0 && !in_prefix_in_ranges(&hend.net, conf.ranges,
+	    conf.nranges)) {
+		snprintf(hosts_err, sizeof(hosts_err), "%s: hosts: the network "
+		    "lies outside allowed-ranges", hend.network);
+		bad = 1;
+	}
+	hosts_suffix(hend.network, netopts_find(hend.network), suffix,
+	    sizeof(suffix));
+	for (i = 0; !bad && i < hosts_n; i++)
+		if (strcmp(hosts_ents[i].ifname, hend.network) != 0 ||
+		    !hosts_entry_ok(&hosts_ents[i], suffix, &hend.net,
+		    hosts_err, sizeof(hosts_err)))
+			bad = 1;
+	if (bad)
+		wggo_answer(hosts_id, 400, "%s", hosts_err);
+	else if (hosts_rewrite(conf.global.hosts_file, hend.network,
+	    hosts_ents, hosts_n, hosts_err, sizeof(hosts_err)) == -1)
+		wggo_answer(hosts_id, 500, "%s", hosts_err);
 	else
 		wggo_answer(hosts_id, 0, NULL);
 	/* a large network's entries are not kept until the next rewrite */
@@ -846,10 +886,33 @@ wggo_timeout(int fd, short event, void *arg)
 	kill(w->pid, SIGKILL);
 }
 
+/* Userspace WireGuard starts at once, and programs running at all. */
+#define WGGO_MAXSTARTING	4
+
+static size_t
+wggo_running(void)
+{
+	DIR		*d;
+	struct dirent	*de;
+	size_t		 n = 0, len;
+
+	if ((d = opendir(INNERNET_WGSOCKDIR)) == NULL)
+		return (0);
+	while ((de = readdir(d)) != NULL)
+		if ((len = strlen(de->d_name)) > 5 &&
+		    strcmp(de->d_name + len - 5, ".sock") == 0)
+			n++;
+	closedir(d);
+	return (n);
+}
+
 /*
  * Start userspace WireGuard the way wg-quick does: the program puts
  * itself in the background once its UAPI socket is ready and keeps the
- * interface alive independently of us, like a kernel interface.
+ * interface alive independently of us, like a kernel interface (so it
+ * outlives a restart of the set; it exits when wgd deletes its link at
+ * IMSG_WG_IF_DOWN).  Only for a name no link has, inside
+ * allowed-ranges, and a bounded number of them.
  */
 static void
 wggo_start(struct child *c, struct imsg *imsg)
@@ -858,12 +921,30 @@ wggo_start(struct child *c, struct imsg *imsg)
 	struct wggo	*w;
 	struct timeval	 tv = { 15, 0 };
 	pid_t		 pid;
+	size_t		 n = 0;
 	int		 fd;
 
 	if (imsg_get_data(imsg, &wif, sizeof(wif)) == -1)
 		fatalx("wgd: bad PARENT_WGGO_START");
 	if (!in_str_ok(wif.name) || !in_ifname_ok(wif.name))
 		fatalx("wgd: bad interface name");
+	TAILQ_FOREACH(w, &wggos, entry)
+		n++;
+	if (if_nametoindex(wif.name) != 0) {
+		wggo_answer(imsg->hdr.peerid, 409, "%s: an interface of that "
+		    "name exists", wif.name);
+		return;
+	}
+	if (!in_prefix_in_ranges(&wif.route, conf.ranges, conf.nranges)) {
+		wggo_answer(imsg->hdr.peerid, 403, "%s: the network lies "
+		    "outside allowed-ranges", wif.name);
+		return;
+	}
+	if (n >= WGGO_MAXSTARTING || wggo_running() >= IN_MAXNETWORKS) {
+		wggo_answer(imsg->hdr.peerid, 503, "%s: too many userspace "
+		    "WireGuard interfaces", wif.name);
+		return;
+	}
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		fatal(NULL);
 	strlcpy(w->ifname, wif.name, sizeof(w->ifname));

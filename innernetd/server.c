@@ -40,6 +40,19 @@
 
 #define START_RETRY	10	/* seconds before trying a failed start again */
 
+/*
+ * Healing WireGuard from the mirror (the database's copy): a failed step
+ * asks for a re-sync HEAL_DELAY seconds later, so a burst of failures
+ * costs one; while WireGuard keeps failing the wait doubles up to
+ * HEAL_MAXDELAY.  At rest nothing is compared: every HEAL_TICKS endpoint
+ * refreshes a sync follows only if peers were set or removed since
+ * WireGuard last took the whole mirror, a net under steps that all
+ * succeeded.
+ */
+#define HEAL_DELAY	1
+#define HEAL_MAXDELAY	30
+#define HEAL_TICKS	6	/* of IN_ENDPOINT_REFRESH: a minute */
+
 struct server_net {
 	struct event	 refresh_ev;
 	struct event	 hosts_ev;
@@ -50,6 +63,15 @@ struct server_net {
 	int		 hosts_scheduled;
 	int		 started;		/* listener up */
 	int		 wg_up;			/* interface configured */
+	struct event	 heal_ev;
+	int		 healing;	/* a re-sync is under way */
+	int		 heal_again;	/* wanted again once it ends */
+	int		 heal_if;	/* bring the interface up first */
+	int		 heal_fails;	/* in a row, for the back-off */
+	uint64_t	 heal_round;	/* which re-sync an answer is for */
+	uint64_t	 wg_changes;	/* peer sets and removals sent */
+	uint64_t	 synced_gen;	/* wg_changes when last synced */
+	unsigned int	 ticks;		/* endpoint refreshes */
 	char		 addrs[IN_CANDIDATES_MAXLEN]; /* own candidates */
 	size_t		 addrs_len;
 	int		 naddrs;
@@ -58,6 +80,7 @@ struct server_net {
 enum sop_kind {
 	SOP_PEER_ADD,
 	SOP_PEER_UPDATE,
+	SOP_PEER_DELETE,
 	SOP_REDEEM,
 	SOP_CIDR_ADD,
 	SOP_CIDR_UPDATE,
@@ -98,6 +121,8 @@ static void	sop_db_answer(struct imsg *, void *);
 static void	sop_commit(struct sop *);
 static void	sop_finish(struct sop *);
 static void	wg_log_answer(struct imsg *, void *);
+static void	wg_fire_answer(struct imsg *, void *);
+static void	wg_step_failed(const char *, const char *);
 static void	hosts_schedule(struct engine_net *);
 static void	hosts_timer(int, short, void *);
 static void	refresh_start(int, short, void *);
@@ -108,6 +133,9 @@ static void	start_synced(struct imsg *, void *);
 static void	start_addrs(struct imsg *, void *);
 static void	server_quiet(void *, int, const char *, json_t *);
 static void	start_retry(int, short, void *);
+static void	heal_schedule(struct engine_net *);
+static void	heal_start(int, short, void *);
+static uint32_t	wg_sync_send(struct engine_net *, engine_cb, void *);
 
 static void
 reply(server_cb cb, void *arg, int status, const char *err, json_t *res)
@@ -238,12 +266,13 @@ sop_wg_answer(struct imsg *imsg, void *arg)
 	struct sop	*op = arg;
 	struct in_error	 e;
 
-	if (engine_imsg_error(imsg, &e)) {
-		log_warnx("%s: WireGuard: %s", op->net, e.msg);
-		op->failed = 500;
-		snprintf(op->err, sizeof(op->err), "WireGuard: %.200s",
-		    e.msg);
-	}
+	/*
+	 * The database holds the change and is the truth: the caller gets
+	 * its answer for the change, and WireGuard is made to agree with
+	 * the database by a re-sync moments later.
+	 */
+	if (engine_imsg_error(imsg, &e))
+		wg_step_failed(op->net, e.msg);
 	if (--op->pending == 0)
 		sop_finish(op);
 }
@@ -297,27 +326,60 @@ sop_wg(struct sop *op, uint32_t type, const struct in_peer *p)
 	    !en->srv->wg_up)
 		return;
 	wgpeer_from(op->net, p, &w);
+	if (en != NULL && en->srv != NULL)
+		en->srv->wg_changes++;
 	op->pending++;
 	id = engine_req_new(sop_wg_answer, op);
 	if (engine_wg_compose(type, id, &w, sizeof(w)) == -1) {
 		engine_req_cancel(id);
 		op->pending--;
-		op->failed = 500;
-		strlcpy(op->err, "cannot reach the WireGuard process",
-		    sizeof(op->err));
+		wg_step_failed(op->net, "cannot reach the WireGuard process");
 	}
 }
 
 static void
 wg_fire(const char *net, uint32_t type, const struct in_peer *p)
 {
-	struct in_wgpeer	w;
-	uint32_t		id;
+	struct in_wgpeer	 w;
+	uint32_t		 id;
+	char			*name;
+	struct engine_net	*en;
 
+	if ((en = engine_net_find(net)) != NULL && en->srv != NULL)
+		en->srv->wg_changes++;
 	wgpeer_from(net, p, &w);
-	id = engine_req_new(wg_log_answer, NULL);
-	if (engine_wg_compose(type, id, &w, sizeof(w)) == -1)
+	if ((name = strdup(net)) == NULL) {
+		wg_step_failed(net, "out of memory");
+		return;
+	}
+	id = engine_req_new(wg_fire_answer, name);
+	if (engine_wg_compose(type, id, &w, sizeof(w)) == -1) {
 		engine_req_cancel(id);
+		free(name);
+		wg_step_failed(net, "cannot reach the WireGuard process");
+	}
+}
+
+static void
+wg_fire_answer(struct imsg *imsg, void *arg)
+{
+	struct in_error	e;
+
+	if (engine_imsg_error(imsg, &e))
+		wg_step_failed(arg, e.msg);
+	free(arg);
+}
+
+/* A WireGuard step of a network failed: the mirror is applied again. */
+static void
+wg_step_failed(const char *net, const char *why)
+{
+	struct engine_net	*en;
+
+	log_warnx("%s: WireGuard: %s; re-syncing from the database", net,
+	    why);
+	if ((en = engine_net_find(net)) != NULL && en->srv != NULL)
+		heal_schedule(en);
 }
 
 static void
@@ -366,7 +428,8 @@ sop_commit(struct sop *op)
 	struct ns_peer		*np;
 	struct in_peer		 before;
 	struct redeem_swap	*rs;
-	struct timeval		 tv = { IN_REDEEM_WAIT, 0 };
+	struct timeval		 tv = { IN_REDEEM_SWAP_MS / 1000,
+				    (IN_REDEEM_SWAP_MS % 1000) * 1000 };
 	int			 existed = 0;
 
 	if ((en = engine_net_find(op->net)) == NULL) {
@@ -376,6 +439,38 @@ sop_commit(struct sop *op)
 		return;
 	}
 	switch (op->kind) {
+	case SOP_PEER_DELETE:
+		if (!op->got_row) {
+			op->failed = 500;
+			strlcpy(op->err, "database sent no row",
+			    sizeof(op->err));
+			break;
+		}
+		if ((np = ns_peer_by_id(&en->state, op->peer.id)) != NULL)
+			ns_peer_get(np, &before);
+		else
+			before = op->peer;
+		op->result = json_pack("{s:s, s:s, s:s}", "name",
+		    before.name, "action", op->peer.is_redeemed ?
+		    "deleted" : "withdrawn", "network", en->net.name);
+		if (!op->peer.is_redeemed) {
+			/* a withdrawn invitation goes like an expired one */
+			if (!before.is_disabled)
+				sop_wg(op, IMSG_WG_PEER_REMOVE, &before);
+			ns_peer_remove(&en->state, op->peer.id);
+			hosts_schedule(en);
+			break;
+		}
+		if (ns_peer_upsert(&en->state, &op->peer, op->cands,
+		    op->peer.candidates_len) == -1) {
+			op->failed = 500;
+			strlcpy(op->err, "out of memory", sizeof(op->err));
+			break;
+		}
+		if (!before.is_disabled)
+			sop_wg(op, IMSG_WG_PEER_REMOVE, &before);
+		hosts_schedule(en);
+		break;
 	case SOP_PEER_ADD:
 	case SOP_PEER_UPDATE:
 	case SOP_REDEEM:
@@ -405,7 +500,8 @@ sop_commit(struct sop *op)
 			/*
 			 * The answer must still reach the peer through its
 			 * invitation key; swap a little later, as upstream
-			 * does (the client waits as long).
+			 * does, but sooner: our capabilities tell the client
+			 * how soon, an upstream client waits 5 s regardless.
 			 */
 			if ((rs = calloc(1, sizeof(*rs))) == NULL)
 				break;
@@ -660,6 +756,62 @@ key_in_use(struct netstate *ns, const char *key, int64_t except)
 	return (np != NULL && np->p.id != except);
 }
 
+/*
+ * Endpoints and candidates a peer gives the server for the others: a
+ * clear reason for any that would send their traffic astray.  "old" and
+ * "oldcands" are what the peer has now: an update may keep those (a
+ * database taken over from upstream can hold anything) but add no more.
+ */
+static int
+endpoint_refused(const char *ep, const char *old, char *err, size_t errsz)
+{
+	const char	*why;
+
+	if (ep[0] == '\0' || (old != NULL && strcmp(ep, old) == 0) ||
+	    (why = in_endpoint_problem(ep, 1)) == NULL)
+		return (0);
+	snprintf(err, errsz, "invalid endpoint \"%.64s\": %s", ep, why);
+	return (1);
+}
+
+static int
+has_candidate(const char *cands, size_t len, const char *s)
+{
+	const char	*c;
+
+	for (c = cands; c != NULL && c < cands + len; c += strlen(c) + 1)
+		if (strcmp(c, s) == 0)
+			return (1);
+	return (0);
+}
+
+static int
+candidates_refused(const char *cands, size_t len, const char *oldcands,
+    size_t oldlen, char *err, size_t errsz)
+{
+	const char	*c, *why;
+
+	for (c = cands; c < cands + len; c += strlen(c) + 1) {
+		if (has_candidate(oldcands, oldlen, c) ||
+		    (why = in_endpoint_problem(c, 0)) == NULL)
+			continue;
+		snprintf(err, errsz, "invalid candidate \"%.64s\": %s", c,
+		    why);
+		return (1);
+	}
+	return (0);
+}
+
+static int
+key_refused(const char *key, char *err, size_t errsz)
+{
+	if (!in_key_weak(key))
+		return (0);
+	strlcpy(err, "public_key is a point of small order (such as all "
+	    "zeros), which anyone could impersonate", errsz);
+	return (1);
+}
+
 void
 server_redeem(struct engine_net *en, struct ns_peer *caller, json_t *body,
     server_cb cb, void *arg)
@@ -684,7 +836,8 @@ server_redeem(struct engine_net *en, struct ns_peer *caller, json_t *body,
 	}
 	memset(&rd, 0, sizeof(rd));
 	if (json_to_redeem_contents(body, rd.public_key,
-	    sizeof(rd.public_key), err, sizeof(err)) == -1) {
+	    sizeof(rd.public_key), err, sizeof(err)) == -1 ||
+	    key_refused(rd.public_key, err, sizeof(err))) {
 		reply(cb, arg, 400, err, NULL);
 		return;
 	}
@@ -732,7 +885,8 @@ server_endpoint(struct engine_net *en, struct ns_peer *caller, json_t *body,
 	}
 	ns_peer_get(caller, &p);
 	if (json_to_endpoint_contents(body, p.endpoint, sizeof(p.endpoint),
-	    err, sizeof(err)) == -1) {
+	    err, sizeof(err)) == -1 ||
+	    endpoint_refused(p.endpoint, NULL, err, sizeof(err))) {
 		reply(cb, arg, 400, err, NULL);
 		return;
 	}
@@ -756,6 +910,11 @@ server_candidates(struct engine_net *en, struct ns_peer *caller,
 	if ((rc = json_to_candidates(body, cands, sizeof(cands), &p, err,
 	    sizeof(err))) != 0) {
 		reply(cb, arg, rc == -2 ? 413 : 400, err, NULL);
+		return;
+	}
+	if (candidates_refused(cands, p.candidates_len, NULL, 0, err,
+	    sizeof(err))) {
+		reply(cb, arg, 400, err, NULL);
 		return;
 	}
 	peer_update_send(en, &p, cands, cb, arg);
@@ -789,9 +948,14 @@ server_peer_add(struct engine_net *en, json_t *body, server_cb cb,
 	struct in_cidr	*c;
 	struct sop	*op;
 	char		 cands[IN_CANDIDATES_MAXLEN], err[IN_ERRSZ];
+	size_t		 i;
 
 	if (json_to_peer_contents(body, &p, cands, sizeof(cands), err,
-	    sizeof(err)) == -1) {
+	    sizeof(err)) == -1 ||
+	    key_refused(p.public_key, err, sizeof(err)) ||
+	    endpoint_refused(p.endpoint, NULL, err, sizeof(err)) ||
+	    candidates_refused(cands, p.candidates_len, NULL, 0, err,
+	    sizeof(err))) {
 		reply(cb, arg, 400, err, NULL);
 		return;
 	}
@@ -799,6 +963,15 @@ server_peer_add(struct engine_net *en, json_t *body, server_cb cb,
 		reply(cb, arg, 404, "no such CIDR", NULL);
 		return;
 	}
+	/* leaves only: see cidr_has_children() in dbd */
+	for (i = 0; i < en->state.ncidrs; i++)
+		if (en->state.cidrs[i].parent == c->id) {
+			snprintf(err, sizeof(err), "CIDR %s has child CIDRs; "
+			    "peers go only into CIDRs without children",
+			    c->name);
+			reply(cb, arg, 400, err, NULL);
+			return;
+		}
 	if (!in_prefix_contains(&c->cidr, &p.ip)) {
 		reply(cb, arg, 400, "IP outside of the CIDR", NULL);
 		return;
@@ -845,13 +1018,22 @@ server_peer_update(struct engine_net *en, int64_t id, json_t *body,
 		return;
 	}
 	if (json_to_peer_contents(body, &c, cands, sizeof(cands), err,
-	    sizeof(err)) == -1) {
+	    sizeof(err)) == -1 ||
+	    endpoint_refused(c.endpoint, np->endpoint, err, sizeof(err)) ||
+	    candidates_refused(cands, c.candidates_len, np->candidates,
+	    np->p.candidates_len, err, sizeof(err))) {
 		reply(cb, arg, 400, err, NULL);
 		return;
 	}
 	if ((other = ns_peer_by_name(&en->state, c.name)) != NULL &&
 	    other->p.id != id) {
 		reply(cb, arg, 400, "name already in use", NULL);
+		return;
+	}
+	if (c.is_disabled && !np->p.is_disabled &&
+	    is_server_peer(en, &np->p.ip)) {
+		reply(cb, arg, 400, "the server's own peer cannot be "
+		    "disabled", NULL);
 		return;
 	}
 	ns_peer_get(np, &p);
@@ -876,10 +1058,44 @@ server_peer_disable(struct engine_net *en, int64_t id, server_cb cb,
 		reply(cb, arg, 404, "no such peer", NULL);
 		return;
 	}
+	if (is_server_peer(en, &np->p.ip)) {
+		reply(cb, arg, 400, "the server's own peer cannot be "
+		    "disabled", NULL);
+		return;
+	}
 	ns_peer_get(np, &p);
 	p.is_disabled = 1;
 	log_info("%s: disabling peer %s", en->net.name, p.name);
 	peer_update_send(en, &p, np->candidates, cb, arg);
+}
+
+/*
+ * innernetctl delete-peer, on the server host only (upstream's API has
+ * no such thing: its DELETE disables).  See db_peer_delete.
+ */
+void
+server_peer_delete(struct engine_net *en, int64_t id, server_cb cb,
+    void *arg)
+{
+	struct ns_peer	*np;
+	struct sop	*op;
+
+	if ((np = ns_peer_by_id(&en->state, id)) == NULL) {
+		reply(cb, arg, 404, "no such peer", NULL);
+		return;
+	}
+	if (is_server_peer(en, &np->p.ip)) {
+		reply(cb, arg, 400, "the server's own peer cannot be "
+		    "deleted", NULL);
+		return;
+	}
+	if ((op = sop_new(en, SOP_PEER_DELETE, 200, cb, arg)) == NULL) {
+		reply(cb, arg, 500, "out of memory", NULL);
+		return;
+	}
+	log_info("%s: %s peer %s", en->net.name, np->p.is_redeemed ?
+	    "deleting" : "withdrawing the invitation of", np->p.name);
+	sop_send_netreq(op, IMSG_DB_PEER_DELETE, id);
 }
 
 void
@@ -904,7 +1120,8 @@ cidr_add_problem(struct netstate *ns, const struct in_cidr *c)
 		return ("a new CIDR needs a parent");
 	for (i = 0; i < ns->npeers; i++)
 		if (ns->peers[i].p.cidr_id == c->parent)
-			return ("the parent CIDR has peers");
+			return ("the parent CIDR has peers; CIDRs go only "
+			    "under CIDRs without peers");
 	for (i = 0; i < ns->ncidrs; i++) {
 		if (ns->cidrs[i].cidr.len == c->cidr.len &&
 		    in_ip_cmp(&ns->cidrs[i].cidr.ip, &c->cidr.ip) == 0)
@@ -1240,6 +1457,9 @@ refresh_start(int fd, short event, void *arg)
 	uint32_t		 id;
 
 	refresh_arm(en);
+	if (++en->srv->ticks % HEAL_TICKS == 0 &&
+	    en->srv->wg_changes != en->srv->synced_gen)
+		heal_schedule(en);
 	if (en->srv->refreshing)
 		return;
 	if ((rr = calloc(1, sizeof(*rr))) == NULL)
@@ -1278,8 +1498,10 @@ refresh_answer(struct imsg *imsg, void *arg)
 		return;
 	default:
 		told = !engine_imsg_error(imsg, &e);
-		if (!told)
-			log_debug("%s: endpoint refresh: %s", rr->net, e.msg);
+		/* the interface may be gone (userspace WireGuard died) */
+		if (!told && en != NULL && en->srv != NULL &&
+		    en->srv->wg_up && rr->round == en->srv->endpoints_round)
+			wg_step_failed(rr->net, e.msg);
 		if (en != NULL && en->srv != NULL) {
 			en->srv->refreshing = 0;
 			if (rr->round == en->srv->endpoints_round)
@@ -1365,10 +1587,16 @@ server_net_start(struct engine_net *en)
 		evtimer_set(&en->srv->refresh_ev, refresh_start, en);
 		evtimer_set(&en->srv->hosts_ev, hosts_timer, en);
 		evtimer_set(&en->srv->retry_ev, start_retry, en);
+		evtimer_set(&en->srv->heal_ev, heal_start, en);
 	}
 	ns_clear(&en->state);
 	en->loaded = 0;
 	en->srv->wg_up = 0;
+	/* the start gives WireGuard everything; a re-sync under way lapses */
+	evtimer_del(&en->srv->heal_ev);
+	en->srv->healing = 0;
+	en->srv->heal_fails = 0;
+	en->srv->heal_if = 0;
 	en->srv->endpoints_told = 0;
 	en->srv->endpoints_round++;
 	memset(&nr, 0, sizeof(nr));
@@ -1437,11 +1665,6 @@ start_wg_up(struct imsg *imsg, void *arg)
 	struct engine_net	*en;
 	struct in_wgkey		 k;
 	struct in_error		 e;
-	struct in_netreq	 nr;
-	struct in_wgpeer	 w;
-	struct in_peer		 p;
-	size_t			 i, n = 0;
-	uint32_t		 id;
 
 	if ((en = step_net(arg)) == NULL)
 		return;
@@ -1470,9 +1693,23 @@ start_wg_up(struct imsg *imsg, void *arg)
 		return;
 	}
 
+	en->srv->synced_gen = en->srv->wg_changes;
+	wg_sync_send(en, start_synced, arg);
+}
+
+/* WireGuard's peers made what the mirror says: every enabled peer. */
+static uint32_t
+wg_sync_send(struct engine_net *en, engine_cb cb, void *arg)
+{
+	struct in_netreq	 nr;
+	struct in_wgpeer	 w;
+	struct in_peer		 p;
+	size_t			 i, n = 0;
+	uint32_t		 id;
+
 	memset(&nr, 0, sizeof(nr));
 	strlcpy(nr.network, en->net.name, sizeof(nr.network));
-	id = engine_req_new(start_synced, arg);
+	id = engine_req_new(cb, arg);
 	engine_wg_compose(IMSG_WG_SYNC_BEGIN, id, &nr, sizeof(nr));
 	for (i = 0; i < en->state.npeers; i++) {
 		if (en->state.peers[i].p.is_disabled ||
@@ -1485,6 +1722,7 @@ start_wg_up(struct imsg *imsg, void *arg)
 	}
 	engine_wg_compose(IMSG_WG_SYNC_END, id, &nr, sizeof(nr));
 	log_debug("%s: %zu peers to WireGuard", en->net.name, n);
+	return (id);
 }
 
 static void
@@ -1497,7 +1735,7 @@ start_synced(struct imsg *imsg, void *arg)
 	if ((en = step_net(arg)) == NULL)
 		return;
 	if (engine_imsg_error(imsg, &e))
-		log_warnx("%s: WireGuard peers: %s", en->net.name, e.msg);
+		wg_step_failed(en->net.name, e.msg);
 	hosts_schedule(en);
 	if (http_start(en) == -1)
 		log_warnx("%s: the API is not available", en->net.name);
@@ -1581,12 +1819,187 @@ start_addrs(struct imsg *imsg, void *arg)
 	srv->naddrs = 0;
 }
 
+/*
+ * Healing: WireGuard is made to agree with the mirror again.  First the
+ * peers alone, as a diff (unchanged peers cost nothing); if that fails
+ * the interface itself is brought up again (userspace WireGuard may have
+ * died and taken it along), its peers given, and the API listener,
+ * which was bound to the interface that went away, opened anew.
+ */
+struct heal_req {
+	char		 net[IN_IFNAMSZ];
+	uint64_t	 round;
+	uint64_t	 gen;
+	int		 with_if;
+};
+
+static uint64_t	heal_rounds;
+
+static void	heal_wg_up(struct imsg *, void *);
+static void	heal_synced(struct imsg *, void *);
+
+static void
+heal_schedule(struct engine_net *en)
+{
+	struct server_net	*srv = en->srv;
+	struct timeval		 tv = { HEAL_DELAY, 0 };
+	int			 i;
+
+	if (srv == NULL)
+		return;
+	if (srv->healing) {
+		srv->heal_again = 1;
+		return;
+	}
+	if (evtimer_pending(&srv->heal_ev, NULL))
+		return;
+	for (i = 0; i < srv->heal_fails && tv.tv_sec < HEAL_MAXDELAY; i++)
+		tv.tv_sec *= 2;
+	if (tv.tv_sec > HEAL_MAXDELAY)
+		tv.tv_sec = HEAL_MAXDELAY;
+	evtimer_add(&srv->heal_ev, &tv);
+}
+
+/* The answer belongs to the re-sync under way, else it is dropped. */
+static struct engine_net *
+heal_net(struct heal_req *hr)
+{
+	struct engine_net	*en;
+
+	if ((en = engine_net_find(hr->net)) == NULL || en->srv == NULL ||
+	    !en->srv->healing || en->srv->heal_round != hr->round) {
+		free(hr);
+		return (NULL);
+	}
+	return (en);
+}
+
+static void
+heal_send(struct engine_net *en, struct heal_req *hr)
+{
+	struct in_wgif	wif;
+	uint32_t	id;
+
+	if (hr->with_if) {
+		engine_wgif(en, &wif);
+		id = engine_req_new(heal_wg_up, hr);
+		if (engine_wg_compose(IMSG_WG_IF_UP, id, &wif,
+		    sizeof(wif)) == -1) {
+			engine_req_cancel(id);
+			free(hr);
+			en->srv->healing = 0;
+			en->srv->heal_fails++;
+			heal_schedule(en);
+		}
+		return;
+	}
+	hr->gen = en->srv->wg_changes;
+	wg_sync_send(en, heal_synced, hr);
+}
+
+static void
+heal_start(int fd, short event, void *arg)
+{
+	struct engine_net	*en = arg;
+	struct server_net	*srv = en->srv;
+	struct heal_req		*hr;
+
+	/* a start under way gives WireGuard the whole mirror anyway */
+	if (!srv->wg_up || srv->healing)
+		return;
+	if ((hr = calloc(1, sizeof(*hr))) == NULL) {
+		heal_schedule(en);
+		return;
+	}
+	strlcpy(hr->net, en->net.name, sizeof(hr->net));
+	hr->round = srv->heal_round = ++heal_rounds;
+	hr->with_if = srv->heal_if;
+	srv->healing = 1;
+	srv->heal_again = 0;
+	heal_send(en, hr);
+}
+
+static void
+heal_wg_up(struct imsg *imsg, void *arg)
+{
+	struct heal_req		*hr = arg;
+	struct engine_net	*en;
+	struct in_error		 e;
+
+	if (imsg->hdr.type == IMSG_WG_KEY)
+		return;		/* the key and port are known already */
+	if ((en = heal_net(hr)) == NULL)
+		return;
+	if (imsg->hdr.type != IMSG_WG_OK) {
+		if (!engine_imsg_error(imsg, &e))
+			strlcpy(e.msg, "unexpected answer", sizeof(e.msg));
+		log_warnx("%s: WireGuard: bringing the interface up: %s",
+		    hr->net, e.msg);
+		free(hr);
+		en->srv->healing = 0;
+		en->srv->heal_fails++;
+		heal_schedule(en);
+		return;
+	}
+	hr->gen = en->srv->wg_changes;
+	wg_sync_send(en, heal_synced, hr);
+}
+
+static void
+heal_synced(struct imsg *imsg, void *arg)
+{
+	struct heal_req		*hr = arg;
+	struct engine_net	*en;
+	struct server_net	*srv;
+	struct in_error		 e;
+
+	if ((en = heal_net(hr)) == NULL)
+		return;
+	srv = en->srv;
+	if (engine_imsg_error(imsg, &e)) {
+		if (!hr->with_if) {
+			/* the interface itself, then */
+			log_warnx("%s: WireGuard peers: %s; bringing the "
+			    "interface up again", hr->net, e.msg);
+			hr->with_if = srv->heal_if = 1;
+			heal_send(en, hr);
+			return;
+		}
+		log_warnx("%s: WireGuard peers: %s", hr->net, e.msg);
+		free(hr);
+		srv->healing = 0;
+		srv->heal_fails++;
+		heal_schedule(en);
+		return;
+	}
+	if (hr->with_if) {
+		http_stop(en);
+		if (http_start(en) == -1) {
+			log_warnx("%s: the API is not available",
+			    en->net.name);
+			srv->started = 0;
+		} else
+			srv->started = 1;
+	}
+	if (srv->heal_fails > 0 || hr->with_if)
+		log_info("%s: WireGuard agrees with the database again",
+		    hr->net);
+	srv->synced_gen = hr->gen;
+	srv->healing = 0;
+	srv->heal_fails = 0;
+	srv->heal_if = 0;
+	free(hr);
+	if (srv->heal_again)
+		heal_schedule(en);
+}
+
 void
 server_net_stop(struct engine_net *en)
 {
 	if (en->srv == NULL)
 		return;
 	http_stop(en);
+	evtimer_del(&en->srv->heal_ev);
 	evtimer_del(&en->srv->refresh_ev);
 	evtimer_del(&en->srv->hosts_ev);
 	evtimer_del(&en->srv->retry_ev);

@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -187,6 +188,39 @@ int
 in_prefix_overlaps(const struct in_prefix *a, const struct in_prefix *b)
 {
 	return (in_prefix_within(a, b) || in_prefix_within(b, a));
+}
+
+/*
+ * Is the prefix a network (host bits zero), not /0, and inside one of
+ * the ranges root's configuration allows innernet?
+ */
+int
+in_prefix_in_ranges(const struct in_prefix *p, const struct in_prefix *r,
+    size_t n)
+{
+	size_t	i;
+
+	if ((p->ip.af != AF_INET && p->ip.af != AF_INET6) || p->len == 0 ||
+	    p->len > ip_len(&p->ip) * 8 || !in_prefix_contains(p, &p->ip))
+		return (0);
+	for (i = 0; i < n; i++)
+		if (r[i].len > 0 && in_prefix_within(p, &r[i]))
+			return (1);
+	return (0);
+}
+
+/* allowed-ranges by default: the private and unique-local ranges. */
+void
+in_ranges_default(struct in_prefix *r, size_t *n)
+{
+	static const char	*def[] = { "10.0.0.0/8", "172.16.0.0/12",
+	    "192.168.0.0/16", "100.64.0.0/10", "fc00::/7" };
+	size_t			 i;
+
+	for (i = 0; i < sizeof(def) / sizeof(def[0]); i++)
+		if (in_prefix_parse(def[i], &r[i]) == -1)
+			abort();
+	*n = i;
 }
 
 /*
@@ -350,6 +384,108 @@ in_endpoint_ok(const char *s)
 	return (in_endpoint_parse(s, NULL, 0, NULL) == 0);
 }
 
+/*
+ * What is wrong with an address as a place to send another peer's
+ * WireGuard traffic, or NULL: loopback, link-local, multicast and
+ * broadcast addresses would point every peer at itself or its own link,
+ * and "this network" (0.0.0.0/8, ::) at nothing.  IPv4 inside IPv6
+ * (::ffff:a.b.c.d) is the IPv4 address.
+ */
+static const char *
+ip_problem(const struct in_ip *ip)
+{
+	static const uint8_t	 mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+				    0xff, 0xff };
+	const uint8_t		*b = ip->u.b;
+
+	if (ip->af == AF_INET6 && memcmp(b, mapped, sizeof(mapped)) == 0)
+		b += sizeof(mapped);
+	else if (ip->af == AF_INET6) {
+		if (in_ip_is_unspecified(ip))
+			return ("unspecified");
+		if (IN6_IS_ADDR_LOOPBACK(&ip->u.v6))
+			return ("loopback");
+		if (IN6_IS_ADDR_MULTICAST(&ip->u.v6))
+			return ("multicast");
+		if (IN6_IS_ADDR_LINKLOCAL(&ip->u.v6))
+			return ("link-local");
+		return (NULL);
+	}
+	if (b[0] == 0)
+		return ("unspecified");
+	if (b[0] == 127)
+		return ("loopback");
+	if (b[0] >= 224 && b[0] <= 239)
+		return ("multicast");
+	if (b[0] == 255 && b[1] == 255 && b[2] == 255 && b[3] == 255)
+		return ("broadcast");
+	if (b[0] == 169 && b[1] == 254)
+		return ("link-local");
+	return (NULL);
+}
+
+/*
+ * Why an endpoint or candidate a peer hands the server must be refused,
+ * or NULL if it may be given to other peers.  Upstream accepts these,
+ * but each one points other peers' WireGuard at themselves, their own
+ * link or nowhere.  With "override", an unspecified address with a port
+ * is the documented form that asks the server for the address it sees
+ * (unspecified_ip_in_override_endpoint).  Names are not resolved here,
+ * except that localhost is loopback by definition (RFC 6761).
+ */
+const char *
+in_endpoint_problem(const char *s, int override)
+{
+	char		 host[IN_HOSTSZ];
+	const char	*why;
+	size_t		 l;
+	uint16_t	 port;
+	struct in_ip	 ip;
+
+	if (in_endpoint_parse(s, host, sizeof(host), &port) == -1)
+		return ("not host:port");
+	if (port == 0)
+		return ("port 0");
+	if (in_ip_parse(host, &ip) == -1) {
+		l = strlen(host);
+		if (l > 0 && host[l - 1] == '.')
+			host[--l] = '\0';
+		if (strcasecmp(host, "localhost") == 0 || (l > 10 &&
+		    strcasecmp(host + l - 10, ".localhost") == 0))
+			return ("loopback");
+		return (NULL);
+	}
+	if ((why = ip_problem(&ip)) == NULL)
+		return (NULL);
+	if (override && in_ip_is_unspecified(&ip))
+		return (NULL);
+	return (why);
+}
+
+/*
+ * The all-zero key and the other points of small order on Curve25519
+ * (and their non-canonical encodings): a peer with such a public key
+ * shares a secret anyone can compute.  libsodium refuses exactly these
+ * in crypto_scalarmult(), whatever the scalar.
+ */
+int
+in_key_weak(const char *s)
+{
+	static const unsigned char	scalar[crypto_scalarmult_SCALARBYTES] =
+					    { 1 };
+	unsigned char			bin[32], q[crypto_scalarmult_BYTES];
+	size_t				binlen;
+	int				weak;
+
+	if (sodium_base642bin(bin, sizeof(bin), s, strlen(s), NULL, &binlen,
+	    NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    binlen != sizeof(bin))
+		return (1);
+	weak = crypto_scalarmult(q, scalar, bin) != 0;
+	sodium_memzero(q, sizeof(q));
+	return (weak);
+}
+
 int
 in_endpoint_numeric(const char *s, struct sockaddr_storage *ss,
     socklen_t *sslen)
@@ -451,6 +587,7 @@ in_imsg_name(unsigned int type)
 		"DB_PEER_ADD", "DB_PEER_UPDATE", "DB_PEER_REDEEM",
 		"DB_CIDR_ADD", "DB_CIDR_UPDATE", "DB_CIDR_DELETE",
 		"DB_ASSOC_ADD", "DB_ASSOC_DELETE", "DB_PEER_EXPIRED",
+		"DB_PEER_DELETE", "DB_OVERRIDE",
 		"DB_STORE_BEGIN", "DB_STORE_END",
 		"WG_OK", "WG_ERR", "WG_END", "WG_IF_UP", "WG_IF_DOWN",
 		"WG_KEY_SET", "WG_KEY_NEW", "WG_KEY_PENDING", "WG_KEY_COMMIT",
@@ -460,8 +597,12 @@ in_imsg_name(unsigned int type)
 		"WG_HOSTS_BEGIN", "WG_HOSTS_ENT", "WG_HOSTS_END",
 		"WG_HOSTS_CLEAR", "WG_ADDRS_REQ", "WG_ADDR",
 		"WG_ENDPOINTS_REQ",
-		"CTL_DATA", "CTL_END",
+		"CTL_DATA", "CTL_END", "CTL_PROGRESS",
+		"CONF_RANGE",
 	};
+	/* a type added to the enum and not here fails the build */
+	_Static_assert(sizeof(names) / sizeof(names[0]) == IMSG_MAX,
+	    "in_imsg_name: one name per imsg type");
 
 	if (type < sizeof(names) / sizeof(names[0]) && type < IMSG_MAX)
 		return (names[type]);

@@ -512,8 +512,11 @@ P
 
 	bench_start watch && wait_until 10 bctl watch status ||
 	    fail "the client's daemon set does not start"
+	# install answers once the first state is fetched and applied
+	_t0=$(now_ms)
 	bctl watch install "$T/watch.toml" --default-name >/dev/null ||
 	    fail "innernetctl install on the client"
+	INSTALL_MS=$(($(now_ms) - _t0))
 }
 
 # --- measurements
@@ -1151,6 +1154,7 @@ floor_ms|**floor: bare wireguard-go, same peers, one wg setconf (ms)**
 floor_peers|  peers it was given
 floor_wggo_cpu_ms|  wireguard-go CPU for it (ms)
 floor_wg_cpu_ms|  wg CPU for it (ms)
+install_ms|**install, invitation to first state fetched (ms)**
 add_one_ms|one peer added on top (ms)
 add_one_uapi_ops|  WireGuard peer operations
 client_fetch_wg_peers|**client: WireGuard peers after the fetch**
@@ -1266,6 +1270,13 @@ for n in $SIZES; do
 	fi
 	say "growing to $n peers"
 	RUN_SIZES="$RUN_SIZES $n"
+	if [ -n "${INSTALL_MS:-}" ]; then
+		# once, on the network before it grew: the client's CIDR
+		# sees only the server then
+		put "$n" install_ms "$INSTALL_MS"
+		note "install was measured once, before the network grew"
+		INSTALL_MS=
+	fi
 	grow "$n"
 	idle "$n"
 	capture "$n"

@@ -33,6 +33,12 @@ expect 2 "give --yes" "no terminal: uninstall needs --yes" \
     ctl uninstall corp
 expect 3 "cannot reach innernetd" "uninstall --yes goes to the daemon" \
     ctl uninstall corp --yes
+expect 2 "delete-peer corp changes things for good: give --yes" \
+    "no terminal: delete-peer needs --yes" ctl delete-peer corp --name db
+expect 3 "cannot reach innernetd" "delete-peer --yes goes to the daemon" \
+    ctl delete-peer corp --name db --yes
+expect 3 "cannot reach innernetd" "disable-peer without --yes goes on" \
+    ctl disable-peer corp --name db
 expect 2 "needs --endpoint" "no terminal: override-endpoint names --endpoint" \
     ctl override-endpoint corp
 expect 3 "cannot reach innernetd" "override-endpoint --unset needs nothing" \
@@ -41,6 +47,8 @@ expect 3 "cannot reach innernetd" "add-cidr with every flag needs nothing" \
     ctl add-cidr corp --name a --cidr 10.1.0.0/24 --parent corp
 expect 2 "network-cidr" "no terminal: new names --network-cidr" \
     ctl new --network-name corp
+expect 2 "two CIDR names" "no terminal: add-association needs its CIDRs" \
+    ctl add-association corp --yes
 
 # With a terminal (script(1) gives one), the questions are asked and the
 # answers checked like flags.
@@ -71,6 +79,47 @@ if command -v script >/dev/null 2>&1; then
 		ok "a bad answer is refused and asked again"
 	else
 		notok "a bad answer is refused and asked again: $(cat "$t/tty")"
+	fi
+	# The confirmation says what would be made; without a daemon to
+	# list CIDRs from, the parent is asked for by name.
+	printf 'corp\nn\n' | script -qec \
+	    "$B/innernetctl -s $t/none.sock add-cidr corp --name humans \
+	    --cidr 10.66.1.0/24" /dev/null >"$t/tty" 2>&1
+	if grep -q "Parent CIDR name:" "$t/tty" &&
+	    grep -q "CIDR humans (10.66.1.0/24) under corp in corp" "$t/tty" &&
+	    grep -q "nothing done" "$t/tty"; then
+		ok "the confirmation summarises the CIDR"
+	else
+		notok "the confirmation summarises the CIDR: $(cat "$t/tty")"
+	fi
+	printf '\nn\n' | script -qec \
+	    "$B/innernetctl -s $t/none.sock add-peer corp --name carol \
+	    --cidr humans --auto-ip --admin true --invite-expires 2w" \
+	    /dev/null >"$t/tty" 2>&1
+	if grep -q "Peer carol in CIDR humans of corp, address the next free one, admin, invitation valid 14d, saved to carol.toml" \
+	    "$t/tty" && grep -q "nothing done" "$t/tty"; then
+		ok "the confirmation summarises the peer"
+	else
+		notok "the confirmation summarises the peer: $(cat "$t/tty")"
+	fi
+	printf 'humans\nservers\nn\n' | script -qec \
+	    "$B/innernetctl -s $t/none.sock add-association corp" /dev/null \
+	    >"$t/tty" 2>&1
+	if grep -q "First CIDR:" "$t/tty" && grep -q "Second CIDR:" "$t/tty" &&
+	    grep -q "humans <=> servers in corp" "$t/tty" &&
+	    grep -q "nothing done" "$t/tty"; then
+		ok "add-association asks for its CIDRs"
+	else
+		notok "add-association asks for its CIDRs: $(cat "$t/tty")"
+	fi
+	printf 'x\n' | script -qec \
+	    "$B/innernetctl -s $t/none.sock add-peer corp --name carol \
+	    --cidr humans --auto-ip" /dev/null >"$t/tty" 2>&1
+	if grep -q "Admin peer (true/false)" "$t/tty" &&
+	    grep -q "true or false" "$t/tty"; then
+		ok "a prompt's answer is checked as the flag's value"
+	else
+		notok "a prompt's answer is checked as the flag's value: $(cat "$t/tty")"
 	fi
 fi
 exit $rc

@@ -44,9 +44,15 @@ check "the unit checks the configuration first" \
 check "the unit bounds capabilities" grep -q '^CapabilityBoundingSet=' "$unit"
 
 # The unit's two lines, with the test configuration added.
+# Another suite may add a user at the same moment: useradd then fails
+# on the lock of /etc/passwd, or because the user exists by now.
 for u in _innernet _innernetwg; do
-	getent passwd "$u" >/dev/null 2>&1 ||
-	    useradd -r -M -d /var/empty -s /usr/sbin/nologin "$u"
+	n=0
+	until getent passwd "$u" >/dev/null 2>&1 || [ $n -ge 60 ]; do
+		useradd -r -M -d /var/empty -s /usr/sbin/nologin "$u" \
+		    2>/dev/null || sleep 0.5
+		n=$((n + 1))
+	done
 done
 mkdir -p "$t/state"
 cat > "$t/innernet.conf" <<CONF
@@ -63,7 +69,7 @@ check "ExecStartPre accepts the test configuration" \
 $D$start -f "$t/innernet.conf" >"$t/daemon.log" 2>&1 &
 pid=$!
 n=0
-while [ ! -S "$t/ctl.sock" ] && [ $n -lt 50 ]; do sleep 0.2; n=$((n + 1)); done
+while [ ! -S "$t/ctl.sock" ] && [ $n -lt 150 ]; do sleep 0.2; n=$((n + 1)); done
 check "ExecStart runs the set, innernetctl reaches it" \
     "$D/usr/sbin/innernetctl" -s "$t/ctl.sock" status
 check "the installed set has its four processes" sh -c \
@@ -71,7 +77,7 @@ check "the installed set has its four processes" sh -c \
     grep -c '\"pid\"') = 4 ]"
 kill -TERM "$pid"
 n=0
-while kill -0 "$pid" 2>/dev/null && [ $n -lt 50 ]; do sleep 0.2; n=$((n + 1)); done
+while kill -0 "$pid" 2>/dev/null && [ $n -lt 150 ]; do sleep 0.2; n=$((n + 1)); done
 check "SIGTERM stops it" sh -c "! kill -0 $pid 2>/dev/null"
 pid=
 

@@ -39,7 +39,7 @@ $(FZ)/fuzz_netlink $(FZ)/fuzz_uapi: FUZZ_CFLAGS += -Iinnernet-wgd
 FUZZ_DISPATCH_SRCS := regress/fuzz/fuzzlog.c innernetd/util.c \
 	$(wildcard imsg/*.c) $(wildcard compat/*.c)
 fuzz_wgd_imsg_SRCS := innernet-wgd/backend.c innernet-wgd/keys.c \
-	innernet-wgd/endpoints.c \
+	innernet-wgd/endpoints.c innernet-wgd/hosts.c \
 	$(FUZZ_DISPATCH_SRCS)
 fuzz_wgd_imsg_LIBS = $(LIB_EVENT) $(LIB_SODIUM) $(LIB_BSD)
 $(FZ)/fuzz_wgd_imsg: FUZZ_CFLAGS += -Iinnernet-wgd -Iregress/fuzz

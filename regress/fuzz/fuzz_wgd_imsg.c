@@ -20,7 +20,9 @@
  * imsg_get loop and dispatch (wgd.c is compiled in here with its main
  * renamed, so its static handlers and state are reachable), while
  * WireGuard, the links and routes and the key files are a model in
- * memory: no interface, route or file is touched.
+ * memory: no interface, route or file is touched.  Beside the devices wgd
+ * makes, the model's host has links wgd did not make (a bridge, and a
+ * WireGuard device someone else runs), and wgd's link records.
  *
  * A record: flags, type, request id, length byte, then the payload.  The
  * type is picked among the messages the chosen pipe accepts (or taken
@@ -32,9 +34,13 @@
  *
  * Checked: every message wgd sends the engine or the parent is well
  * formed; the backends and the key store are only given names and keys
- * that passed wgd's checks; after a SYNC the device holds exactly the
- * wanted peers.  Where wgd would exit (fatal), its state is put back
- * and the input ends.
+ * that passed wgd's checks; no device, link or route is touched unless
+ * a record says wgd made it, and then only inside the recorded network
+ * (inside allowed-ranges, never /0, allowed IPs host addresses in it,
+ * endpoints unicast); hosts lines passed to the parent lie in their
+ * network; after a SYNC the device holds exactly the wanted peers.
+ * Where wgd would exit (fatal), its state is put back and the input
+ * ends.
  */
 
 #include "fuzzlog.h"
@@ -77,11 +83,13 @@ int	backend_record(const char *, const struct wg_backend *);
 #define R_FIXUP		0x08	/* known names and keys in the payload */
 #define R_NAME1		0x10	/* the second name */
 #define R_KEYSHIFT	5	/* two bits: which key */
+#define R_NAME2		0x80	/* the third or fourth name */
 
 #define FIX_NAME	0x01
 #define FIX_KEY		0x02
 #define FIX_HOST	0x04
 #define FIX_IF		0x08
+#define FIX_ALLOWED	0x10	/* a peer's allowed IP in the network */
 
 struct fzmsg {
 	uint32_t	type;
@@ -100,10 +108,12 @@ static const struct fzmsg engine_msgs[] = {
 	{ IMSG_WG_KEY_ABORT, sizeof(struct in_wgkey), FIX_NAME },
 	{ IMSG_WG_KEY_DELETE, sizeof(struct in_wgkey), FIX_NAME },
 	{ IMSG_WG_LISTEN_PORT, sizeof(struct in_wgkey), FIX_NAME },
-	{ IMSG_WG_PEER_SET, sizeof(struct in_wgpeer), FIX_NAME | FIX_KEY },
+	{ IMSG_WG_PEER_SET, sizeof(struct in_wgpeer),
+	    FIX_NAME | FIX_KEY | FIX_ALLOWED },
 	{ IMSG_WG_PEER_REMOVE, sizeof(struct in_wgpeer), FIX_NAME | FIX_KEY },
 	{ IMSG_WG_SYNC_BEGIN, sizeof(struct in_netreq), FIX_NAME },
-	{ IMSG_WG_SYNC_PEER, sizeof(struct in_wgpeer), FIX_NAME | FIX_KEY },
+	{ IMSG_WG_SYNC_PEER, sizeof(struct in_wgpeer),
+	    FIX_NAME | FIX_KEY | FIX_ALLOWED },
 	{ IMSG_WG_SYNC_END, sizeof(struct in_netreq), FIX_NAME },
 	{ IMSG_WG_HOSTS_BEGIN, sizeof(struct in_netreq), FIX_NAME },
 	{ IMSG_WG_HOSTS_ENT, sizeof(struct in_hostent), FIX_NAME | FIX_HOST },
@@ -117,13 +127,21 @@ static const struct fzmsg engine_msgs[] = {
 static const struct fzmsg parent_msgs[] = {
 	{ IMSG_CONF_GLOBAL, sizeof(struct in_conf_global), 0 },
 	{ IMSG_CONF_NETOPTS, sizeof(struct in_netopts), FIX_NAME },
+	{ IMSG_CONF_RANGE, sizeof(struct in_conf_range), 0 },
 	{ IMSG_CONF_END, 0, 0 },
 	{ IMSG_PROCINFO_REQ, 0, 0 },
 	{ IMSG_WG_OK, 0, 0 },
 	{ IMSG_WG_ERR, sizeof(struct in_error), 0 },
 };
 
-static const char *fz_names[] = { "fz0", "fz1" };
+/* Two names for wgd to make, a bridge and someone else's WireGuard. */
+static const char *fz_names[] = { "fz0", "fz1", "fzbr", "fzwg" };
+#define FZ_BRIDGE	"fzbr"
+#define FZ_BRIDGE_INDEX	50
+#define FZ_FOREIGN	"fzwg"
+/* The network FIX_IF, FIX_ALLOWED and FIX_HOST put things in. */
+#define FZ_NET		"10.7.0.0/24"
+
 static const char *fz_keys[] = {
 	"YBVIgpfLbi/knrMCTEb0L6eVy0daiZnJJQkxBK9s+2I=",
 	"4CNZorWVtohO64n6AAaH/JyFjIIgBFrfJK2SGtKjzEE=",
@@ -144,10 +162,13 @@ struct fzkey {
 };
 static struct fzdev	 devs[FZ_MAXDEV];
 static struct fzkey	 keys[FZ_MAXKEYS];
+static struct link_rec	 links[FZ_MAXDEV];	/* wgd's records */
 static char		 recorded[FZ_MAXNAMES][IN_IFNAMSZ];
 static size_t		 nrecorded;
 static uint8_t		 fail;
 static int		 show;		/* FUZZ_SHOW: print what wgd sends */
+
+static void		 fz_host(void);
 
 /* Only checked names reach the backends and the key store. */
 static void
@@ -208,6 +229,133 @@ dev_remove(struct fzdev *d)
 {
 	wg_device_free(&d->dev);
 	memset(d, 0, sizeof(*d));
+}
+
+/* The link index of a device: its slot, 1-based; the bridge's is fixed. */
+int
+rtnl_ifindex(const char *name)
+{
+	struct fzdev	*d;
+
+	if (!in_ifname_ok(name))
+		return (-1);
+	if (strcmp(name, FZ_BRIDGE) == 0)
+		return (FZ_BRIDGE_INDEX);
+	if ((d = dev_find(name)) == NULL)
+		return (-1);
+	return ((int)(d - devs) + 1);
+}
+
+static struct link_rec *
+link_find(const char *name)
+{
+	int	i;
+
+	for (i = 0; i < FZ_MAXDEV; i++)
+		if (links[i].ifname[0] != '\0' &&
+		    strcmp(links[i].ifname, name) == 0)
+			return (&links[i]);
+	return (NULL);
+}
+
+int
+link_load(const char *dir, const char *name, struct link_rec *lr)
+{
+	struct link_rec	*l;
+
+	name_checked(name);
+	if ((l = link_find(name)) == NULL) {
+		memset(lr, 0, sizeof(*lr));
+		errno = ENOENT;
+		return (-1);
+	}
+	*lr = *l;
+	return (0);
+}
+
+int
+link_store(const char *dir, const struct link_rec *lr)
+{
+	struct link_rec	*l;
+	int		 i;
+
+	name_checked(lr->ifname);
+	/* only a link wgd made or adopted, as it is now */
+	if (lr->ifindex != rtnl_ifindex(lr->ifname) ||
+	    strcmp(lr->ifname, FZ_BRIDGE) == 0 ||
+	    strcmp(lr->ifname, FZ_FOREIGN) == 0 ||
+	    !in_prefix_in_ranges(&lr->net, ranges, nranges))
+		abort();
+	if ((l = link_find(lr->ifname)) == NULL)
+		for (i = 0; i < FZ_MAXDEV && l == NULL; i++)
+			if (links[i].ifname[0] == '\0')
+				l = &links[i];
+	if (l == NULL) {
+		errno = ENOSPC;
+		return (-1);
+	}
+	*l = *lr;
+	return (0);
+}
+
+int
+link_remove(const char *dir, const char *name)
+{
+	struct link_rec	*l;
+
+	name_checked(name);
+	if ((l = link_find(name)) != NULL)
+		memset(l, 0, sizeof(*l));
+	return (0);
+}
+
+size_t
+link_count(const char *dir, const char *except)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < FZ_MAXDEV; i++)
+		if (links[i].ifname[0] != '\0' &&
+		    strcmp(links[i].ifname, except) != 0)
+			n++;
+	return (n);
+}
+
+/* wgd touches a device only when its record names it as it is now. */
+static const struct link_rec *
+owned(const char *name)
+{
+	const struct link_rec	*l;
+
+	if ((l = link_find(name)) == NULL ||
+	    l->ifindex != rtnl_ifindex(name) ||
+	    !in_prefix_in_ranges(&l->net, ranges, nranges))
+		abort();
+	return (l);
+}
+
+/* A peer wgd sets: inside the link's network, endpoint unicast. */
+static void
+peer_in_net(const char *name, const struct wg_peer *p)
+{
+	const struct link_rec	*l = owned(name);
+	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
+	const struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	int			 i;
+
+	for (i = 0; i < p->nallowed; i++)
+		if (p->allowed[i].len != (p->allowed[i].ip.af == AF_INET ?
+		    32 : 128) || !in_prefix_contains(&l->net,
+		    &p->allowed[i].ip))
+			abort();
+	if (p->endpoint[0] != '\0' &&
+	    (in_endpoint_numeric(p->endpoint, &ss, &sslen) == -1 ||
+	    (ss.ss_family == AF_INET && (sin->sin_port == 0 ||
+	    (ntohl(sin->sin_addr.s_addr) >> 24) == 127 ||
+	    ntohl(sin->sin_addr.s_addr) >= 0xe0000000 ||
+	    sin->sin_addr.s_addr == 0))))
+		abort();
 }
 
 static int
@@ -285,7 +433,8 @@ uapi_exists(const char *name)
 int
 genl_create(const char *name, char *err, size_t len)
 {
-	if ((fail & FAIL_CREATE) || dev_add(name, &wg_backend_kernel) == NULL)
+	if ((fail & FAIL_CREATE) || strcmp(name, FZ_BRIDGE) == 0 ||
+	    dev_find(name) != NULL || dev_add(name, &wg_backend_kernel) == NULL)
 		return (fz_err(err, len, "create", name));
 	return (0);
 }
@@ -298,6 +447,7 @@ fz_set_device(const char *name, const struct wg_settings *ws, char *err,
 
 	if ((d = dev_find(name)) == NULL || (fail & FAIL_SET))
 		return (fz_err(err, len, "set", name));
+	owned(name);
 	if ((ws->private_key != NULL && !in_key_ok(ws->private_key)) ||
 	    ws->listen_port < -1 || ws->listen_port > 65535 ||
 	    ws->fwmark < -1 || ws->fwmark > UINT32_MAX)
@@ -370,8 +520,9 @@ fz_peer_set(const char *name, const struct wg_peer *p, char *err,
 	struct fzdev	*d;
 
 	peer_checked(p);
-	if ((d = dev_find(name)) == NULL || (fail & FAIL_PEER) ||
-	    dev_peer_set(d, p) == -1)
+	if ((d = dev_find(name)) != NULL)
+		peer_in_net(name, p);
+	if (d == NULL || (fail & FAIL_PEER) || dev_peer_set(d, p) == -1)
 		return (fz_err(err, len, "peer set", name));
 	return (0);
 }
@@ -385,6 +536,7 @@ fz_peer_remove(const char *name, const char *key, char *err, size_t len)
 		abort();
 	if ((d = dev_find(name)) == NULL || (fail & FAIL_PEER))
 		return (fz_err(err, len, "peer remove", name));
+	owned(name);
 	dev_peer_remove(d, key);
 	return (0);
 }
@@ -405,8 +557,10 @@ fz_sync(const char *name, const struct wg_peer *want, size_t n, char *err,
 
 	if ((d = dev_find(name)) == NULL || (fail & FAIL_SYNC))
 		return (fz_err(err, len, "sync", name));
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		peer_checked(&want[i]);
+		peer_in_net(name, &want[i]);
+	}
 	if (wg_diff(&d->dev, want, n, &ch, &nch) == -1)
 		return (fz_err(err, len, "diff", name));
 	/* the changes point into the device, which changes under them */
@@ -506,8 +660,11 @@ rtnl_link_delete(const char *name, char *err, size_t len)
 {
 	struct fzdev	*d;
 
+	if (strcmp(name, FZ_BRIDGE) == 0)
+		abort();
 	if ((d = dev_find(name)) == NULL)
 		return (fz_err(err, len, "delete", name));
+	owned(name);
 	dev_remove(d);
 	return (0);
 }
@@ -516,11 +673,18 @@ int
 rtnl_setup(const char *name, const struct in_prefix *addr,
     const struct in_prefix *route, uint32_t mtu, char *err, size_t len)
 {
+	const struct link_rec	*l;
+
 	if ((addr->ip.af != AF_INET && addr->ip.af != AF_INET6) ||
-	    mtu < 576 || mtu > 9000)
+	    mtu < 576 || mtu > 9000 || route == NULL)
 		abort();
 	if (dev_find(name) == NULL || (fail & FAIL_RTNL))
 		return (fz_err(err, len, "setup", name));
+	/* the route is the recorded network, the address inside it */
+	l = owned(name);
+	if (route->len != l->net.len || in_ip_cmp(&route->ip,
+	    &l->net.ip) != 0 || !in_prefix_contains(route, &addr->ip))
+		abort();
 	return (0);
 }
 
@@ -616,7 +780,8 @@ check_sent(struct wgd_pipe *p)
 	const struct in_ip	*ip;
 	const struct in_wgif	*wif;
 	const struct in_hostent	*he;
-	const struct in_netreq	*nr;
+	const struct in_hostsend *hend;
+	const struct link_rec	*l;
 	size_t			 len;
 
 	TAILQ_FOREACH(b, &p->ibuf.w.bufs, entry) {
@@ -671,7 +836,9 @@ check_sent(struct wgd_pipe *p)
 		case IMSG_PARENT_WGGO_START:
 			wif = data;
 			if (p != &pipe_parent || len != sizeof(*wif) ||
-			    !in_str_ok(wif->name) || !in_ifname_ok(wif->name))
+			    !in_str_ok(wif->name) || !in_ifname_ok(wif->name) ||
+			    rtnl_ifindex(wif->name) != -1 ||
+			    !in_prefix_in_ranges(&wif->route, ranges, nranges))
 				abort();
 			if (!(fail & FAIL_CREATE))
 				dev_add(wif->name, &wg_backend_userspace);
@@ -684,12 +851,17 @@ check_sent(struct wgd_pipe *p)
 			    strpbrk(he->name, " \t\r\n#") != NULL ||
 			    (he->ip.af != AF_INET && he->ip.af != AF_INET6))
 				abort();
+			/* a line of a network of ours, inside it */
+			if ((l = link_find(he->ifname)) == NULL ||
+			    !in_prefix_contains(&l->net, &he->ip) ||
+			    strncmp(he->name, "localhost", 9) == 0)
+				abort();
 			break;
 		case IMSG_PARENT_HOSTS_END:
-			nr = data;
-			if (p != &pipe_parent || len != sizeof(*nr) ||
-			    !in_str_ok(nr->network) ||
-			    !in_ifname_ok(nr->network))
+			hend = data;
+			if (p != &pipe_parent || len != sizeof(*hend) ||
+			    !in_str_ok(hend->network) ||
+			    !in_ifname_ok(hend->network))
 				abort();
 			break;
 		default:
@@ -732,12 +904,36 @@ wgd_reset(void)
 		dev_remove(&devs[i]);
 	}
 	memset(keys, 0, sizeof(keys));
+	memset(links, 0, sizeof(links));
+	fz_host();
 	parent_ids = 0;
 	msgbuf_clear(&pipe_parent.ibuf.w);
 	msgbuf_clear(&pipe_engine.ibuf.w);
 	pipe_parent.ibuf.r.rpos = pipe_parent.ibuf.r.wpos = 0;
 	pipe_engine.ibuf.r.rpos = pipe_engine.ibuf.r.wpos = 0;
 	log_setverbose(0);
+}
+
+/*
+ * The host before any input: someone else's WireGuard device with its
+ * own key, and root's configuration (the default ranges, a network with
+ * a host suffix of its own).
+ */
+static void
+fz_host(void)
+{
+	struct fzdev	*d;
+
+	if ((d = dev_add(FZ_FOREIGN, &wg_backend_kernel)) == NULL)
+		abort();
+	strlcpy(d->dev.public_key, fz_keys[3], sizeof(d->dev.public_key));
+	in_ranges_default(ranges, &nranges);
+	memset(netopts, 0, sizeof(netopts));
+	strlcpy(netopts[0].name, fz_names[1], sizeof(netopts[0].name));
+	strlcpy(netopts[0].host_suffix, "corp", sizeof(netopts[0].host_suffix));
+	nnetopts = 1;
+	nranges_new = nnetopts_new = 0;
+	configured = 1;
 }
 
 static void
@@ -782,7 +978,10 @@ static void
 fixup(uint8_t *pl, size_t len, const struct fzmsg *m, uint8_t flags)
 {
 	struct in_wgif	 wif;
-	const char	*name = fz_names[(flags & R_NAME1) ? 1 : 0];
+	const char	*name = fz_names[((flags & R_NAME1) ? 1 : 0) |
+			    ((flags & R_NAME2) ? 2 : 0)];
+	struct in_wgpeer w;
+	struct in_prefix net;
 	const char	*key = fz_keys[(flags >> R_KEYSHIFT) & 3];
 
 	if (len < m->len)
@@ -799,11 +998,32 @@ fixup(uint8_t *pl, size_t len, const struct fzmsg *m, uint8_t flags)
 			pl[offsetof(struct in_wgpeer, endpoint) +
 			    IN_ENDPOINTSZ - 1] = '\0';
 	}
+	in_prefix_parse(FZ_NET, &net);
 	if (m->fix & FIX_HOST) {
+		/* the low byte of the address stays the input's */
 		pl[offsetof(struct in_hostent, ip)] = AF_INET;
+		memcpy(pl + offsetof(struct in_hostent, ip.u), &net.ip.u, 3);
 		memset(pl + offsetof(struct in_hostent, name), 0, IN_HOSTSZ);
 		snprintf((char *)pl + offsetof(struct in_hostent, name),
-		    IN_HOSTSZ, "p%u.%s.wg", flags >> R_KEYSHIFT, name);
+		    IN_HOSTSZ, "p%u.%s", flags >> R_KEYSHIFT,
+		    strcmp(name, fz_names[1]) == 0 ? "corp" : name);
+		if ((flags >> R_KEYSHIFT) & 2)
+			strlcat((char *)pl + offsetof(struct in_hostent,
+			    name), ".wg", IN_HOSTSZ);
+	}
+	if (m->fix & FIX_ALLOWED) {
+		/* one host of the network, unless the input says more */
+		memcpy(&w, pl, sizeof(w));
+		if (w.nallowed == 0 || w.nallowed > IN_MAXALLOWEDIPS)
+			w.nallowed = 1;
+		w.allowed[0].ip.af = AF_INET;
+		memcpy(w.allowed[0].ip.u.b, net.ip.u.b, 3);
+		if (!(w.pad[0] & 1))
+			w.allowed[0].len = 32;
+		if (w.pad[1] & 1)
+			strlcpy(w.endpoint, "192.0.2.9:51820",
+			    sizeof(w.endpoint));
+		memcpy(pl, &w, sizeof(w));
 	}
 	if (m->fix & FIX_IF) {
 		memcpy(&wif, pl, sizeof(wif));
@@ -812,6 +1032,13 @@ fixup(uint8_t *pl, size_t len, const struct fzmsg *m, uint8_t flags)
 		wif.backend %= 3;
 		if (wif.mtu != 0 && (wif.mtu < 576 || wif.mtu > 9000))
 			wif.mtu = 1420;
+		/* mostly the network, its address inside */
+		if (!(wif.pad[0] & 1)) {
+			wif.route = net;
+			wif.address.ip = net.ip;
+			wif.address.ip.u.b[3] = wif.pad[1];
+			wif.address.len = net.len;
+		}
 		memcpy(pl, &wif, sizeof(wif));
 	}
 }
@@ -884,6 +1111,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		event_init();
 		pipe_setup(&pipe_parent);
 		pipe_setup(&pipe_engine);
+		fz_host();
 		show = getenv("FUZZ_SHOW") != NULL;
 		ready = 1;
 	}

@@ -67,18 +67,48 @@ need_root() {
 	fi
 }
 
+# ensure_user [NAME]: the system user NAME exists; without NAME both users
+# of the set (_innernet, and _innernetwg for wgd).  Another suite may add
+# a user at the same moment: useradd then fails on the lock of
+# /etc/passwd or because the user exists by now, so try again a while.
 ensure_user() {
-	for _u in _innernet _innernetwg; do
-		getent passwd "$_u" >/dev/null 2>&1 ||
-		    useradd -r -M -d /var/empty -s /usr/sbin/nologin "$_u"
+	if [ $# -eq 0 ]; then
+		ensure_user _innernet && ensure_user _innernetwg
+		return
+	fi
+	_u=$1 _n=0
+	until getent passwd "$_u" >/dev/null 2>&1; do
+		[ $_n -lt 60 ] || return 1
+		useradd -r -M -d /var/empty -s /usr/sbin/nologin "$_u" \
+		    2>/dev/null || sleep 0.5
+		_n=$((_n + 1))
+	done
+}
+
+# ns_purge: our namespaces and everything in them are gone.  The names
+# come from the directory: `ip netns list` also asks the kernel about
+# each namespace and complains when another run deletes one meanwhile.
+ns_purge() {
+	for _ns in $(ls /var/run/netns 2>/dev/null | grep "^$RUN[^0-9]"); do
+		for _p in $(ip netns pids "$_ns" 2>/dev/null); do
+			kill -KILL "$_p" 2>/dev/null
+		done
+		ip netns del "$_ns" 2>/dev/null
 	done
 }
 
 net_init() {
 	need_root
-	ensure_user
+	ensure_user ||
+	    { echo "not ok - cannot add the user _innernet"; exit 1; }
 	mkdir -p /var/run/wireguard
-	ip netns add "$INET"
+	# A run killed before its cleanup leaves its namespaces; pids come
+	# round again within minutes on a busy machine, and a later run with
+	# the same pid could make none of its own.  Our pid is ours now, so
+	# any namespace with our names is such a leftover.
+	ns_purge
+	ip netns add "$INET" ||
+	    { echo "not ok - cannot make namespace $INET"; exit 1; }
 	ip -n "$INET" link set lo up
 	ip -n "$INET" link add br0 type bridge
 	ip -n "$INET" link set br0 up
@@ -119,7 +149,7 @@ CONF
 	ip netns exec "$_ns" unshare -m --propagation private sh -c \
 	    "mount -t tmpfs tmpfs /var/run/wireguard && \
 	    echo \$\$ > '$_dir/anchor.pid' && exec sleep 86400" &
-	wait_until 5 test -s "$_dir/anchor.pid" ||
+	wait_until 30 test -s "$_dir/anchor.pid" ||
 	    { echo "not ok - anchor of $_name did not start"; exit 1; }
 	HOSTS="$HOSTS $_name"
 	route_via_router "$_name"
@@ -199,13 +229,15 @@ on() {
 
 daemon_start() {
 	_h=$1; shift
-	# exec, so that $! is innernetd itself and signals reach it
-	(exec nsenter -t "$(cat "$T/$_h/anchor.pid")" -m -n -- \
-	    "$BIN/innernetd" -d -v -f "$T/$_h/innernet.conf" "$@" \
+	# exec, so that $! is innernetd itself and signals reach it;
+	# LOG_LEVEL=error: wireguard-go, once in the background, says in
+	# the log why it stopped (else its output goes to /dev/null)
+	(exec env LOG_LEVEL=error nsenter -t "$(cat "$T/$_h/anchor.pid")" \
+	    -m -n -- "$BIN/innernetd" -d -v -f "$T/$_h/innernet.conf" "$@" \
 	    >>"$T/$_h/daemon.log" 2>&1) &
 	echo $! > "$T/$_h/daemon.pid"
-	wait_until 10 test -S "$T/$_h/innernetd.sock" &&
-	    wait_until 10 ctl "$_h" status
+	wait_until 30 test -S "$T/$_h/innernetd.sock" &&
+	    wait_until 30 ctl "$_h" status
 }
 
 daemon_pid() {
@@ -221,7 +253,7 @@ daemon_stop() {
 	_p=$(daemon_pid "$1")
 	[ -n "$_p" ] || return 0
 	kill -TERM "$_p" 2>/dev/null
-	wait_until 10 sh -c "! kill -0 $_p 2>/dev/null" ||
+	wait_until 30 sh -c "! kill -0 $_p 2>/dev/null" ||
 	    kill -KILL "$_p" 2>/dev/null
 	rm -f "$T/$1/daemon.pid"
 }
@@ -248,12 +280,7 @@ net_cleanup() {
 			daemon_log "$_h" "${REGRESS_LOGS:-40}"
 		done
 	fi
-	for _ns in $(ip netns list | awk '{print $1}' | grep "^$RUN[^0-9]"); do
-		for _p in $(ip netns pids "$_ns" 2>/dev/null); do
-			kill -KILL "$_p" 2>/dev/null
-		done
-		ip netns del "$_ns" 2>/dev/null
-	done
+	ns_purge
 	rm -rf "$T"
 	[ "$FAILED" -eq 0 ] && exit "$_rc"
 	exit 1

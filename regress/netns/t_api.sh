@@ -56,7 +56,7 @@ rekey_apply() {
 api() {
 	_h=$1 _m=$2 _p=$3
 	shift 3
-	set -- -s -m 5 -o "$T/body" -w '%{http_code}' -X "$_m" \
+	set -- -s -m 20 -o "$T/body" -w '%{http_code}' -X "$_m" \
 	    --interface "$(cat "$T/$_h/ip")" \
 	    -H "X-Innernet-Server-Key: ${KEY_OVERRIDE:-$SKEY}" "$@"
 	on "$_h" curl "$@" "http://$SRV_IP:$PORT$_p"
@@ -76,7 +76,10 @@ expect() {
 		ok "$_what"
 	else
 		notok "$_what (status $_got, want $_want)"
-		sed 's/^/#   /' "$T/body" 2>/dev/null | head -5
+		# a JSON body ends without a newline: end the line, or the
+		# next "ok" line is glued to it and not counted
+		{ sed 's/^/#   /' "$T/body" 2>/dev/null | head -5; echo; } |
+		    grep -v '^$'
 	fi
 }
 
@@ -123,10 +126,12 @@ for h in admin user1 dev1; do
 	pub=$(rekey "$h")
 	expect "$h redeems" 204 api_json "$h" POST /v1/user/redeem \
 	    "{\"public_key\":\"$pub\"}"
+	# at once: the old key reaches the server only until it swaps
+	[ "$h" = admin ] && expect "second redeem is refused" 401 api_json \
+	    admin POST /v1/user/redeem \
+	    "{\"public_key\":\"$(wg genkey | wg pubkey)\"}"
 done
-expect "second redeem is refused" 401 api_json admin POST \
-    /v1/user/redeem "{\"public_key\":\"$(wg genkey | wg pubkey)\"}"
-sleep 6	# the server swaps keys after five seconds, as upstream
+sleep 6	# what an upstream client waits; our server swaps sooner
 for h in admin user1 dev1; do
 	rekey_apply "$h"
 done
@@ -162,13 +167,23 @@ expect "admin route from a non-admin is 401" 401 \
     api user1 GET /v1/admin/peers
 
 # ETag: the same document is not sent twice.
-etag=$(on user1 curl -s -D - -o /dev/null --interface \
-    "$(cat "$T/user1/ip")" -H "X-Innernet-Server-Key: $SKEY" \
-    "http://$SRV_IP:$PORT/v1/user/state" | tr -d '\r' |
-    awk 'tolower($1) == "etag:" { print $2 }')
+etag_of() {	# etag_of HEADERS: the ETag in a response's headers
+	tr -d '\r' < "$1" | awk 'tolower($1) == "etag:" { print $2 }'
+}
+api user1 GET /v1/user/state -D "$T/hdr" >/dev/null
+etag=$(etag_of "$T/hdr")
 check "state has an ETag" test -n "$etag"
-expect "matching If-None-Match is 304" 304 api user1 GET /v1/user/state \
-    -H "If-None-Match: $etag"
+# The document holds the endpoints WireGuard observed: when one changed
+# between the two requests, the 200 carries another ETag; ask again.
+n=0
+while :; do
+	got=$(api user1 GET /v1/user/state -H "If-None-Match: $etag" \
+	    -D "$T/hdr")
+	[ "$got" = 200 ] && [ -n "$(etag_of "$T/hdr")" ] &&
+	    [ "$(etag_of "$T/hdr")" != "$etag" ] && [ $n -lt 5 ] || break
+	etag=$(etag_of "$T/hdr") n=$((n + 1))
+done
+expect "matching If-None-Match is 304" 304 echo "$got"
 
 # Endpoint and candidates.
 expect "override endpoint" 204 api_json user1 PUT /v1/user/endpoint \

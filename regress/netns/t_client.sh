@@ -44,8 +44,10 @@ check "add-peer admin" ctl server add-peer corp --name admin \
     --invite-expires 1h --yes
 check "new --auto-external-endpoint" ctl server new --network-name auto \
     --network-cidr 10.77.0.0/16 --auto-external-endpoint --listen-port 51830
+check "add-cidr in the second network" ctl server add-cidr auto \
+    --name auto-h --cidr 10.77.1.0/24 --parent auto --yes
 check "its invitations name the host's address" ctl server add-peer auto \
-    --name p1 --cidr auto --auto-ip --save-config "$T/auto.toml" --yes
+    --name p1 --cidr auto-h --auto-ip --save-config "$T/auto.toml" --yes
 check "external-endpoint is 192.0.2.1:51830" \
     grep -q '^external-endpoint = "192.0.2.1:51830"$' "$T/auto.toml"
 check "uninstall the second network" ctl server uninstall auto --yes
@@ -61,7 +63,7 @@ check_fails "the broken invitation differs" cmp -s "$T/admin.toml" \
 check_fails "a redeem that cannot reach the API fails" \
     ctl admin install "$T/broken.toml" --default-name
 check "it left no interface, database, key or network" \
-    wait_until 5 no_network admin
+    wait_until 20 no_network admin
 check "the invitation is not spent by the failure" \
     test "$(peer_field admin is_redeemed)" = false
 
@@ -168,7 +170,7 @@ check "bob fetches again" wait_until 20 ctl bob fetch corp
 check_fails "uninstall without a terminal needs --yes" \
     ctl bob uninstall corp
 check "uninstall --yes" ctl bob uninstall corp --yes
-check "nothing of corp is left on bob" wait_until 5 no_network bob
+check "nothing of corp is left on bob" wait_until 20 no_network bob
 check "bob's hosts section is gone" sh -c "! grep -q corp '$T/bob/hosts'"
 check "foreign hosts lines are kept" grep -q "^# a line that is not ours$" \
     "$T/bob/hosts"

@@ -96,7 +96,7 @@ check "a one-second invitation" invite peer3 robots "$T/peer3.toml" 1s \
 check "the server sweeps it out" wait_until 25 gone peer3
 check_fails "the expired invitation does not install" \
     ctl eve install "$T/peer3.toml" --default-name
-check "and leaves nothing on the host" wait_until 5 no_network eve
+check "and leaves nothing on the host" wait_until 20 no_network eve
 check "the same name and address can be invited again" \
     invite peer3 robots "$T/peer3b.toml" 30m --ip 10.66.2.100
 
@@ -130,7 +130,7 @@ check "robots again" jqok admin '.[] | select(.name == "robots")' \
 # A redeemed invitation is spent.
 check_fails "peer4's invitation does not install twice" \
     ctl eve install "$T/peer4.spent" --default-name
-check "and leaves nothing on the host" wait_until 5 no_network eve
+check "and leaves nothing on the host" wait_until 20 no_network eve
 
 # Unassociated CIDRs do not see each other; an association grants,
 # removing it takes back.  db1 sits behind the masquerading router.

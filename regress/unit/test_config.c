@@ -113,6 +113,27 @@ main(void)
 	    "every key", err);
 	config_free(&c);
 
+	check(parse("", &c, err, sizeof(err)) == 0 && c.nranges == 5 &&
+	    c.ranges[0].len == 8 && c.ranges[4].ip.af == AF_INET6 &&
+	    c.ranges[4].len == 7, "allowed-ranges: the private and "
+	    "unique-local ranges by default", err);
+	config_free(&c);
+	check(parse("allowed-ranges:\n  - 10.60.0.0/16\n  - fd00:1::/64\n",
+	    &c, err, sizeof(err)) == 0 && c.nranges == 2 &&
+	    c.ranges[0].len == 16 && c.ranges[1].len == 64,
+	    "allowed-ranges: a list replaces the defaults", err);
+	config_free(&c);
+	bad("allowed-ranges: 10.0.0.0/8\n", "t.conf:1: 'allowed-ranges' must "
+	    "be a list of networks like 10.0.0.0/8");
+	bad("allowed-ranges: []\n", "t.conf:1: 'allowed-ranges' must list "
+	    "at least one network");
+	bad("allowed-ranges:\n  - 0.0.0.0/0\n", "t.conf:2: 'allowed-ranges': "
+	    "0.0.0.0/0 would hand innernet every address");
+	bad("allowed-ranges:\n  - 10.1.2.3/8\n", "t.conf:2: 'allowed-ranges': "
+	    "'10.1.2.3/8' is not a network like 10.0.0.0/8");
+	bad("allowed-ranges:\n  - [a]\n", "t.conf:2: 'allowed-ranges' takes "
+	    "a single value");
+
 	bad("foo: 1\n", "t.conf:1: unknown key 'foo'");
 	bad("mtu: 1280\nnetworks:\n  x:\n    colour: red\n",
 	    "t.conf:4: unknown key 'colour' in network 'x'");

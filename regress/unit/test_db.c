@@ -712,7 +712,8 @@ test_redeem(struct db *db)
 	expect(db_peer_redeem(db, inv.p.id, key, now, &dp, &err), &err, 0,
 	    "redeem");
 	check(dp.p.is_redeemed && strcmp(dp.p.public_key, key) == 0 &&
-	    dp.p.invite_expires == 0, "redeemed: new key, no expiry");
+	    dp.p.invite_expires == now + 100,
+	    "redeemed: new key, expiry kept as upstream");
 	newkey(key);
 	expect(db_peer_redeem(db, inv.p.id, key, now, &dp, &err), &err, 410,
 	    "redeem twice");
@@ -740,6 +741,105 @@ test_redeem(struct db *db)
 	db_peer_get(db, inv.p.id, &dp, &err);
 	check(!dp.p.is_redeemed && strcmp(dp.p.public_key, p.public_key) ==
 	    0, "failed redeems change nothing");
+}
+
+/* Peers only in leaves; a CIDR with peers takes no children. */
+static void
+test_tree_rules(struct db *db)
+{
+	struct in_peer	 p;
+	struct in_cidr	 c, out;
+	struct db_peer	 dp;
+	struct in_error	 err;
+
+	p = mkpeer("rootling", "10.80.200.5", ROOT_CIDR_ID, 0);
+	expect(db_peer_add(db, &p, NULL, 0, &dp, &err), &err, 400,
+	    "no peer in the root, which has children");
+	check(strstr(err.msg, "child CIDRs") != NULL,
+	    "the error says why: %s", err.msg);
+	c = mkcidr("team", "10.80.2.0/24", ROOT_CIDR_ID);
+	expect(db_cidr_add(db, &c, &out, &err), &err, 0, "add a leaf CIDR");
+	c = mkcidr("squad", "10.80.2.0/25", out.id);
+	expect(db_cidr_add(db, &c, &out, &err), &err, 0,
+	    "a child under an empty CIDR");
+	p = mkpeer("teamer", "10.80.2.200", out.parent, 0);
+	expect(db_peer_add(db, &p, NULL, 0, &dp, &err), &err, 400,
+	    "no peer in a CIDR with a child");
+	p = mkpeer("squaddie", "10.80.2.5", out.id, 0);
+	p.is_disabled = 1;
+	expect(db_peer_add(db, &p, NULL, 0, &dp, &err), &err, 0,
+	    "a (disabled) peer in the leaf");
+	c = mkcidr("platoon", "10.80.2.0/26", out.id);
+	expect(db_cidr_add(db, &c, &out, &err), &err, 400,
+	    "no CIDR under a CIDR with a disabled peer");
+	c = mkcidr("infrakid", "10.80.0.0/31", INFRA_CIDR_ID);
+	expect(db_cidr_add(db, &c, &out, &err), &err, 400,
+	    "no CIDR under infra, which holds the server");
+}
+
+/* delete-peer: withdraw an invitation, retire a redeemed peer. */
+static void
+test_delete(struct db *db)
+{
+	struct in_peer	 p, again;
+	struct db_peer	 dp, inv, red;
+	struct in_error	 err;
+	char		 key[IN_KEYSZ];
+	time_t		 now = time(NULL);
+
+	p = mkpeer("withdrawn", "10.80.128.40", USER_CIDR_ID, 0);
+	p.is_redeemed = 0;
+	p.invite_expires = now + 100;
+	expect(db_peer_add(db, &p, NULL, 0, &inv, &err), &err, 0,
+	    "add an invitation");
+	expect(db_peer_delete(db, inv.p.id, now, &dp, &err), &err, 0,
+	    "withdraw it");
+	check(!dp.p.is_redeemed && strcmp(dp.p.name, "withdrawn") == 0,
+	    "the answer is the withdrawn row");
+	expect(db_peer_get(db, inv.p.id, &dp, &err), &err, 404,
+	    "its row is gone");
+	again = mkpeer("withdrawn", "10.80.128.40", USER_CIDR_ID, 0);
+	expect(db_peer_add(db, &again, NULL, 0, &dp, &err), &err, 0,
+	    "its name and address were never used: free again");
+
+	p = mkpeer("leaver", "10.80.128.41", USER_CIDR_ID, 0);
+	expect(db_peer_add(db, &p, NULL, 0, &red, &err), &err, 0,
+	    "add a redeemed peer");
+	expect(db_peer_delete(db, red.p.id, now, &dp, &err), &err, 0,
+	    "delete it");
+	check(dp.p.is_redeemed && dp.p.is_disabled && !dp.p.is_admin &&
+	    strncmp(dp.p.name, "deleted-", 8) == 0,
+	    "its row stays, disabled and renamed (%s)", dp.p.name);
+	again = mkpeer("leaver", "10.80.128.42", USER_CIDR_ID, 0);
+	expect(db_peer_add(db, &again, NULL, 0, &dp, &err), &err, 0,
+	    "its name is free again");
+	again = mkpeer("comeback", "10.80.128.41", USER_CIDR_ID, 0);
+	expect(db_peer_add(db, &again, NULL, 0, &dp, &err), &err, 400,
+	    "its address never comes back");
+	again = mkpeer("comeback", "10.80.128.43", USER_CIDR_ID, 0);
+	strlcpy(again.public_key, p.public_key, sizeof(again.public_key));
+	expect(db_peer_add(db, &again, NULL, 0, &dp, &err), &err, 400,
+	    "nor its key");
+	p.is_redeemed = 0;
+	p.invite_expires = now + 100;
+	again = mkpeer("comeback", "10.80.128.44", USER_CIDR_ID, 0);
+	again.is_redeemed = 0;
+	expect(db_peer_add(db, &again, NULL, 0, &inv, &err), &err, 0,
+	    "an invitation");
+	expect(db_peer_redeem(db, inv.p.id, p.public_key, now, &dp, &err),
+	    &err, 400, "cannot redeem with the deleted peer's key");
+	db_peer_get(db, red.p.id, &dp, &err);
+	dp.p.is_disabled = 0;
+	strlcpy(dp.p.name, "revived", sizeof(dp.p.name));
+	expect(db_peer_update(db, &dp.p, NULL, 0, &inv, &err), &err, 410,
+	    "a deleted peer cannot be enabled or renamed");
+	expect(db_peer_delete(db, red.p.id, now, &dp, &err), &err, 410,
+	    "nor deleted twice");
+	expect(db_peer_delete(db, IN_SERVER_PEER_ID, now, &dp, &err), &err,
+	    400, "the server's own peer cannot be deleted");
+	newkey(key);
+	expect(db_peer_delete(db, 9999, now, &dp, &err), &err, 404,
+	    "an unknown peer");
 }
 
 static void
@@ -1242,6 +1342,8 @@ main(void)
 	test_peers(db);
 	test_cidrs(db);
 	test_redeem(db);
+	test_tree_rules(db);
+	test_delete(db);
 	test_sweep(db);
 	test_reopen(&env);
 	test_network_update_delete(&env);

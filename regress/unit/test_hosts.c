@@ -108,6 +108,65 @@ leftovers(void)
 	return (n);
 }
 
+/*
+ * What the parent (and wgd before it) lets into a network's section: a
+ * peer label under the network's suffix, an address inside it.
+ */
+static void
+entry_checks(void)
+{
+	struct in_netopts	o;
+	struct in_hostent	he;
+	struct in_prefix	net;
+	char			suffix[IN_HOSTSZ], err[IN_ERRSZ];
+
+	in_prefix_parse("10.66.0.0/16", &net);
+	hosts_suffix("corp", NULL, suffix, sizeof(suffix));
+	CHECK(strcmp(suffix, "corp.wg") == 0, "the default suffix");
+	memset(&o, 0, sizeof(o));
+	o.host_suffix_set = 1;
+	hosts_suffix("corp", &o, suffix, sizeof(suffix));
+	CHECK(suffix[0] == '\0', "a suffix set empty stays empty");
+	strlcpy(o.host_suffix, "corp.internal", sizeof(o.host_suffix));
+	hosts_suffix("corp", &o, suffix, sizeof(suffix));
+	CHECK(strcmp(suffix, "corp.internal") == 0, "a suffix of its own");
+
+	he = ent("10.66.0.5", "alice.corp.wg");
+	CHECK(hosts_entry_ok(&he, "corp.wg", &net, err, sizeof(err)),
+	    "a peer of the network passes");
+	he = ent("198.51.100.66", "deb.debian.org");
+	CHECK(!hosts_entry_ok(&he, "corp.wg", &net, err, sizeof(err)),
+	    "deb.debian.org is refused");
+	he = ent("10.66.0.5", "deb.debian.org");
+	CHECK(!hosts_entry_ok(&he, "", &net, err, sizeof(err)),
+	    "a dotted name without a suffix is refused");
+	he = ent("10.66.0.5", "localhost");
+	CHECK(!hosts_entry_ok(&he, "", &net, err, sizeof(err)),
+	    "localhost is refused");
+	he = ent("10.66.0.5", "localhost.corp.wg");
+	CHECK(!hosts_entry_ok(&he, "corp.wg", &net, err, sizeof(err)),
+	    "localhost under the suffix is refused");
+	he = ent("10.66.0.5", "bob");
+	CHECK(hosts_entry_ok(&he, "", &net, err, sizeof(err)),
+	    "a bare label with an empty suffix passes");
+	he = ent("198.51.100.66", "bob.corp.wg");
+	CHECK(!hosts_entry_ok(&he, "corp.wg", &net, err, sizeof(err)),
+	    "an address outside the network is refused");
+	he = ent("10.66.0.5", "x.evilcorp.wg");
+	CHECK(!hosts_entry_ok(&he, "corp.wg", &net, err, sizeof(err)),
+	    "a suffix that only ends the same is refused");
+	he = ent("10.66.0.5", ".corp.wg");
+	CHECK(!hosts_entry_ok(&he, "corp.wg", &net, err, sizeof(err)),
+	    "an empty label is refused");
+	he = ent("10.66.0.5", "Alice_1.corp.wg");
+	CHECK(!hosts_entry_ok(&he, "corp.wg", &net, err, sizeof(err)),
+	    "a label outside hostname(7) is refused");
+	memset(&net, 0, sizeof(net));
+	he = ent("10.66.0.5", "alice.corp.wg");
+	CHECK(!hosts_entry_ok(&he, "corp.wg", &net, err, sizeof(err)),
+	    "no network, no entry");
+}
+
 int
 main(void)
 {
@@ -202,5 +261,6 @@ main(void)
 
 	unlink(path);
 	rmdir(dir);
+	entry_checks();
 	return (failed);
 }

@@ -1,7 +1,10 @@
-# A probe of wgd's UAPI code for t_wgd.sh, which runs it against real
-# userspace WireGuard in a namespace; built with everything else.
+# Programs for the namespace scenarios, built with everything else: a
+# probe of wgd's UAPI code for t_wgd.sh, which runs it against real
+# userspace WireGuard, and a compromised engine for t_hostile.sh, which
+# drives the real innernet-wgd with it.
 
 WGD_PROBE := $(B)/regress/uapi_probe
+WGD_HOSTILE := $(B)/regress/hostile_wgd
 
 $(WGD_PROBE): $(call obj,regress/wgd/uapi_probe.c \
 	$(filter-out innernet-wgd/wgd.c,$(WGD_SRCS)) $(COMMON_SRCS))
@@ -11,4 +14,9 @@ $(WGD_PROBE): $(call obj,regress/wgd/uapi_probe.c \
 
 $(B)/obj/regress/wgd/uapi_probe.o: CFLAGS += -Iinnernet-wgd
 
+$(WGD_HOSTILE): $(call obj,regress/wgd/hostile.c $(COMMON_SRCS))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_EVENT) $(LIB_SODIUM) $(LIB_BSD)
+
+all check: $(WGD_HOSTILE)
 check: $(WGD_PROBE)

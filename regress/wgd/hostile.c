@@ -1,0 +1,457 @@
+/*
+ * Copyright (c) 2026 The innernet-in-C authors
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * A compromised engine against the real innernet-wgd (t_hostile.sh runs
+ * this inside a host of its own):
+ *
+ *	hostile WGD STATEDIR HOSTSFILE VERB ARGS...
+ *
+ * starts WGD with socketpairs as its parent and engine pipes, plays the
+ * parent (the configuration with the default allowed-ranges, starting
+ * wireguard-go when asked, taking hosts sections and printing every
+ * entry that reaches it), sends what VERB says as an engine could, and
+ * prints the answer: "ok", "err STATUS MESSAGE", or "exit" when wgd
+ * went away.  Each run is a new wgd, so whatever it keeps across a
+ * restart is tested on every run.  Verbs:
+ *
+ *	up NAME ADDRESS/LEN ROUTE		IF_UP, userspace WireGuard
+ *	down NAME				IF_DOWN
+ *	keyset NAME PRIVATE-KEY | keynew NAME	KEY_SET, KEY_NEW
+ *	port NAME PORT				LISTEN_PORT
+ *	peer NAME KEY ENDPOINT|- ALLOWED...	PEER_SET
+ *	stats NAME				STATS_REQ
+ *	hosts NAME ADDRESS HOSTNAME		one hosts line
+ *	flood NAME COUNT NET/24			a SYNC of COUNT peers inside
+ *						NET; prints "rss-growth KB"
+ *						of wgd as well
+ *	twosync NAME				two SYNC streams at once
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "imsg.h"
+#include "innernet.h"
+
+#define WAIT_SECONDS	30
+
+static struct imsgbuf	 parent, engine;
+static pid_t		 wgd_pid;
+static int		 done;
+
+static __attribute__((__noreturn__)) void
+usage(void)
+{
+	fprintf(stderr, "usage: hostile wgd statedir hostsfile verb "
+	    "args...\n");
+	exit(2);
+}
+
+static void
+send_msg(struct imsgbuf *ib, uint32_t type, uint32_t id, const void *data,
+    size_t len)
+{
+	if (imsg_compose(ib, type, id, 0, -1, data, len) == -1)
+		err(2, "imsg_compose");
+}
+
+static void
+flush(struct imsgbuf *ib)
+{
+	if (imsg_flush(ib) == -1 && errno != EPIPE)
+		err(2, "imsg_flush");
+}
+
+static void
+start_wgd(const char *wgd, const char *statedir, const char *hostsfile)
+{
+	int	ps[2], es[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, ps) == -1 ||
+	    socketpair(AF_UNIX, SOCK_STREAM, 0, es) == -1)
+		err(2, "socketpair");
+	switch (wgd_pid = fork()) {
+	case -1:
+		err(2, "fork");
+	case 0:
+		if (dup2(ps[1], PROC_FD_PARENT) == -1 ||
+		    dup2(es[1], PROC_FD_ENGINE) == -1)
+			_exit(2);
+		closefrom(PROC_FD_ENGINE + 1);
+		execl(wgd, "innernet-wgd", "-d", "-u", INNERNET_USER, "-s",
+		    statedir, "-H", hostsfile, (char *)NULL);
+		_exit(127);
+	default:
+		break;
+	}
+	close(ps[1]);
+	close(es[1]);
+	imsg_init(&parent, ps[0]);
+	imsg_init(&engine, es[0]);
+}
+
+/* The parent's configuration: nothing but the default ranges. */
+static void
+configure(void)
+{
+	struct in_conf_global	g;
+	struct in_conf_range	r;
+	struct in_prefix	p[IN_MAXRANGES];
+	size_t			n, i;
+
+	memset(&g, 0, sizeof(g));
+	send_msg(&parent, IMSG_CONF_GLOBAL, 0, &g, sizeof(g));
+	in_ranges_default(p, &n);
+	/* a wgd from before allowed-ranges takes no CONF_RANGE */
+	if (getenv("HOSTILE_NO_RANGES") != NULL)
+		n = 0;
+	for (i = 0; i < n; i++) {
+		memset(&r, 0, sizeof(r));
+		r.range = p[i];
+		send_msg(&parent, IMSG_CONF_RANGE, 0, &r, sizeof(r));
+	}
+	send_msg(&parent, IMSG_CONF_END, 0, NULL, 0);
+	flush(&parent);
+}
+
+/* The parent's part: start wireguard-go, or take a hosts section. */
+static void
+parent_msg(struct imsg *imsg)
+{
+	struct in_wgif		wif;
+	struct in_hostent	he;
+	struct in_error		e;
+	char			ip[IN_ADDRSTRSZ];
+	pid_t			pid;
+	int			status, fd;
+
+	switch (imsg->hdr.type) {
+	case IMSG_PARENT_WGGO_START:
+		if (imsg_get_data(imsg, &wif, sizeof(wif)) == -1)
+			errx(2, "bad WGGO_START");
+		wif.name[sizeof(wif.name) - 1] = '\0';
+		printf("wggo %s\n", wif.name);
+		if ((pid = fork()) == 0) {
+			/* its banner is no answer */
+			if ((fd = open("/dev/null", O_WRONLY)) != -1) {
+				dup2(fd, STDOUT_FILENO);
+				dup2(fd, STDERR_FILENO);
+			}
+			execlp("wireguard-go", "wireguard-go", wif.name,
+			    (char *)NULL);
+			_exit(127);
+		}
+		if (pid == -1 || waitpid(pid, &status, 0) == -1 ||
+		    !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			memset(&e, 0, sizeof(e));
+			e.status = 500;
+			strlcpy(e.msg, "wireguard-go failed", sizeof(e.msg));
+			send_msg(&parent, IMSG_WG_ERR, imsg->hdr.peerid, &e,
+			    sizeof(e));
+		} else
+			send_msg(&parent, IMSG_WG_OK, imsg->hdr.peerid,
+			    NULL, 0);
+		flush(&parent);
+		break;
+	case IMSG_PARENT_HOSTS:
+		if (imsg_get_data(imsg, &he, sizeof(he)) == -1)
+			errx(2, "bad PARENT_HOSTS");
+		he.name[sizeof(he.name) - 1] = '\0';
+		in_ip_str(&he.ip, ip, sizeof(ip));
+		printf("hosts-entry %s %s\n", he.name, ip);
+		break;
+	case IMSG_PARENT_HOSTS_END:
+		send_msg(&parent, IMSG_WG_OK, imsg->hdr.peerid, NULL, 0);
+		flush(&parent);
+		break;
+	default:
+		break;
+	}
+}
+
+/* What wgd answers the engine; the request is over at OK/ERR/END. */
+static void
+engine_msg(struct imsg *imsg, uint32_t want)
+{
+	struct in_error	e;
+	struct in_wgkey	k;
+
+	switch (imsg->hdr.type) {
+	case IMSG_WG_OK:
+		if (imsg->hdr.peerid == want) {
+			printf("ok\n");
+			done = 1;
+		}
+		break;
+	case IMSG_WG_END:
+	case IMSG_PROCINFO:
+		if (imsg->hdr.peerid == want) {
+			printf("end\n");
+			done = 1;
+		}
+		break;
+	case IMSG_WG_ERR:
+		if (imsg_get_data(imsg, &e, sizeof(e)) == -1)
+			errx(2, "bad WG_ERR");
+		e.msg[sizeof(e.msg) - 1] = '\0';
+		if (imsg->hdr.peerid == want) {
+			printf("err %d %s\n", e.status, e.msg);
+			done = 1;
+		}
+		break;
+	case IMSG_WG_KEY:
+		if (imsg_get_data(imsg, &k, sizeof(k)) == 0) {
+			k.key[sizeof(k.key) - 1] = '\0';
+			printf("key %s\n", k.key);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* Serve both pipes until request "want" is answered or wgd is gone. */
+static int
+await(uint32_t want)
+{
+	struct pollfd	 pfd[2];
+	struct imsg	 imsg;
+	struct imsgbuf	*ib;
+	time_t		 end = time(NULL) + WAIT_SECONDS;
+	ssize_t		 n;
+	int		 i;
+
+	done = 0;
+	while (!done) {
+		if (time(NULL) > end) {
+			printf("timeout\n");
+			return (-1);
+		}
+		pfd[0].fd = parent.fd;
+		pfd[1].fd = engine.fd;
+		pfd[0].events = pfd[1].events = POLLIN;
+		if (poll(pfd, 2, 1000) == -1 && errno != EINTR)
+			err(2, "poll");
+		for (i = 0; i < 2 && !done; i++) {
+			if (!(pfd[i].revents & (POLLIN | POLLHUP)))
+				continue;
+			ib = i == 0 ? &parent : &engine;
+			if ((n = imsg_read(ib)) == -1 && errno != EAGAIN)
+				n = 0;
+			if (n == 0) {
+				printf("exit\n");
+				return (-1);
+			}
+			while ((n = imsg_get(ib, &imsg)) > 0) {
+				if (i == 0)
+					parent_msg(&imsg);
+				else
+					engine_msg(&imsg, want);
+				imsg_free(&imsg);
+			}
+		}
+	}
+	fflush(stdout);
+	return (0);
+}
+
+static long
+rss_kb(void)
+{
+	char	 path[64], line[256];
+	FILE	*f;
+	long	 kb = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)wgd_pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return (-1);
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmRSS: %ld", &kb) == 1)
+			break;
+	fclose(f);
+	return (kb);
+}
+
+static void
+netreq(struct in_netreq *nr, const char *name)
+{
+	memset(nr, 0, sizeof(*nr));
+	strlcpy(nr->network, name, sizeof(nr->network));
+}
+
+/* Peer i of a flood: its own key, a host address in the /24. */
+static void
+flood_peer(struct in_wgpeer *w, const char *name, const struct in_prefix *net,
+    uint32_t i)
+{
+	unsigned char	bin[32];
+
+	memset(w, 0, sizeof(*w));
+	strlcpy(w->ifname, name, sizeof(w->ifname));
+	memset(bin, 0x5a, sizeof(bin));
+	memcpy(bin, &i, sizeof(i));
+	sodium_bin2base64(w->public_key, sizeof(w->public_key), bin,
+	    sizeof(bin), sodium_base64_VARIANT_ORIGINAL);
+	w->keepalive = -1;
+	w->nallowed = 1;
+	w->allowed[0].ip = net->ip;
+	w->allowed[0].ip.u.b[3] = 1 + i % 254;
+	w->allowed[0].len = 32;
+}
+
+static int
+prefix_arg(const char *s, struct in_prefix *p)
+{
+	struct in_ip	host;
+
+	if (in_prefix_parse_host(s, p, &host) == -1)
+		errx(2, "bad prefix %s", s);
+	p->ip = host;		/* as sent: host bits kept for addresses */
+	return (0);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct in_wgif		 wif;
+	struct in_wgkey		 k;
+	struct in_wgpeer	 w;
+	struct in_netreq	 nr;
+	struct in_hostent	 he;
+	const char		*verb, *name;
+	uint32_t		 id = 1, i, count;
+	long			 before, after;
+	int			 status, a;
+
+	if (argc < 6)
+		usage();
+	if (sodium_init() == -1)
+		errx(2, "libsodium");
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	verb = argv[4];
+	name = argv[5];
+	start_wgd(argv[1], argv[2], argv[3]);
+	configure();
+
+	if (strcmp(verb, "up") == 0 && argc == 8) {
+		memset(&wif, 0, sizeof(wif));
+		strlcpy(wif.name, name, sizeof(wif.name));
+		wif.backend = IN_BACKEND_USERSPACE;
+		prefix_arg(argv[6], &wif.address);
+		prefix_arg(argv[7], &wif.route);
+		wif.mtu = IN_DEFAULT_MTU;
+		send_msg(&engine, IMSG_WG_IF_UP, id, &wif, sizeof(wif));
+	} else if (strcmp(verb, "down") == 0 && argc == 6) {
+		netreq(&nr, name);
+		send_msg(&engine, IMSG_WG_IF_DOWN, id, &nr, sizeof(nr));
+	} else if ((strcmp(verb, "keyset") == 0 && argc == 7) ||
+	    (strcmp(verb, "keynew") == 0 && argc == 6) ||
+	    (strcmp(verb, "port") == 0 && argc == 7)) {
+		memset(&k, 0, sizeof(k));
+		strlcpy(k.ifname, name, sizeof(k.ifname));
+		if (verb[0] == 'p')
+			k.listen_port = (uint16_t)atoi(argv[6]);
+		else if (argc == 7)
+			strlcpy(k.key, argv[6], sizeof(k.key));
+		send_msg(&engine, verb[0] == 'p' ? IMSG_WG_LISTEN_PORT :
+		    argc == 7 ? IMSG_WG_KEY_SET : IMSG_WG_KEY_NEW, id, &k,
+		    sizeof(k));
+	} else if (strcmp(verb, "peer") == 0 && argc >= 9) {
+		memset(&w, 0, sizeof(w));
+		strlcpy(w.ifname, name, sizeof(w.ifname));
+		strlcpy(w.public_key, argv[6], sizeof(w.public_key));
+		if (strcmp(argv[7], "-") != 0)
+			strlcpy(w.endpoint, argv[7], sizeof(w.endpoint));
+		w.keepalive = -1;
+		for (a = 8; a < argc && w.nallowed < IN_MAXALLOWEDIPS; a++)
+			in_prefix_parse(argv[a], &w.allowed[w.nallowed++]);
+		send_msg(&engine, IMSG_WG_PEER_SET, id, &w, sizeof(w));
+	} else if (strcmp(verb, "stats") == 0 && argc == 6) {
+		netreq(&nr, name);
+		send_msg(&engine, IMSG_WG_STATS_REQ, id, &nr, sizeof(nr));
+	} else if (strcmp(verb, "hosts") == 0 && argc == 8) {
+		netreq(&nr, name);
+		memset(&he, 0, sizeof(he));
+		strlcpy(he.ifname, name, sizeof(he.ifname));
+		if (in_ip_parse(argv[6], &he.ip) == -1)
+			errx(2, "bad address %s", argv[6]);
+		strlcpy(he.name, argv[7], sizeof(he.name));
+		send_msg(&engine, IMSG_WG_HOSTS_BEGIN, id, &nr, sizeof(nr));
+		send_msg(&engine, IMSG_WG_HOSTS_ENT, id, &he, sizeof(he));
+		send_msg(&engine, IMSG_WG_HOSTS_END, id, &nr, sizeof(nr));
+	} else if (strcmp(verb, "flood") == 0 && argc == 8) {
+		count = (uint32_t)strtoul(argv[6], NULL, 10);
+		prefix_arg(argv[7], &wif.route);
+		/* wgd has read its configuration once it answers */
+		send_msg(&engine, IMSG_PROCINFO_REQ, 99, NULL, 0);
+		flush(&engine);
+		if (await(99) == -1)
+			goto out;
+		before = rss_kb();
+		netreq(&nr, name);
+		send_msg(&engine, IMSG_WG_SYNC_BEGIN, id, &nr, sizeof(nr));
+		for (i = 0; i < count; i++) {
+			flood_peer(&w, name, &wif.route, i);
+			send_msg(&engine, IMSG_WG_SYNC_PEER, id, &w,
+			    sizeof(w));
+			if (i % 512 == 511)
+				flush(&engine);
+		}
+		send_msg(&engine, IMSG_PROCINFO_REQ, 98, NULL, 0);
+		flush(&engine);
+		if (await(98) == -1)
+			goto out;
+		after = rss_kb();
+		printf("rss-growth %ld\n", after - before);
+		send_msg(&engine, IMSG_WG_SYNC_END, id, &nr, sizeof(nr));
+	} else if (strcmp(verb, "twosync") == 0 && argc == 6) {
+		netreq(&nr, name);
+		send_msg(&engine, IMSG_WG_SYNC_BEGIN, id, &nr, sizeof(nr));
+		send_msg(&engine, IMSG_WG_SYNC_BEGIN, id + 1, &nr, sizeof(nr));
+		send_msg(&engine, IMSG_WG_SYNC_END, id + 1, &nr, sizeof(nr));
+		send_msg(&engine, IMSG_WG_SYNC_END, id, &nr, sizeof(nr));
+	} else
+		usage();
+	flush(&engine);
+	await(id);
+ out:
+	close(engine.fd);
+	close(parent.fd);
+	/* wgd leaves when its pipes close */
+	for (a = 0; a < 50 && waitpid(wgd_pid, &status, WNOHANG) == 0; a++)
+		usleep(100 * 1000);
+	if (a == 50) {
+		kill(wgd_pid, SIGKILL);
+		waitpid(wgd_pid, &status, 0);
+	}
+	return (0);
+}

@@ -165,7 +165,7 @@ deps:
 		build-essential clang pkg-config libevent-dev libsqlite3-dev \
 		libmnl-dev libsodium-dev libbsd-dev libyaml-dev libjansson-dev \
 		wireguard-go wireguard-tools iproute2 iputils-ping procps \
-		sqlite3 mandoc netcat-openbsd curl jq nftables wrk \
+		sqlite3 mandoc netcat-openbsd curl jq nftables wrk systemd \
 		gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 
 # The demo installs what it lacks first, so it is one command on a fresh

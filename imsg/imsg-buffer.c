@@ -155,6 +155,9 @@ ibuf_free(struct ibuf *buf)
 		return;
 	if (buf->fd != -1)
 		close(buf->fd);
+	/* written messages may have carried keys */
+	if (buf->buf != NULL)
+		explicit_bzero(buf->buf, buf->wpos);
 	free(buf->buf);
 	free(buf);
 }

@@ -62,6 +62,9 @@ imsg_read(struct imsgbuf *ibuf)
 	if (ibuf->r.rpos > 0) {
 		memmove(ibuf->r.buf, ibuf->r.buf + ibuf->r.rpos,
 		    ibuf->r.wpos - ibuf->r.rpos);
+		/* no stale copy of what moved stays behind it */
+		explicit_bzero(ibuf->r.buf + ibuf->r.wpos - ibuf->r.rpos,
+		    ibuf->r.rpos);
 		ibuf->r.wpos -= ibuf->r.rpos;
 		ibuf->r.rpos = 0;
 	}
@@ -163,6 +166,11 @@ imsg_get(struct imsgbuf *ibuf, struct imsg *imsg)
 		imsg->fd = -1;
 	if (datalen != 0)
 		memcpy(imsg->data, ibuf->r.rptr, datalen);
+	/*
+	 * Some messages carry private keys: a message leaves no copy in the
+	 * read buffer once taken, nor in its own once freed.
+	 */
+	explicit_bzero(p, imsg->hdr.len);
 
 	/*
 	 * Only the read offset moves: shifting the buffer per message made
@@ -264,6 +272,8 @@ imsg_composev(struct imsgbuf *ibuf, uint32_t type, uint32_t peerid, pid_t pid,
 void
 imsg_free(struct imsg *imsg)
 {
+	if (imsg->data != NULL)
+		explicit_bzero(imsg->data, imsg->hdr.len - IMSG_HEADER_SIZE);
 	free(imsg->data);
 	imsg->data = NULL;
 }
@@ -284,6 +294,8 @@ imsg_clear(struct imsgbuf *ibuf)
 	int	fd;
 
 	msgbuf_clear(&ibuf->w);
+	explicit_bzero(ibuf->r.buf, ibuf->r.wpos);
+	ibuf->r.rpos = ibuf->r.wpos = 0;
 	while ((fd = imsg_dequeue_fd(ibuf)) != -1)
 		close(fd);
 }

@@ -19,10 +19,14 @@
  * The hosts file: each network owns one section between the markers
  * upstream writes ("# DO NOT EDIT innernet <if> BEGIN" ... "END"); every
  * other byte of the file is kept as it was.  Rewritten through a
- * temporary file in the same directory, fsync'd, renamed over.
+ * temporary file in the same directory, fsync'd, renamed over; where
+ * the directory may not be written (the service manager lets the set
+ * write /etc/hosts but nothing else in /etc, or the file is a mount
+ * point), rewritten in place under a lock.
  */
 
 #include <sys/types.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -168,6 +172,43 @@ hosts_build(const char *path, const char *ifname,
 }
 
 /*
+ * In place: the same inode, so only the file itself need be writable.
+ * Not atomic: a reader may see a mix of old and new bytes for the time
+ * of one write, and a crash in the middle leaves the file half written;
+ * hence only when renaming is impossible.  The lock keeps two writers
+ * of ours apart.
+ */
+static int
+hosts_write_inplace(const char *path, const char *buf, size_t len,
+    char *err, size_t errlen)
+{
+	size_t	off;
+	ssize_t	n;
+	int	fd;
+
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	if (flock(fd, LOCK_EX) == -1)
+		goto fail;
+	for (off = 0; off < len; off += n)
+		if ((n = pwrite(fd, buf + off, len - off, off)) <= 0) {
+			if (n == 0)
+				errno = EIO;
+			goto fail;
+		}
+	if (ftruncate(fd, len) == -1 || fsync(fd) == -1)
+		goto fail;
+	close(fd);
+	return (0);
+ fail:
+	snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	close(fd);
+	return (-1);
+}
+
+/*
  * Replace the file with these bytes: a temporary file beside it, the
  * old file's mode, fsync, rename, fsync of the directory.
  */
@@ -178,20 +219,35 @@ hosts_write(const char *path, const char *buf, size_t len, char *err,
 	char		 tmp[PATH_MAX], dir[PATH_MAX];
 	struct stat	 st;
 	mode_t		 mode = 0644;
-	int		 fd, dfd;
+	int		 fd, dfd, exists, saved;
 
-	if (stat(path, &st) == 0)
+	if ((exists = stat(path, &st) == 0))
 		mode = st.st_mode & 07777;
 	strlcpy(dir, path, sizeof(dir));
 	snprintf(tmp, sizeof(tmp), "%s/.hosts.innernet.XXXXXX", dirname(dir));
 	if ((fd = mkstemp(tmp)) == -1) {
+		if (exists && (errno == EROFS || errno == EACCES ||
+		    errno == EPERM))
+			return (hosts_write_inplace(path, buf, len, err,
+			    errlen));
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		return (-1);
 	}
 	if (fchmod(fd, mode) == -1 || write(fd, buf, len) != (ssize_t)len ||
-	    fsync(fd) == -1 || close(fd) == -1 || rename(tmp, path) == -1) {
+	    fsync(fd) == -1 || close(fd) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		unlink(tmp);
+		return (-1);
+	}
+	if (rename(tmp, path) == -1) {
+		saved = errno;
+		unlink(tmp);
+		errno = saved;
+		/* a mount point (a bind-mounted /etc/hosts) */
+		if (errno == EBUSY && exists)
+			return (hosts_write_inplace(path, buf, len, err,
+			    errlen));
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return (-1);
 	}
 	strlcpy(dir, path, sizeof(dir));

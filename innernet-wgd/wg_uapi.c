@@ -136,6 +136,20 @@ uapi_request(const char *ifname, const char *req, size_t reqlen,
 }
 
 /*
+ * A get=1 answer holds the interface's private key, a set=1 request may:
+ * their buffers are zeroed before they are freed, and grown by copy, not
+ * realloc, which could leave the old block as it was.
+ */
+static void
+uapi_free(char *buf, size_t len)
+{
+	if (buf == NULL)
+		return;
+	explicit_bzero(buf, len);
+	free(buf);
+}
+
+/*
  * Send a request and read the whole answer, up to the blank line that
  * ends it, within a bounded time and size.
  */
@@ -158,9 +172,12 @@ uapi_call(const char *ifname, const char *req, size_t reqlen, char **ans,
 		if (len + 4096 + 1 > cap) {
 			if (cap >= UAPI_MAXREPLY)
 				goto toolong;
-			cap = cap ? cap * 2 : 16384;
-			if ((p = realloc(buf, cap)) == NULL)
+			if ((p = malloc(cap ? cap * 2 : 16384)) == NULL)
 				goto toolong;
+			if (len > 0)
+				memcpy(p, buf, len);
+			uapi_free(buf, cap);
+			cap = cap ? cap * 2 : 16384;
 			buf = p;
 		}
 		if (poll(&pfd, 1, timeout) <= 0) {
@@ -186,7 +203,7 @@ uapi_call(const char *ifname, const char *req, size_t reqlen, char **ans,
 toolong:
 	snprintf(err, errlen, "uapi: answer too large");
 fail:
-	free(buf);
+	uapi_free(buf, cap);
 	close(fd);
 	return (-1);
 }
@@ -227,10 +244,11 @@ uapi_set(const char *ifname, const char *body, size_t len, char *err,
 	memcpy(req + 6, body, len);
 	req[6 + len] = '\n';
 	rc = uapi_call(ifname, req, len + 7, &ans, &anslen, err, errlen);
-	free(req);
-	if (rc == 0)
+	uapi_free(req, len + 8);
+	if (rc == 0) {
 		rc = uapi_errno(ans, err, errlen);
-	free(ans);
+		uapi_free(ans, anslen);
+	}
 	return (rc);
 }
 
@@ -467,10 +485,10 @@ uapi_get(const char *ifname, struct wg_device *d, char *err, size_t errlen)
 	if (uapi_parse_get(ans, len, d) == -1) {
 		snprintf(err, errlen, "uapi: malformed answer from %s",
 		    ifname);
-		free(ans);
+		uapi_free(ans, len);
 		return (-1);
 	}
-	free(ans);
+	uapi_free(ans, len);
 	return (0);
 }
 
@@ -631,7 +649,7 @@ uapi_endpoints(const char *ifname, wg_endpoint_cb cb, void *arg, char *err,
 	}
 	if ((fd = uapi_request(ifname, "get=1\n\n", 7, &timeout, err,
 	    errlen)) == -1) {
-		free(buf);
+		uapi_free(buf, UAPI_WALKBUF);
 		return (-1);
 	}
 	pfd.fd = fd;
@@ -656,11 +674,12 @@ uapi_endpoints(const char *ifname, wg_endpoint_cb cb, void *arg, char *err,
 		used = uapi_walk_feed(&w, buf, len);
 		len -= used;
 		memmove(buf, buf + used, len);
+		explicit_bzero(buf + len, used);
 	}
 	switch (uapi_walk_end(&w)) {
 	case 0:
 		close(fd);
-		free(buf);
+		uapi_free(buf, UAPI_WALKBUF);
 		return (0);
 	case -2:
 		snprintf(err, errlen, "out of memory");
@@ -672,6 +691,6 @@ uapi_endpoints(const char *ifname, wg_endpoint_cb cb, void *arg, char *err,
 	}
 fail:
 	close(fd);
-	free(buf);
+	uapi_free(buf, UAPI_WALKBUF);
 	return (-1);
 }

@@ -254,58 +254,182 @@ conf_name(json_t *args, const char *path)
 	json_object_set_new(args, "name", json_string(b));
 }
 
-/* The database goes into dbd's directory, as its user, durably. */
+/* What import wrote, removed at exit unless innernetd took it. */
+static char	import_db[PATH_MAX], import_key[PATH_MAX];
+static int	import_taken;
+
 static void
-copy_database(const char *src, const char *dst, const char *user)
+import_cleanup(void)
 {
-	struct passwd	*pw;
-	struct stat	 st;
-	char		 wal[1100], buf[65536];
+	if (import_taken)
+		return;
+	if (import_db[0] != '\0')
+		unlink(import_db);
+	if (import_key[0] != '\0')
+		unlink(import_key);
+}
+
+/*
+ * import runs as root and writes into innernetd's state directory: the
+ * directory is the one given with --state-dir, in INNERNET_STATEDIR or
+ * the default, and what
+ * is written belongs to whoever owns the directory it is written in.
+ * Nothing of where or as whom comes from innernetd's answers: a taken
+ * engine could otherwise direct root's writes.
+ */
+static int
+import_dir(const char *state, const char *sub, char *path, size_t len,
+    struct stat *st)
+{
+	if ((size_t)snprintf(path, len, "%s/%s", state, sub) >= len)
+		die(EXIT_USAGE, "%s: path too long", state);
+	if (lstat(path, st) == -1 || !S_ISDIR(st->st_mode))
+		die(EXIT_USAGE, "%s is not a directory of innernetd's (is its "
+		    "state directory elsewhere? --state-dir)", path);
+	return (0);
+}
+
+/* A new file in dir, 0600 and the directory owner's, durably. */
+static int
+import_file(const char *dir, const struct stat *owner, char *tmp,
+    size_t len)
+{
+	int	fd;
+
+	if ((size_t)snprintf(tmp, len, "%s/.innernetctl.XXXXXX", dir) >= len)
+		die(EXIT_USAGE, "%s: path too long", dir);
+	if ((fd = mkstemp(tmp)) == -1)
+		die(EXIT_DAEMON, "%s: %s", dir, strerror(errno));
+	if (fchmod(fd, 0600) == -1 ||
+	    fchown(fd, owner->st_uid, owner->st_gid) == -1) {
+		unlink(tmp);
+		die(EXIT_DAEMON, "%s: %s", tmp, strerror(errno));
+	}
+	return (fd);
+}
+
+/* The temporary file takes its name, never replacing another. */
+static void
+import_place(const char *tmp, const char *path)
+{
+	int	saved;
+
+	if (link(tmp, path) == -1) {
+		saved = errno;
+		unlink(tmp);
+		die(saved == EEXIST ? EXIT_USAGE : EXIT_DAEMON, "%s: %s", path,
+		    saved == EEXIST ? "exists already" : strerror(saved));
+	}
+	unlink(tmp);
+}
+
+/* The database goes into dbd's directory, as its owner, durably. */
+static void
+copy_database(const char *src, const char *state, const char *name,
+    char *placed, size_t placedlen)
+{
+	struct stat	 st, dirst;
+	char		 wal[1100], dir[PATH_MAX], tmp[PATH_MAX];
+	char		 dst[PATH_MAX], buf[65536];
 	ssize_t		 n;
 	int		 in, out;
 
-	if ((pw = getpwnam(user)) == NULL)
-		die(EXIT_DAEMON, "no user %s", user);
 	snprintf(wal, sizeof(wal), "%s-wal", src);
 	if (stat(wal, &st) == 0 && st.st_size > 0)
 		die(EXIT_USAGE, "%s is in use (it has a write-ahead log): "
 		    "stop innernet-server first", src);
+	import_dir(state, "server", dir, sizeof(dir), &dirst);
+	if ((size_t)snprintf(dst, sizeof(dst), "%s/" IN_IMPORT_PREFIX "%s.db",
+	    dir, name) >= sizeof(dst))
+		die(EXIT_USAGE, "%s: path too long", dir);
 	if ((in = open(src, O_RDONLY | O_CLOEXEC)) == -1)
 		die(EXIT_USAGE, "%s: %s", src, strerror(errno));
-	if ((out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-	    0600)) == -1)
-		die(EXIT_DAEMON, "%s: %s", dst, strerror(errno));
+	out = import_file(dir, &dirst, tmp, sizeof(tmp));
 	while ((n = read(in, buf, sizeof(buf))) > 0)
 		if (write(out, buf, n) != n)
 			break;
-	if (n != 0 || fchown(out, pw->pw_uid, pw->pw_gid) == -1 ||
-	    fsync(out) == -1) {
-		unlink(dst);
+	if (n != 0 || fsync(out) == -1) {
+		unlink(tmp);
 		die(EXIT_DAEMON, "copying %s: %s", src, strerror(errno));
 	}
 	close(in);
 	close(out);
+	import_place(tmp, dst);
+	strlcpy(placed, dst, placedlen);
+}
+
+/*
+ * The server's private key goes straight into wgd's key store, where
+ * wgd takes it when it brings the interface up: it never passes through
+ * the engine.  The engine learns the public key.
+ */
+static void
+store_key(const char *priv, const char *state, const char *name,
+    char *pub, char *placed, size_t placedlen)
+{
+	struct stat	 dirst;
+	unsigned char	 sk[32], pk[32];
+	char		 dir[PATH_MAX], tmp[PATH_MAX], line[IN_KEYSZ + 1];
+	char		 dst[PATH_MAX];
+	size_t		 len;
+	int		 fd;
+
+	if (sodium_base642bin(sk, sizeof(sk), priv, strlen(priv), NULL, &len,
+	    NULL, sodium_base64_VARIANT_ORIGINAL) != 0 || len != sizeof(sk) ||
+	    crypto_scalarmult_base(pk, sk) != 0) {
+		sodium_memzero(sk, sizeof(sk));
+		die(EXIT_USAGE, "the server's private key is not a key");
+	}
+	sodium_memzero(sk, sizeof(sk));
+	sodium_bin2base64(pub, IN_KEYSZ, pk, sizeof(pk),
+	    sodium_base64_VARIANT_ORIGINAL);
+	import_dir(state, "keys", dir, sizeof(dir), &dirst);
+	if ((size_t)snprintf(dst, sizeof(dst), "%s/%s.key", dir, name) >=
+	    sizeof(dst))
+		die(EXIT_USAGE, "%s: path too long", dir);
+	fd = import_file(dir, &dirst, tmp, sizeof(tmp));
+	snprintf(line, sizeof(line), "%s\n", priv);
+	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line) ||
+	    fsync(fd) == -1) {
+		sodium_memzero(line, sizeof(line));
+		unlink(tmp);
+		die(EXIT_DAEMON, "%s: %s", tmp, strerror(errno));
+	}
+	sodium_memzero(line, sizeof(line));
+	close(fd);
+	import_place(tmp, dst);
+	strlcpy(placed, dst, placedlen);
 }
 
 /*
  * import: a client configuration is read here and sent like an
- * invitation; a server's database is copied next to dbd's and the
- * key and port of its configuration go with the request.
+ * invitation; a server's database is copied next to dbd's, its key put
+ * in wgd's key store, and the name, port and public key go with the
+ * request.
  */
 static void
-import_setup(const char *sock, json_t *args, char *copied, size_t len)
+import_setup(json_t *args)
 {
 	struct invitation	 inv;
 	struct server_conf	 sc;
-	json_t			*st, *req;
-	char			 err[1024], buf[8193], *cut;
-	const char		*cc, *scf, *db;
+	char			 err[1024], buf[8193], *cut, pub[IN_KEYSZ];
+	char			 statebuf[PATH_MAX];
+	const char		*cc, *scf, *db, *state;
 	ssize_t			 n;
 	int			 fd;
 
 	cc = json_string_value(json_object_get(args, "client_config"));
 	scf = json_string_value(json_object_get(args, "server_config"));
 	db = json_string_value(json_object_get(args, "database"));
+	if ((state = json_string_value(json_object_get(args,
+	    "state_dir"))) == NULL &&
+	    (state = getenv("INNERNET_STATEDIR")) == NULL)
+		state = INNERNET_STATEDIR;
+	/* innernetctl's own: not sent */
+	if (strlcpy(statebuf, state, sizeof(statebuf)) >= sizeof(statebuf))
+		die(EXIT_USAGE, "%s: path too long", state);
+	state = statebuf;
+	json_object_del(args, "state_dir");
 	if (cc != NULL) {
 		if ((fd = open(cc, O_RDONLY | O_CLOEXEC)) == -1)
 			die(EXIT_USAGE, "%s: %s", cc, strerror(errno));
@@ -323,6 +447,7 @@ import_setup(const char *sock, json_t *args, char *copied, size_t len)
 		if (invite_parse(buf, strlen(buf), &inv, err,
 		    sizeof(err)) == -1)
 			die(EXIT_USAGE, "%s: %s", cc, err);
+		sodium_memzero(buf, sizeof(buf));
 		conf_name(args, cc);
 		json_object_set_new(args, "client", invite_json(&inv));
 		sodium_memzero(&inv, sizeof(inv));
@@ -331,26 +456,20 @@ import_setup(const char *sock, json_t *args, char *copied, size_t len)
 	if (scf == NULL || db == NULL)
 		die(EXIT_USAGE, "import needs --client-config FILE, or "
 		    "--server-config FILE and --database FILE");
+	if (geteuid() != 0)
+		die(EXIT_USAGE, "import of a server runs as root: it writes "
+		    "into innernetd's state directory");
 	if (server_conf_read(scf, &sc, err, sizeof(err)) == -1)
 		die(EXIT_USAGE, "%s", err);
 	conf_name(args, scf);
-	json_object_set_new(args, "private_key", json_string(sc.private_key));
+	atexit(import_cleanup);
+	copy_database(db, state, jstr(args, "name"), import_db,
+	    sizeof(import_db));
+	store_key(sc.private_key, state, jstr(args, "name"), pub, import_key,
+	    sizeof(import_key));
+	sodium_memzero(&sc.private_key, sizeof(sc.private_key));
+	json_object_set_new(args, "public_key", json_string(pub));
 	json_object_set_new(args, "listen_port", json_integer(sc.listen_port));
-	sodium_memzero(&sc, sizeof(sc));
-
-	req = json_pack("{s:s}", "verb", "status");
-	fd = ctl_connect(sock);
-	st = ctl_exchange(fd, req);
-	close(fd);
-	json_decref(req);
-	if (!json_is_true(json_object_get(st, "ok")))
-		die(EXIT_DAEMON, "innernetd did not say where its state is");
-	snprintf(copied, len, "%s/server/" IN_IMPORT_PREFIX "%s.db",
-	    jstr(json_object_get(st, "result"), "state_dir"),
-	    jstr(args, "name"));
-	copy_database(db, copied, jstr(json_object_get(st, "result"),
-	    "user"));
-	json_decref(st);
 }
 
 /* One more request on a connection of its own; NULL when it fails. */
@@ -517,7 +636,6 @@ main(int argc, char *argv[])
 	const char		*sock, *verb, *path = NULL, *network;
 	const char		*invite = NULL;
 	char			 err[1024], save[1024], invpath[1024];
-	char			 copied[1024];
 	json_t			*req, *args, *ans, *res, *iv, *cidrs = NULL;
 	struct invitation	 inv;
 	int			 ch, jflag = 0, vflag = 0, fd, invfd = -1;
@@ -594,9 +712,8 @@ main(int argc, char *argv[])
 		if (!jflag && isatty(STDERR_FILENO))
 			json_object_set_new(args, "progress", json_true());
 	}
-	copied[0] = '\0';
 	if (strcmp(verb, "import") == 0)
-		import_setup(sock, args, copied, sizeof(copied));
+		import_setup(args);
 	lister_sock = sock;
 	lister_network = network;
 	switch (prompt_missing(verb, args, network, lister, err,
@@ -626,13 +743,12 @@ main(int argc, char *argv[])
 	ans = ctl_exchange(fd, req);
 	close(fd);
 	if (!json_is_true(json_object_get(ans, "ok"))) {
-		if (copied[0] != '\0')
-			unlink(copied);
 		if (invfd != -1)
 			close(invfd);
 		server_message(jstr(ans, "error"), err, sizeof(err));
 		die(EXIT_DAEMON, "%s", err);
 	}
+	import_taken = 1;
 	res = json_object_get(ans, "result");
 
 	if (strcmp(verb, "add-peer") == 0) {

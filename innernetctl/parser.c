@@ -129,6 +129,8 @@ static const struct flag
 	"innernet-server's configuration of the network" },
     f_database = { "database", 0, F_FILE, "FILE",
 	"innernet-server's database of the network" },
+    f_state_dir = { "state-dir", 0, F_FILE, "DIR",
+	"innernetd's state directory (default /var/lib/innernet)" },
     f_client_config = { "client-config", 0, F_FILE, "FILE",
 	"innernet's configuration of a joined network" };
 
@@ -193,7 +195,7 @@ static const struct verb verbs[] = {
 	{ "import", NULL, G_DAEMON, P_NONE,
 	    "take over an upstream server's or client's network",
 	    { &f_server_config, &f_database, &f_client_config,
-	    &f_name_import, NULL } },
+	    &f_name_import, &f_state_dir, NULL } },
 	{ "uninstall", NULL, G_DAEMON, P_NETWORK,
 	    "remove a network from this host, keys and all",
 	    { &f_yes, NULL } },

@@ -168,8 +168,11 @@ api_admin(struct api_req *ar, struct engine_net *en, struct ns_peer *caller,
 		api_done(ar, 404, NULL, NULL);
 		return;
 	}
+	/* "/v1/admin/cidrs/5/extra" is no route, not CIDR 5 */
 	if (n == 1)
 		admin_collection(ar, en, t, method);
-	else
+	else if (n == 2)
 		admin_member(ar, en, caller, t, method, comps[1]);
+	else
+		api_done(ar, 404, NULL, NULL);
 }

@@ -41,7 +41,8 @@ void
 api_user(struct api_req *ar, struct engine_net *en, struct ns_peer *caller,
     int method, char **comps, int n)
 {
-	const char	*route = n > 0 ? comps[0] : NULL;
+	/* exactly one component: "/v1/user/state/x" is no route */
+	const char	*route = n == 1 ? comps[0] : NULL;
 	json_t		*body, *o;
 	int		 put = (method == API_PUT);
 

@@ -212,6 +212,7 @@ struct chttp {
 	void		*arg;
 	char		 server[IN_ADDRSTRSZ + 8];	/* [address]:port */
 	struct evhttp_connection *conn;
+	char		 why[IN_ERRSZ];	/* refused before sending */
 };
 
 static void
@@ -304,6 +305,85 @@ chttp_done(struct evhttp_request *req, void *arg)
 	free(h);
 }
 
+/*
+ * The API is plain HTTP, its privacy and its authentication are the
+ * tunnel's: a request goes through the network's WireGuard interface
+ * or not at all.  The source address the kernel would choose for the
+ * server's internal address tells which way the request would leave;
+ * anything but our own overlay address is a route outside the tunnel.
+ */
+static int
+chttp_route_ok(const struct in_network *net)
+{
+	struct sockaddr_storage	 dst, src;
+	struct sockaddr_in	*s4 = (struct sockaddr_in *)&dst;
+	struct sockaddr_in6	*s6 = (struct sockaddr_in6 *)&dst;
+	struct in_ip		 ip;
+	socklen_t		 len;
+	int			 fd, ok = 0;
+
+	memset(&dst, 0, sizeof(dst));
+	memset(&ip, 0, sizeof(ip));
+	if (net->server_ip.af == AF_INET) {
+		s4->sin_family = AF_INET;
+		s4->sin_addr = net->server_ip.u.v4;
+		s4->sin_port = htons(net->server_port);
+		len = sizeof(*s4);
+	} else if (net->server_ip.af == AF_INET6) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_addr = net->server_ip.u.v6;
+		s6->sin6_port = htons(net->server_port);
+		len = sizeof(*s6);
+	} else
+		return (0);
+	/* connect() of a datagram socket sends nothing */
+	if ((fd = socket(dst.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return (0);
+	if (connect(fd, (struct sockaddr *)&dst, len) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&src, &(socklen_t){
+	    sizeof(src) }) == 0) {
+		ip.af = src.ss_family;
+		if (ip.af == AF_INET)
+			ip.u.v4 = ((struct sockaddr_in *)&src)->sin_addr;
+		else
+			ip.u.v6 = ((struct sockaddr_in6 *)&src)->sin6_addr;
+		ok = in_ip_cmp(&ip, &net->address) == 0;
+	}
+	close(fd);
+	return (ok);
+}
+
+static void
+chttp_refused(int fd, short event, void *arg)
+{
+	struct chttp	*h = arg;
+
+	h->cb(h->arg, 0, h->why, NULL, NULL);
+	free(h);
+}
+
+/*
+ * Once libevent made the socket, it is bound to the interface: should
+ * the route change between our look at it and the connect, no answer
+ * from outside the tunnel completes the handshake, and nothing we send
+ * leaves by another interface.
+ */
+static void
+chttp_bind(struct evhttp_connection *conn, const struct in_network *net)
+{
+	struct bufferevent	*bev;
+	int			 fd;
+
+	if ((bev = evhttp_connection_get_bufferevent(conn)) == NULL ||
+	    (fd = bufferevent_getfd(bev)) == -1)
+		return;		/* connect failed at once */
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, net->name,
+	    strlen(net->name)) == -1) {
+		log_warn("%s: SO_BINDTODEVICE", net->name);
+		shutdown(fd, SHUT_RDWR);
+	}
+}
+
 static int
 chttp_t(const struct in_network *net, enum evhttp_cmd_type cmd,
     const char *path, json_t *body, const char *etag, int timeout,
@@ -327,6 +407,18 @@ chttp_t(const struct in_network *net, enum evhttp_cmd_type cmd,
 	snprintf(h->server, sizeof(h->server), net->server_ip.af ==
 	    AF_INET6 ? "[%s]:%u" : "%s:%u", host, net->server_port);
 	snprintf(uri, sizeof(uri), "/v1%s", path);
+	if (!chttp_route_ok(net)) {
+		snprintf(h->why, sizeof(h->why), "the route to the server at "
+		    "%s does not go through %s: the request is not sent "
+		    "outside the tunnel", h->server, net->name);
+		log_warnx("%s: %s", net->name, h->why);
+		if (event_base_once(engine_base, -1, EV_TIMEOUT, chttp_refused,
+		    h, NULL) == -1) {
+			free(h);
+			return (-1);
+		}
+		return (0);
+	}
 	if ((conn = evhttp_connection_base_new(engine_base, engine_dns, host,
 	    net->server_port)) == NULL) {
 		free(h);
@@ -367,6 +459,7 @@ chttp_t(const struct in_network *net, enum evhttp_cmd_type cmd,
 		free(h);
 		return (-1);
 	}
+	chttp_bind(conn, net);
 	evhttp_connection_free_on_completion(conn);
 	return (0);
 }

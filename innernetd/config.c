@@ -89,6 +89,9 @@ config_defaults(struct in_conf_global *g)
 	g->max_connections = 1024;
 	g->max_body = 1024 * 1024;
 	g->timeout = 10;
+	g->max_per_source = 32;
+	g->header_timeout = 10;
+	g->body_timeout = 30;
 }
 
 static const char *
@@ -259,6 +262,13 @@ api_key(struct cfg *c, const char *key, yaml_node_t *v, void *arg)
 		    &g->max_body));
 	if (strcmp(key, "timeout") == 0)
 		return (get_number(c, v, key, 1, 3600, &g->timeout));
+	if (strcmp(key, "max-per-source") == 0)
+		return (get_number(c, v, key, 1, 1000000,
+		    &g->max_per_source));
+	if (strcmp(key, "header-timeout") == 0)
+		return (get_number(c, v, key, 1, 3600, &g->header_timeout));
+	if (strcmp(key, "body-timeout") == 0)
+		return (get_number(c, v, key, 1, 3600, &g->body_timeout));
 	return (1);
 }
 
@@ -616,13 +626,16 @@ config_print(FILE *f, const struct innernet_conf *conf)
 	size_t				 i;
 
 	fprintf(f, "user: %s\nwgd-user: %s\nstate-dir: %s\n"
-	    "control-socket: %s\nhosts-file: %s\nwrite-hosts: %s\n"
-	    "backend: %s\nwireguard-userspace: %s\nmtu: %u\nfetch-interval: %u\n"
-	    "api:\n  max-connections: %u\n  max-body: %u\n  timeout: %u\n",
+	    "control-socket: %s\nhosts-file: %s\nwrite-hosts: %s\nbackend: %s\n"
+	    "wireguard-userspace: %s\nmtu: %u\nfetch-interval: %u\n"
+	    "api:\n  max-connections: %u\n  max-per-source: %u\n"
+	    "  max-body: %u\n  timeout: %u\n  header-timeout: %u\n"
+	    "  body-timeout: %u\n",
 	    g->user, g->wgd_user, g->state_dir, g->socket_path, g->hosts_file,
 	    g->write_hosts == 2 ? "no" : "yes", backend_name(g->backend),
 	    g->wg_userspace, g->mtu, g->fetch_interval, g->max_connections,
-	    g->max_body, g->timeout);
+	    g->max_per_source, g->max_body, g->timeout, g->header_timeout,
+	    g->body_timeout);
 	fprintf(f, "allowed-ranges:\n");
 	for (i = 0; i < conf->nranges; i++) {
 		in_prefix_str(&conf->ranges[i], r, sizeof(r));

@@ -48,7 +48,7 @@ struct ctl_conn {
 	struct event		 ev;
 	short			 events;
 	char			*doc;
-	size_t			 len;
+	size_t			 len, cap;
 	int			 busy;		/* a request is being answered */
 	int			 closed;	/* peer gone, freed on reply */
 };
@@ -95,16 +95,38 @@ control_update(struct ctl_conn *c)
 /*
  * Only root and members of the daemon's group may talk to us; the
  * socket's mode says the same, this holds even if someone changes it.
+ * SO_PEERCRED holds the primary group only: a member by supplementary
+ * group is found in SO_PEERGROUPS, the groups the peer had when it
+ * connected (not racy, unlike reading them by its pid).
  */
 static int
 control_peer_ok(int fd)
 {
-	struct ucred	cred;
-	socklen_t	len = sizeof(cred);
+	struct ucred	 cred;
+	gid_t		 gid = getgid(), few[64], *groups = few;
+	socklen_t	 len = sizeof(cred);
+	size_t		 i;
+	int		 ok = 0;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
 		return (0);
-	return (cred.uid == 0 || cred.gid == getgid());
+	if (cred.uid == 0 || cred.gid == gid)
+		return (1);
+	len = sizeof(few);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == -1) {
+		/* more groups than fit: len is what they need */
+		if (errno != ERANGE || (groups = malloc(len)) == NULL ||
+		    getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups,
+		    &len) == -1)
+			goto done;
+	}
+	for (i = 0; i < len / sizeof(groups[0]); i++)
+		if (groups[i] == gid)
+			ok = 1;
+ done:
+	if (groups != few)
+		free(groups);
+	return (ok);
 }
 
 static void
@@ -140,12 +162,43 @@ control_accept(int fd, short event, void *arg)
 	ctl_nconns++;
 }
 
+/* A request may carry a key (an invitation's): no copy stays behind. */
+static void
+control_doc_free(struct ctl_conn *c)
+{
+	if (c->doc != NULL)
+		explicit_bzero(c->doc, c->len);
+	free(c->doc);
+	c->doc = NULL;
+	c->len = c->cap = 0;
+}
+
+/* Doubled, not realloc'd: realloc could leave the old copy behind. */
+static int
+control_doc_grow(struct ctl_conn *c, size_t need)
+{
+	size_t	 cap = c->cap ? c->cap : 16384, len = c->len;
+	char	*p;
+
+	while (cap < need)
+		cap *= 2;
+	if ((p = malloc(cap)) == NULL)
+		return (-1);
+	if (len > 0)
+		memcpy(p, c->doc, len);
+	control_doc_free(c);
+	c->doc = p;
+	c->len = len;
+	c->cap = cap;
+	return (0);
+}
+
 static void
 control_free(struct ctl_conn *c)
 {
 	imsg_clear(&c->ibuf);
 	close(c->ibuf.fd);
-	free(c->doc);
+	control_doc_free(c);
 	free(c);
 }
 
@@ -170,9 +223,7 @@ control_request(struct ctl_conn *c)
 
 	req = json_loadb(c->doc != NULL ? c->doc : "", c->len,
 	    JSON_REJECT_DUPLICATES, &jerr);
-	free(c->doc);
-	c->doc = NULL;
-	c->len = 0;
+	control_doc_free(c);
 	if (req == NULL || !json_is_object(req)) {
 		json_decref(req);
 		c->busy = 1;
@@ -192,7 +243,6 @@ control_dispatch(int fd, short event, void *arg)
 	struct imsg	 imsg;
 	ssize_t		 n;
 	size_t		 dlen;
-	char		*p;
 
 	if (event & EV_READ) {
 		if (((n = imsg_read(&c->ibuf)) == -1 && errno != EAGAIN) ||
@@ -222,12 +272,12 @@ control_dispatch(int fd, short event, void *arg)
 				control_close(c);
 				return;
 			}
-			if ((p = realloc(c->doc, c->len + dlen + 1)) == NULL) {
+			if (c->len + dlen + 1 > c->cap &&
+			    control_doc_grow(c, c->len + dlen + 1) == -1) {
 				imsg_free(&imsg);
 				control_close(c);
 				return;
 			}
-			c->doc = p;
 			memcpy(c->doc + c->len, imsg.data, dlen);
 			c->len += dlen;
 			break;
@@ -280,6 +330,7 @@ control_send(struct ctl_conn *c, json_t *doc)
 		    chunk) == -1)
 			break;
 	}
+	explicit_bzero(s, len);
 	free(s);
 	imsg_compose(&c->ibuf, IMSG_CTL_END, 0, 0, -1, NULL, 0);
 	control_update(c);

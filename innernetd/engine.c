@@ -853,6 +853,7 @@ engine_configured(void)
 		if (en->net.role == IN_ROLE_SERVER)
 			server_net_reconf(en);
 	}
+	http_reconf();
 	if (configured)
 		return;
 	configured = 1;

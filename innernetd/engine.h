@@ -200,6 +200,7 @@ int	 json_to_state(json_t *, struct netstate *, json_t *, char *,
 int	 http_start(struct engine_net *);
 void	 http_stop(struct engine_net *);
 void	 http_state_invalidate(struct engine_net *);
+void	 http_reconf(void);	/* api: settings changed */
 
 /*
  * server.c: server-role operations, shared by the HTTP API (api_*.c) and

@@ -28,6 +28,7 @@
 #include <sys/types.h>
 #include <sys/mman.h>
 #include <sys/queue.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/tree.h>
 #include <netinet/in.h>
@@ -35,13 +36,16 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 #include <sodium.h>
 
 #include "compat.h"
@@ -52,6 +56,19 @@
 #define HTTP_DEFAULT_BODY	(1024 * 1024)
 #define HTTP_DEFAULT_TIMEOUT	10
 #define HTTP_DEFAULT_CONNS	1024
+#define HTTP_DEFAULT_PERSOURCE	32
+#define HTTP_DEFAULT_HEADERTO	10
+#define HTTP_DEFAULT_BODYTO	30
+/*
+ * Descriptors the engine keeps for everything but API connections: the
+ * pipes, the control socket and its clients (64), cached documents, the
+ * resolver, the listeners.  Connections are capped below the descriptor
+ * limit by this much, so a full API never starves the rest.
+ */
+#define HTTP_FD_RESERVE		128
+#define HTTP_PAUSE_MSEC		100	/* out of fds: accept pause */
+#define HTTP_EMFILE_EVICT	16	/* out of fds: closed at once */
+#define HTTP_LOG_EVERY		10	/* seconds between like logs */
 #define HTTP_MAX_PATH		512
 #define HTTP_MAX_COMPONENTS	8
 #define HTTP_CACHE_MAX		16	/* state documents kept */
@@ -73,24 +90,72 @@ struct http_cached {
 	char		 etag[96];
 };
 
+/*
+ * Admission.  A connection is counted from accept until it closes, and
+ * is in one of these phases; only HANDLING (our route handler holds the
+ * request) is never closed by us.  HEADERS and BODY each have a total
+ * deadline that bytes do not extend; libevent's own timeout ("timeout")
+ * bounds idle keep-alive and any single wait.
+ */
+enum conn_phase {
+	CONN_HEADERS,		/* request line and headers being read */
+	CONN_BODY,		/* the body being read */
+	CONN_HANDLING,		/* a route handler has the request */
+	CONN_IDLE		/* keep-alive, between requests */
+};
+
+struct http_source;
+
 struct http_conn {
-	RB_ENTRY(http_conn)		 entry;
+	RB_ENTRY(http_conn)		 entry;		/* by evcon */
+	TAILQ_ENTRY(http_conn)		 all;	/* oldest first */
+	TAILQ_ENTRY(http_conn)		 fresh;	/* to admit */
 	struct evhttp_connection	*evcon;
+	struct bufferevent		*bev;
 	struct http_srv			*hs;
+	struct http_source		*src;
+	struct event			*deadline;
+	enum conn_phase			 phase;
+	int				 bol;	/* at a line start */
 };
 RB_HEAD(http_conns, http_conn);
+TAILQ_HEAD(http_conn_list, http_conn);
+
+/* Connections per peer address and listener. */
+struct http_source {
+	RB_ENTRY(http_source)	 entry;
+	struct http_srv		*hs;
+	struct in_ip		 ip;
+	int			 nconns;
+};
+RB_HEAD(http_sources, http_source);
 
 struct http_srv {
 	struct engine_net	*en;
 	struct evhttp		*http;
+	struct evconnlistener	*listener;
+	struct event		*admit_ev;	/* right after accept */
+	struct event		*pause_ev;	/* out of descriptors */
+	struct http_conn_list	 fresh;
+	int			 nconns;	/* admitted */
 	uint8_t			 key[32];
 	uint32_t		 nonce;
-	struct http_conns	 conns;
-	int			 nconns;
-	int			 max_conns;
 	TAILQ_HEAD(http_cache_list, http_cached) cache;
 	TAILQ_HEAD(, api_req)	 pending;
 };
+
+/*
+ * Engine-wide, as descriptors are: every listener's connections count
+ * against one cap, and when it is full the connection closed to make
+ * room is chosen among all networks' (see conn_victim()).
+ */
+static struct http_conns	 http_conns = RB_INITIALIZER(&http_conns);
+static struct http_conn_list	 http_all =
+				    TAILQ_HEAD_INITIALIZER(http_all);
+static struct http_sources	 http_sources =
+				    RB_INITIALIZER(&http_sources);
+static int			 http_nadmitted;
+static int			 http_nlisteners;
 
 struct api_req {
 	TAILQ_ENTRY(api_req)	 entry;
@@ -100,6 +165,7 @@ struct api_req {
 
 static void	http_request(struct evhttp_request *, void *);
 static void	send_status(struct evhttp_request *, int, const char *);
+static const char *status_reason(int);
 
 static const char *
 status_reason(int status)
@@ -152,12 +218,6 @@ http_state_invalidate(struct engine_net *en)
 		cache_drop(hs, c);
 }
 
-/*
- * Connection accounting.  libevent has no hook at accept, so a connection
- * is counted from its first request until it closes; beyond the cap a new
- * connection gets 503 and is closed.  Connections that never send a
- * request are closed by the read timeout.
- */
 static int
 conn_cmp(struct http_conn *a, struct http_conn *b)
 {
@@ -167,43 +227,554 @@ conn_cmp(struct http_conn *a, struct http_conn *b)
 RB_PROTOTYPE(http_conns, http_conn, entry, conn_cmp);
 RB_GENERATE(http_conns, http_conn, entry, conn_cmp);
 
+static int
+source_cmp(struct http_source *a, struct http_source *b)
+{
+	if (a->hs != b->hs)
+		return (a->hs < b->hs ? -1 : 1);
+	return (in_ip_cmp(&a->ip, &b->ip));
+}
+
+RB_PROTOTYPE(http_sources, http_source, entry, source_cmp);
+RB_GENERATE(http_sources, http_source, entry, source_cmp);
+
+static unsigned int
+conf_or(uint32_t v, unsigned int def)
+{
+	return (v != 0 ? v : def);
+}
+
+/* A log line at most every HTTP_LOG_EVERY seconds per kind. */
+static void
+log_limited(time_t *last, unsigned long *n, const char *what,
+    const char *net)
+{
+	time_t	now = time(NULL);
+
+	(*n)++;
+	if (now - *last < HTTP_LOG_EVERY)
+		return;
+	log_warnx("%s: %s (%lu in the last %d s)", net, what, *n,
+	    (int)(now - *last < 3600 ? now - *last : HTTP_LOG_EVERY));
+	*last = now;
+	*n = 0;
+}
+
+/* The address of a sockaddr, IPv4-mapped IPv6 taken as IPv4. */
+static int
+sa_to_ip(const struct sockaddr *sa, struct in_ip *ip)
+{
+	const struct sockaddr_in6	*sin6;
+	static const uint8_t		 mapped[12] = { 0, 0, 0, 0, 0, 0, 0,
+					    0, 0, 0, 0xff, 0xff };
+
+	memset(ip, 0, sizeof(*ip));
+	if (sa == NULL)
+		return (-1);
+	if (sa->sa_family == AF_INET) {
+		ip->af = AF_INET;
+		ip->u.v4 = ((const struct sockaddr_in *)sa)->sin_addr;
+		return (0);
+	}
+	if (sa->sa_family != AF_INET6)
+		return (-1);
+	sin6 = (const struct sockaddr_in6 *)sa;
+	if (memcmp(sin6->sin6_addr.s6_addr, mapped, sizeof(mapped)) == 0) {
+		ip->af = AF_INET;
+		memcpy(&ip->u.v4, sin6->sin6_addr.s6_addr + 12, 4);
+	} else {
+		ip->af = AF_INET6;
+		ip->u.v6 = sin6->sin6_addr;
+	}
+	return (0);
+}
+
+/*
+ * Is the address one of this host's own?  Then the connection did not
+ * come through the tunnel: a local process made it (any local user can
+ * connect() to the overlay address, and the listener's binding to the
+ * WireGuard interface does not stop local traffic), and the address it
+ * comes from may be a peer's, the server's own peer first of all, which
+ * is an admin.  No local process is ever an API caller; the local
+ * administrator has the control socket.
+ *
+ * The kernel is asked directly: bind() a throwaway UDP socket to the
+ * address, port 0.  bind() accepts exactly the addresses of the local
+ * routing table, the one that delivered the connection to us, so the
+ * answer is current (no address list to keep in step with the host) and
+ * costs three system calls per connection, none per request.  Only
+ * EADDRNOTAVAIL means "not ours"; any other failure of bind() refuses,
+ * so that a host where non-local binds are allowed (ip_nonlocal_bind)
+ * refuses everything rather than admits a local user, and http_start()
+ * warns.  Our networks' own addresses are refused before asking.
+ * 1: local, 0: not, -1: no descriptor to ask with.
+ */
+static int
+addr_is_local(const struct sockaddr *sa, const struct in_ip *ip)
+{
+	struct engine_net	*en;
+	struct sockaddr_in	 sin;
+	struct sockaddr_in6	 sin6;
+	const struct sockaddr	*probe;
+	socklen_t		 len;
+	int			 fd, rc, saved;
+
+	TAILQ_FOREACH(en, &engine_nets, entry)
+		if (in_ip_cmp(&en->net.address, ip) == 0)
+			return (1);
+	if (ip->af == AF_INET) {
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_addr = ip->u.v4;
+		probe = (struct sockaddr *)&sin;
+		len = sizeof(sin);
+	} else {
+		memset(&sin6, 0, sizeof(sin6));
+		sin6.sin6_family = AF_INET6;
+		sin6.sin6_addr = ip->u.v6;
+		/* a link-local address is local only on its link */
+		if (sa->sa_family == AF_INET6)
+			sin6.sin6_scope_id =
+			    ((const struct sockaddr_in6 *)sa)->sin6_scope_id;
+		probe = (struct sockaddr *)&sin6;
+		len = sizeof(sin6);
+	}
+	if ((fd = socket(probe->sa_family, SOCK_DGRAM | SOCK_CLOEXEC,
+	    0)) == -1)
+		return (errno == EMFILE || errno == ENFILE ? -1 : 1);
+	rc = bind(fd, probe, len);
+	saved = errno;
+	close(fd);
+	return (rc == 0 || saved != EADDRNOTAVAIL);
+}
+
+static void
+conn_deadline_set(struct http_conn *hc, unsigned int secs)
+{
+	struct timeval	tv = { secs, 0 };
+
+	if (hc->deadline != NULL)
+		evtimer_add(hc->deadline, &tv);
+}
+
+static void
+conn_free(struct http_conn *hc)
+{
+	if (hc->deadline != NULL)
+		event_free(hc->deadline);
+	if (hc->src != NULL) {
+		http_nadmitted--;
+		hc->hs->nconns--;
+		if (--hc->src->nconns == 0) {
+			RB_REMOVE(http_sources, &http_sources, hc->src);
+			free(hc->src);
+		}
+	}
+	TAILQ_REMOVE(&http_all, hc, all);
+	free(hc);
+}
+
+static void	conn_input(struct evbuffer *,
+		    const struct evbuffer_cb_info *, void *);
+
+/* libevent closes the connection (after a reply, on error, on a timeout). */
 static void
 conn_closed(struct evhttp_connection *evcon, void *arg)
 {
 	struct http_conn	*hc = arg;
 
-	RB_REMOVE(http_conns, &hc->hs->conns, hc);
-	hc->hs->nconns--;
-	free(hc);
+	evbuffer_remove_cb(bufferevent_get_input(hc->bev), conn_input, hc);
+	RB_REMOVE(http_conns, &http_conns, hc);
+	conn_free(hc);
 }
 
-/* 0: the connection may go on; -1: it was refused. */
-static int
-conn_admit(struct http_srv *hs, struct evhttp_request *req)
+/* Close a connection we no longer want; never one in CONN_HANDLING. */
+static void
+conn_drop(struct http_conn *hc)
 {
-	struct evhttp_connection	*evcon;
-	struct http_conn		*hc, key;
+	evhttp_connection_free(hc->evcon);	/* calls conn_closed() */
+}
 
-	if ((evcon = evhttp_request_get_connection(req)) == NULL)
+static void
+conn_expired(int fd, short event, void *arg)
+{
+	struct http_conn	*hc = arg;
+	static time_t		 last;
+	static unsigned long	 n;
+
+	if (hc->phase != CONN_HEADERS && hc->phase != CONN_BODY)
+		return;
+	log_limited(&last, &n, hc->phase == CONN_HEADERS ?
+	    "closed connections slower than header-timeout" :
+	    "closed connections slower than body-timeout",
+	    hc->hs->en->net.name);
+	conn_drop(hc);
+}
+
+/*
+ * Find the end of the headers in what was just read, so that their
+ * deadline gives way to the body's: an empty line, "\r\n" or "\n".
+ */
+static void
+conn_scan(struct http_conn *hc, struct evbuffer *buf, size_t from)
+{
+	struct evbuffer_ptr	 ptr;
+	struct evbuffer_iovec	 v[4];
+	const unsigned char	*p;
+	int			 i, n;
+	size_t			 j;
+
+	if (evbuffer_ptr_set(buf, &ptr, from, EVBUFFER_PTR_SET) == -1)
+		return;
+	while ((n = evbuffer_peek(buf, -1, &ptr, v, 4)) > 0) {
+		for (i = 0; i < n && i < 4; i++) {
+			p = v[i].iov_base;
+			for (j = 0; j < v[i].iov_len; j++) {
+				if (p[j] == '\n') {
+					if (hc->bol) {
+						hc->phase = CONN_BODY;
+						conn_deadline_set(hc, conf_or(
+						    engine_conf.body_timeout,
+						    HTTP_DEFAULT_BODYTO));
+						return;
+					}
+					hc->bol = 1;
+				} else if (p[j] != '\r')
+					hc->bol = 0;
+			}
+			if (evbuffer_ptr_set(buf, &ptr, v[i].iov_len,
+			    EVBUFFER_PTR_ADD) == -1)
+				return;
+		}
+		if (n <= 4)
+			break;
+	}
+}
+
+/* A request begins: its headers have header-timeout in all. */
+static void
+conn_request_begins(struct http_conn *hc, struct evbuffer *buf, size_t from)
+{
+	hc->phase = CONN_HEADERS;
+	hc->bol = 0;
+	conn_deadline_set(hc, conf_or(engine_conf.header_timeout,
+	    HTTP_DEFAULT_HEADERTO));
+	conn_scan(hc, buf, from);
+}
+
+/* Every change of a connection's input; only what was added is read. */
+static void
+conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct http_conn	*hc = arg;
+	size_t			 len;
+
+	if (info->n_added == 0)
+		return;
+	len = evbuffer_get_length(buf);
+	if (hc->phase == CONN_IDLE)
+		conn_request_begins(hc, buf, len - info->n_added);
+	else if (hc->phase == CONN_HEADERS)
+		conn_scan(hc, buf, len - info->n_added);
+}
+
+/* The answer has been written: the connection waits for the next. */
+static void
+conn_request_done(struct evhttp_request *req, void *arg)
+{
+	struct http_conn	*hc = arg;
+	struct evbuffer		*in;
+
+	if (hc->phase != CONN_HANDLING)
+		return;		/* the next request has begun */
+	hc->phase = CONN_IDLE;
+	evtimer_del(hc->deadline);
+	in = bufferevent_get_input(hc->bev);
+	if (evbuffer_get_length(in) > 0)
+		conn_request_begins(hc, in, 0);
+}
+
+/* What the descriptor limit leaves for connections. */
+static int
+conn_cap(void)
+{
+	struct rlimit	rl;
+	int		cap = conf_or(engine_conf.max_connections,
+			    HTTP_DEFAULT_CONNS);
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < (rlim_t)cap + HTTP_FD_RESERVE)
+		cap = rl.rlim_cur > HTTP_FD_RESERVE + 1 ?
+		    (int)(rl.rlim_cur - HTTP_FD_RESERVE) : 1;
+	return (cap);
+}
+
+/*
+ * The connection to close when the engine is full.  An idle keep-alive
+ * connection first (the oldest).  Else the oldest connection still
+ * sending a request from the address that holds the most connections,
+ * if it holds at least as many as the newcomer's address would: a
+ * newcomer whose address has few connections finds room, and the slow
+ * give way to the new.  Else, if the newcomer's
+ * network holds less than its share of the cap, the oldest connection
+ * still sending a request of the network that holds the most, if that
+ * one is over its share: so no network's peers, however many, can fill
+ * the engine against another network's.  A connection being answered
+ * is never closed.
+ */
+static struct http_conn *
+conn_victim(struct http_srv *newhs, struct http_source *newsrc)
+{
+	struct http_conn	*hc, *bysrc = NULL, *bynet = NULL;
+	int			 want, share;
+
+	want = newsrc != NULL ? newsrc->nconns + 1 : 1;
+	share = conn_cap() / (http_nlisteners > 0 ? http_nlisteners : 1);
+	TAILQ_FOREACH(hc, &http_all, all) {
+		if (hc->src == NULL)
+			continue;	/* not admitted yet */
+		if (hc->phase == CONN_IDLE)
+			return (hc);
+		if (hc->phase == CONN_HANDLING)
+			continue;
+		if (hc->src->nconns >= want && (bysrc == NULL ||
+		    hc->src->nconns > bysrc->src->nconns))
+			bysrc = hc;
+		if (newhs != NULL && newhs->nconns < share &&
+		    hc->hs != newhs && hc->hs->nconns > share &&
+		    (bynet == NULL || hc->hs->nconns > bynet->hs->nconns))
+			bynet = hc;
+	}
+	return (bysrc != NULL ? bysrc : bynet);
+}
+
+/* 0: admitted; -1: the connection is to be closed. */
+static int
+conn_admit(struct http_conn *hc)
+{
+	struct http_srv		*hs = hc->hs;
+	struct http_source	*src, key;
+	struct http_conn	*victim;
+	const struct sockaddr	*sa;
+	int			 local;
+	static time_t		 last_local, last_src, last_full;
+	static unsigned long	 n_local, n_src, n_full;
+
+	sa = evhttp_connection_get_addr(hc->evcon);
+	memset(&key, 0, sizeof(key));
+	key.hs = hs;
+	if (sa_to_ip(sa, &key.ip) == -1)
 		return (-1);
-	key.evcon = evcon;
-	if (RB_FIND(http_conns, &hs->conns, &key) != NULL)
-		return (0);
-	if (hs->nconns >= hs->max_conns ||
-	    (hc = calloc(1, sizeof(*hc))) == NULL) {
-		log_debug("%s: connection limit %d reached",
-		    hs->en->net.name, hs->max_conns);
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Connection", "close");
-		send_status(req, 503, "too many connections");
+	/* out of descriptors: make room the way a full engine does */
+	if ((local = addr_is_local(sa, &key.ip)) == -1 &&
+	    (victim = conn_victim(hs, NULL)) != NULL) {
+		conn_drop(victim);
+		local = addr_is_local(sa, &key.ip);
+	}
+	if (local == -1) {
+		log_limited(&last_full, &n_full,
+		    "refused connections: out of descriptors",
+		    hs->en->net.name);
 		return (-1);
 	}
-	hc->evcon = evcon;
-	hc->hs = hs;
-	RB_INSERT(http_conns, &hs->conns, hc);
+	if (local == 1) {
+		log_limited(&last_local, &n_local,
+		    "refused connections from a local address",
+		    hs->en->net.name);
+		return (-1);
+	}
+	src = RB_FIND(http_sources, &http_sources, &key);
+	if (src != NULL && src->nconns >= (int)conf_or(
+	    engine_conf.max_per_source, HTTP_DEFAULT_PERSOURCE)) {
+		log_limited(&last_src, &n_src,
+		    "refused connections over max-per-source",
+		    hs->en->net.name);
+		return (-1);
+	}
+	/*
+	 * Against the cap count the connections admitted: those accepted
+	 * with this one and not judged yet are mostly refused at once.
+	 */
+	while (http_nadmitted >= conn_cap()) {
+		if ((victim = conn_victim(hs, src)) == NULL) {
+			log_limited(&last_full, &n_full,
+			    "refused connections over max-connections",
+			    hs->en->net.name);
+			return (-1);
+		}
+		conn_drop(victim);
+	}
+	if (src == NULL) {
+		if ((src = calloc(1, sizeof(*src))) == NULL)
+			return (-1);
+		*src = key;
+		RB_INSERT(http_sources, &http_sources, src);
+	}
+	src->nconns++;
+	hc->src = src;
 	hs->nconns++;
-	evhttp_connection_set_closecb(evcon, conn_closed, hc);
+	http_nadmitted++;
 	return (0);
+}
+
+/*
+ * libevent accepts and builds the connection, asking us for its
+ * bufferevent on the way (evhttp_set_bevcb): that is our hook at accept.
+ * The connection is counted from here, then judged by http_admit(),
+ * which runs as soon as the accept callback returns and before libevent
+ * reads a byte of it.  Our reference keeps the bufferevent valid in case
+ * libevent gives up on the connection in between.
+ */
+static struct bufferevent *
+http_newconn(struct event_base *base, void *arg)
+{
+	struct http_srv		*hs = arg;
+	struct http_conn	*hc;
+	struct bufferevent	*bev;
+
+	/* as libevent makes it when we do not: it closes the fd itself */
+	if ((bev = bufferevent_socket_new(base, -1, 0)) == NULL)
+		return (NULL);
+	if ((hc = calloc(1, sizeof(*hc))) == NULL ||
+	    (hc->deadline = evtimer_new(base, conn_expired, hc)) == NULL) {
+		free(hc);
+		return (bev);	/* not admitted: refused at its request */
+	}
+	hc->bev = bev;
+	hc->hs = hs;
+	hc->phase = CONN_HEADERS;
+	bufferevent_incref(bev);
+	TAILQ_INSERT_TAIL(&hs->fresh, hc, fresh);
+	TAILQ_INSERT_TAIL(&http_all, hc, all);
+	event_active(hs->admit_ev, EV_TIMEOUT, 1);
+	return (bev);
+}
+
+static void
+http_admit(int fd, short event, void *arg)
+{
+	struct http_srv		*hs = arg;
+	struct http_conn	*hc;
+	bufferevent_data_cb	 readcb;
+	void			*cbarg;
+	int			 alive;
+
+	while ((hc = TAILQ_FIRST(&hs->fresh)) != NULL) {
+		TAILQ_REMOVE(&hs->fresh, hc, fresh);
+		/* libevent's callbacks on it, with the connection as arg */
+		bufferevent_getcb(hc->bev, &readcb, NULL, NULL, &cbarg);
+		alive = (readcb != NULL && cbarg != NULL);
+		if (!alive) {
+			bufferevent_decref(hc->bev);
+			conn_free(hc);
+			continue;
+		}
+		hc->evcon = cbarg;
+		RB_INSERT(http_conns, &http_conns, hc);
+		evhttp_connection_set_closecb(hc->evcon, conn_closed, hc);
+		evbuffer_add_cb(bufferevent_get_input(hc->bev), conn_input,
+		    hc);
+		bufferevent_decref(hc->bev);
+		if (conn_admit(hc) == -1) {
+			conn_drop(hc);
+			continue;
+		}
+		conn_request_begins(hc, bufferevent_get_input(hc->bev), 0);
+	}
+}
+
+/*
+ * Out of descriptors: libevent's listener would retry accept() at once,
+ * forever.  Close a few connections the way a full engine does (the
+ * limit was lowered under us, or something else took descriptors), or
+ * if none may be closed, pause this listener briefly; the kernel keeps
+ * the backlog meanwhile.
+ */
+static void
+http_accept_error(struct evconnlistener *lev, void *arg)
+{
+	struct engine_net	*en;
+	struct http_srv		*hs = NULL;
+	struct http_conn	*victim;
+	struct timeval		 tv = { 0, HTTP_PAUSE_MSEC * 1000 };
+	static time_t		 last;
+	static unsigned long	 n;
+	int			 i, err = errno;
+
+	/* arg is libevent's (the evhttp): find our listener */
+	TAILQ_FOREACH(en, &engine_nets, entry)
+		if (en->state_cache != NULL &&
+		    ((struct http_srv *)en->state_cache)->listener == lev)
+			hs = en->state_cache;
+	if (hs == NULL) {
+		evconnlistener_disable(lev);
+		return;
+	}
+	if (err == EMFILE || err == ENFILE || err == ENOBUFS ||
+	    err == ENOMEM) {
+		for (i = 0; i < HTTP_EMFILE_EVICT; i++) {
+			if ((victim = conn_victim(NULL, NULL)) == NULL)
+				break;
+			conn_drop(victim);
+		}
+		log_limited(&last, &n, i > 0 ? "out of descriptors, "
+		    "closed connections to make room" :
+		    "out of descriptors, accept paused", hs->en->net.name);
+		/* room made: accept() succeeds next time, no spin */
+		if (i > 0)
+			return;
+	} else
+		log_warnx("%s: API accept: %s", hs->en->net.name,
+		    strerror(err));
+	evconnlistener_disable(lev);
+	evtimer_add(hs->pause_ev, &tv);
+}
+
+static void
+http_accept_resume(int fd, short event, void *arg)
+{
+	struct http_srv	*hs = arg;
+
+	evconnlistener_enable(hs->listener);
+}
+
+/* Apply the api: settings to a listener and its open connections. */
+static void
+http_limits(struct http_srv *hs)
+{
+	struct http_conn	*hc;
+	unsigned int		 body = conf_or(engine_conf.max_body,
+				    HTTP_DEFAULT_BODY);
+	int			 to = conf_or(engine_conf.timeout,
+				    HTTP_DEFAULT_TIMEOUT);
+
+	evhttp_set_max_headers_size(hs->http, HTTP_MAX_HEADERS);
+	evhttp_set_max_body_size(hs->http, body);
+	evhttp_set_timeout(hs->http, to);
+	TAILQ_FOREACH(hc, &http_all, all) {
+		if (hc->hs != hs || hc->evcon == NULL)
+			continue;
+		evhttp_connection_set_max_body_size(hc->evcon, body);
+		evhttp_connection_set_timeout(hc->evcon, to);
+	}
+}
+
+/*
+ * After SIGHUP: every api: setting applies at once.  Limits on sizes
+ * and libevent's timeout change on open connections too; the caps are
+ * checked at the next accept, and deadlines already running keep their
+ * end.
+ */
+void
+http_reconf(void)
+{
+	struct engine_net	*en;
+
+	TAILQ_FOREACH(en, &engine_nets, entry)
+		if (en->state_cache != NULL)
+			http_limits(en->state_cache);
 }
 
 static int
@@ -274,12 +845,35 @@ listen_socket(struct engine_net *en)
 	return (fd);
 }
 
+/*
+ * A host that lets any address be bound makes addr_is_local() say yes
+ * to everything: the API then refuses every connection.  Say so once.
+ */
+static void
+http_check_probe(struct engine_net *en)
+{
+	struct sockaddr_in	sin;
+	struct in_ip		ip;
+
+	/* 240.0.0.1: reserved, never a host's address */
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(0xf0000001);
+	if (sa_to_ip((struct sockaddr *)&sin, &ip) == 0 &&
+	    addr_is_local((struct sockaddr *)&sin, &ip) == 1)
+		log_warnx("%s: this host lets any address be bound "
+		    "(net.ipv4.ip_nonlocal_bind?): local connections cannot "
+		    "be told apart, and the API refuses every connection",
+		    en->net.name);
+}
+
 int
 http_start(struct engine_net *en)
 {
-	struct http_srv	*hs;
-	size_t		 keylen;
-	int		 fd;
+	struct http_srv			*hs;
+	struct evhttp_bound_socket	*bound;
+	size_t				 keylen;
+	int				 fd;
 
 	if (en->state_cache != NULL)
 		return (0);
@@ -288,10 +882,8 @@ http_start(struct engine_net *en)
 	hs->en = en;
 	TAILQ_INIT(&hs->cache);
 	TAILQ_INIT(&hs->pending);
-	RB_INIT(&hs->conns);
+	TAILQ_INIT(&hs->fresh);
 	randombytes_buf(&hs->nonce, sizeof(hs->nonce));
-	hs->max_conns = engine_conf.max_connections ?
-	    (int)engine_conf.max_connections : HTTP_DEFAULT_CONNS;
 	if (sodium_base642bin(hs->key, sizeof(hs->key), en->net.public_key,
 	    strlen(en->net.public_key), NULL, &keylen, NULL,
 	    sodium_base64_VARIANT_ORIGINAL) != 0 || keylen != sizeof(hs->key)) {
@@ -300,43 +892,59 @@ http_start(struct engine_net *en)
 		free(hs);
 		return (-1);
 	}
-	if ((fd = listen_socket(en)) == -1) {
-		free(hs);
-		return (-1);
-	}
+	if ((hs->admit_ev = event_new(engine_base, -1, 0, http_admit,
+	    hs)) == NULL || (hs->pause_ev = evtimer_new(engine_base,
+	    http_accept_resume, hs)) == NULL)
+		goto fail;
+	if ((fd = listen_socket(en)) == -1)
+		goto fail;
 	if ((hs->http = evhttp_new(engine_base)) == NULL) {
 		close(fd);
-		free(hs);
-		return (-1);
+		goto fail;
 	}
+	/*
+	 * Every method reaches http_request(), which answers those we do
+	 * not serve with a JSON 405; libevent's own refusal is HTML.
+	 */
 	evhttp_set_allowed_methods(hs->http, EVHTTP_REQ_GET |
-	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE);
-	evhttp_set_max_headers_size(hs->http, HTTP_MAX_HEADERS);
-	evhttp_set_max_body_size(hs->http, engine_conf.max_body ?
-	    engine_conf.max_body : HTTP_DEFAULT_BODY);
-	evhttp_set_timeout(hs->http, engine_conf.timeout ?
-	    (int)engine_conf.timeout : HTTP_DEFAULT_TIMEOUT);
+	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
+	    EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 	evhttp_set_default_content_type(hs->http, "application/json");
 	evhttp_set_gencb(hs->http, http_request, hs);
-	if (evhttp_accept_socket_with_handle(hs->http, fd) == NULL) {
+	evhttp_set_bevcb(hs->http, http_newconn, hs);
+	http_limits(hs);
+	if ((bound = evhttp_accept_socket_with_handle(hs->http, fd)) ==
+	    NULL) {
 		log_warnx("%s: cannot accept on the API socket", en->net.name);
 		evhttp_free(hs->http);
 		close(fd);
-		free(hs);
-		return (-1);
+		goto fail;
 	}
+	hs->listener = evhttp_bound_socket_get_listener(bound);
+	evconnlistener_set_error_cb(hs->listener, http_accept_error);
 	en->http = hs->http;
 	en->state_cache = hs;
+	http_nlisteners++;
+	http_check_probe(en);
 	log_info("%s: API listening on port %u", en->net.name,
 	    en->net.listen_port);
 	return (0);
+ fail:
+	if (hs->admit_ev != NULL)
+		event_free(hs->admit_ev);
+	if (hs->pause_ev != NULL)
+		event_free(hs->pause_ev);
+	free(hs);
+	return (-1);
 }
 
 void
 http_stop(struct engine_net *en)
 {
-	struct http_srv	*hs = en->state_cache;
-	struct api_req	*ar;
+	struct http_srv		*hs = en->state_cache;
+	struct http_conn	*hc;
+	struct api_req		*ar;
 
 	if (hs == NULL)
 		return;
@@ -346,9 +954,18 @@ http_stop(struct engine_net *en)
 		ar->req = NULL;
 		ar->hs = NULL;
 	}
-	evhttp_free(hs->http);
+	/* accepted but not judged yet: freed with the connections below */
+	while ((hc = TAILQ_FIRST(&hs->fresh)) != NULL) {
+		TAILQ_REMOVE(&hs->fresh, hc, fresh);
+		bufferevent_decref(hc->bev);
+		conn_free(hc);
+	}
+	evhttp_free(hs->http);	/* conn_closed() for each connection */
+	event_free(hs->admit_ev);
+	event_free(hs->pause_ev);
 	http_state_invalidate(en);
 	free(hs);
+	http_nlisteners--;
 	en->http = NULL;
 	en->state_cache = NULL;
 }
@@ -542,30 +1159,34 @@ static int
 peer_address(struct evhttp_request *req, struct in_ip *ip)
 {
 	struct evhttp_connection	*evcon;
-	const struct sockaddr		*sa;
-	const struct sockaddr_in6	*sin6;
-	static const uint8_t		 mapped[12] = { 0, 0, 0, 0, 0, 0, 0,
-					    0, 0, 0, 0xff, 0xff };
 
 	memset(ip, 0, sizeof(*ip));
-	if ((evcon = evhttp_request_get_connection(req)) == NULL ||
-	    (sa = evhttp_connection_get_addr(evcon)) == NULL)
+	if ((evcon = evhttp_request_get_connection(req)) == NULL)
 		return (-1);
-	if (sa->sa_family == AF_INET) {
-		ip->af = AF_INET;
-		ip->u.v4 = ((const struct sockaddr_in *)sa)->sin_addr;
-		return (0);
-	}
-	if (sa->sa_family != AF_INET6)
+	return (sa_to_ip(evhttp_connection_get_addr(evcon), ip));
+}
+
+/*
+ * A whole request has been read.  Only admitted connections get here
+ * (http_admit() runs before libevent reads a byte), so an unknown one
+ * means admission could not take place; it is refused without a word.
+ */
+static int
+conn_request(struct evhttp_request *req)
+{
+	struct http_conn	*hc, key;
+
+	if ((key.evcon = evhttp_request_get_connection(req)) == NULL ||
+	    (hc = RB_FIND(http_conns, &http_conns, &key)) == NULL ||
+	    hc->src == NULL) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Connection", "close");
+		evhttp_send_reply(req, 503, status_reason(503), NULL);
 		return (-1);
-	sin6 = (const struct sockaddr_in6 *)sa;
-	if (memcmp(sin6->sin6_addr.s6_addr, mapped, sizeof(mapped)) == 0) {
-		ip->af = AF_INET;
-		memcpy(&ip->u.v4, sin6->sin6_addr.s6_addr + 12, 4);
-	} else {
-		ip->af = AF_INET6;
-		ip->u.v6 = sin6->sin6_addr;
 	}
+	hc->phase = CONN_HANDLING;
+	evtimer_del(hc->deadline);
+	evhttp_request_set_on_complete_cb(req, conn_request_done, hc);
 	return (0);
 }
 
@@ -643,7 +1264,7 @@ http_request(struct evhttp_request *req, void *arg)
 	int			 n, method;
 
 	memtrim_poke();
-	if (conn_admit(hs, req) == -1)
+	if (conn_request(req) == -1)
 		return;
 	if ((method = method_of(req)) == 0) {
 		send_status(req, 405, NULL);

@@ -17,9 +17,11 @@
 /*
  * innernetctl import: an existing upstream installation runs on under
  * innernetd without inviting anyone again.  A server brings its
- * database (copied into dbd's directory by innernetctl) and the private
- * key of its configuration; a client brings its interface configuration,
- * whose key is already the redeemed one.
+ * database (copied into dbd's directory by innernetctl) and the public
+ * key of its configuration: innernetctl, as root, put the private key
+ * in wgd's key store itself, so the engine never holds it; wgd takes it
+ * when it brings the interface up.  A client brings its interface
+ * configuration, whose key is already the redeemed one.
  */
 
 #include <sys/types.h>
@@ -87,35 +89,10 @@ import_opened(struct imsg *imsg, void *arg)
 	free(im);
 }
 
-static void
-import_keyed(struct imsg *imsg, void *arg)
-{
-	struct import	*im = arg;
-	struct in_wgkey	 k;
-	struct in_error	 e;
-	uint32_t	 id;
-
-	if (imsg->hdr.type == IMSG_WG_KEY) {
-		if (imsg_get_data(imsg, &k, sizeof(k)) == 0 &&
-		    in_str_ok(k.key) && in_key_ok(k.key))
-			strlcpy(im->net.public_key, k.key,
-			    sizeof(im->net.public_key));
-		return;
-	}
-	if (engine_imsg_error(imsg, &e)) {
-		import_fail(im, 500, e.msg);
-		return;
-	}
-	id = engine_req_new(import_opened, im);
-	engine_db_compose(IMSG_DB_NETWORK_IMPORT, id, &im->net,
-	    sizeof(im->net));
-}
-
 void
 engine_import(json_t *args, server_cb cb, void *arg)
 {
 	struct import	*im;
-	struct in_wgkey	 k;
 	const char	*name, *key;
 	json_t		*port;
 	uint32_t	 id;
@@ -128,13 +105,18 @@ engine_import(json_t *args, server_cb cb, void *arg)
 		return;
 	}
 	name = json_string_value(json_object_get(args, "name"));
-	key = json_string_value(json_object_get(args, "private_key"));
+	key = json_string_value(json_object_get(args, "public_key"));
 	port = json_object_get(args, "listen_port");
+	if (json_object_get(args, "private_key") != NULL) {
+		cb(arg, 400, "a private key is never sent to innernetd: "
+		    "innernetctl import stores it with wgd", NULL);
+		return;
+	}
 	if (name == NULL || !in_ifname_ok(name) || key == NULL ||
 	    !in_key_ok(key) || !json_is_integer(port) ||
 	    json_integer_value(port) < 1 || json_integer_value(port) > 65535) {
 		cb(arg, 400, "import needs a network name, the server's "
-		    "private key and listen port", NULL);
+		    "public key and listen port", NULL);
 		return;
 	}
 	if (engine_net_find(name) != NULL) {
@@ -150,10 +132,8 @@ engine_import(json_t *args, server_cb cb, void *arg)
 	strlcpy(im->net.name, name, sizeof(im->net.name));
 	im->net.role = IN_ROLE_SERVER;
 	im->net.listen_port = (uint16_t)json_integer_value(port);
-	memset(&k, 0, sizeof(k));
-	strlcpy(k.ifname, name, sizeof(k.ifname));
-	strlcpy(k.key, key, sizeof(k.key));
-	id = engine_req_new(import_keyed, im);
-	engine_wg_compose(IMSG_WG_KEY_SET, id, &k, sizeof(k));
-	explicit_bzero(&k, sizeof(k));
+	strlcpy(im->net.public_key, key, sizeof(im->net.public_key));
+	id = engine_req_new(import_opened, im);
+	engine_db_compose(IMSG_DB_NETWORK_IMPORT, id, &im->net,
+	    sizeof(im->net));
 }

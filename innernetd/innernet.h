@@ -36,7 +36,10 @@
 #define INNERNET_UPSTREAM	"1.7.1"
 
 #define INNERNET_CONF		"/etc/innernet.conf"
-#define INNERNET_SOCKET		"/var/run/innernetd.sock"
+/* A directory of its own, so the service manager need make no more of
+ * /run writable than it. */
+#define INNERNET_SOCKDIR	"/var/run/innernet"
+#define INNERNET_SOCKET		INNERNET_SOCKDIR "/innernetd.sock"
 #define INNERNET_STATEDIR	"/var/lib/innernet"
 #define INNERNET_USER		"_innernet"
 #define INNERNET_WGD_USER	"_innernetwg"
@@ -243,7 +246,11 @@ struct in_conf_global {
 	uint32_t	mtu;
 	uint32_t	max_connections;	/* HTTP API */
 	uint32_t	max_body;		/* bytes */
-	uint32_t	timeout;		/* seconds, HTTP read/idle */
+	uint32_t	timeout;		/* seconds, HTTP idle keep-alive */
+	uint32_t	max_per_source;		/* connections per peer address */
+	uint32_t	header_timeout;		/* seconds, request line+headers */
+	uint32_t	body_timeout;		/* seconds, request body */
+	uint32_t	pad2;
 };
 
 /*

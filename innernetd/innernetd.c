@@ -344,15 +344,23 @@ prepare_dirs(const struct passwd *pw)
 	static const char *userdirs[] = { "server", "client" };
 	size_t		 i;
 
-	if (mkdir(conf.global.state_dir, 0755) == -1 && errno != EEXIST)
+	/* 0755 whatever the umask: dbd, chrooted there, must search it */
+	if (mkdir(conf.global.state_dir, 0755) == 0) {
+		if (chmod(conf.global.state_dir, 0755) == -1)
+			err(1, "%s", conf.global.state_dir);
+	} else if (errno != EEXIST)
 		err(1, "mkdir %s", conf.global.state_dir);
 	for (i = 0; i < sizeof(userdirs) / sizeof(userdirs[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", conf.global.state_dir,
 		    userdirs[i]);
 		if (mkdir(path, 0700) == -1 && errno != EEXIST)
 			err(1, "mkdir %s", path);
-		if (chown(path, pw->pw_uid, pw->pw_gid) == -1 ||
-		    chmod(path, 0700) == -1)
+		/*
+		 * Root's again for the chmod, then the user's: no need of
+		 * CAP_FOWNER, which the service unit does not grant.
+		 */
+		if (chown(path, 0, 0) == -1 || chmod(path, 0700) == -1 ||
+		    chown(path, pw->pw_uid, pw->pw_gid) == -1)
 			err(1, "%s", path);
 	}
 	snprintf(path, sizeof(path), "%s/keys", conf.global.state_dir);
@@ -490,6 +498,17 @@ control_listen(const struct passwd *pw)
 	    sizeof(path) || (size_t)snprintf(sun.sun_path,
 	    sizeof(sun.sun_path), "%s.new", path) >= sizeof(sun.sun_path))
 		errx(1, "control socket path too long");
+	/*
+	 * The default directory, where no service manager made it; 0755
+	 * whatever the umask, for the group's members to reach the socket.
+	 */
+	if (strcmp(path, INNERNET_SOCKET) == 0) {
+		if (mkdir(INNERNET_SOCKDIR, 0755) == 0) {
+			if (chmod(INNERNET_SOCKDIR, 0755) == -1)
+				err(1, "%s", INNERNET_SOCKDIR);
+		} else if (errno != EEXIST)
+			err(1, "mkdir %s", INNERNET_SOCKDIR);
+	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		err(1, "socket");
 	if (unlink(sun.sun_path) == -1 && errno != ENOENT)

@@ -17,14 +17,17 @@
 /*
  * libFuzzer target: raw bytes as an HTTP request to the real API
  * listener (http.c, the route handlers and server.c over a small mirror)
- * from 127.0.0.1, which the mirror knows as an admin peer.  dbd and wgd
+ * from 198.18.0.1, which the mirror knows as an admin peer.  The API
+ * refuses connections from the host's own addresses, so the network is
+ * in 198.18.0.0/15 (benchmarking, never a host's address here), not in
+ * 127.0.0.0/8.  dbd and wgd
  * are absent: every mutation that gets that far fails with 500, which is
  * fine, the parsing and checks before it are what is fuzzed.
  *
  * http.c makes its TCP listener on the loopback interface (root or
  * Linux >= 5.7 for SO_BINDTODEVICE "lo"); the harness then puts a UNIX
  * socket in its place when it is handed to libevent, and tells libevent
- * each connection accepted there comes from 127.0.0.1.  The server sees
+ * each connection accepted there comes from 198.18.0.1.  The server sees
  * what it would see over TCP, without a TCP handshake and teardown per
  * input, which was most of the time this target took.
  */
@@ -108,7 +111,7 @@ accept4(int s, struct sockaddr *sa, socklen_t *salen, int flags)
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	sin.sin_port = htons(40000);
-	sin.sin_addr.s_addr = htonl(0x7f000001);
+	sin.sin_addr.s_addr = htonl(0xc6120001);	/* 198.18.0.1 */
 	if (room < sizeof(sin))
 		abort();
 	memcpy(sa, &sin, sizeof(sin));
@@ -217,22 +220,23 @@ fuzz_init(void)
 	engine_base = event_base_new();
 	engine_conf.timeout = 1;
 	engine_conf.max_connections = 64;
+	engine_conf.max_per_source = 64;	/* every input comes from one */
 	log_init(0, 0);
 	strlcpy(fuzz_net.net.name, "lo", sizeof(fuzz_net.net.name));
 	fuzz_net.net.role = IN_ROLE_SERVER;
-	in_prefix_parse("127.0.0.0/8", &fuzz_net.net.net);
-	in_ip_parse("127.0.0.2", &fuzz_net.net.address);
+	in_prefix_parse("198.18.0.0/15", &fuzz_net.net.net);
+	in_ip_parse("198.18.0.2", &fuzz_net.net.address);
 	strlcpy(fuzz_net.net.public_key, FUZZ_KEY,
 	    sizeof(fuzz_net.net.public_key));
 	ns_init(&fuzz_net.state);
-	add_cidr(1, "root", "127.0.0.0/8", 0);
-	add_cidr(2, "innernet-server", "127.0.0.2/32", 1);
-	add_cidr(3, "admins", "127.0.0.0/30", 1);
-	add_cidr(4, "users", "127.1.0.0/16", 1);
-	add_peer(1, "innernet-server", "127.0.0.2", 2, 0, FUZZ_KEY);
-	add_peer(2, "admin", "127.0.0.1", 3, 1,
+	add_cidr(1, "root", "198.18.0.0/15", 0);
+	add_cidr(2, "innernet-server", "198.18.0.2/32", 1);
+	add_cidr(3, "admins", "198.18.0.0/30", 1);
+	add_cidr(4, "users", "198.19.0.0/16", 1);
+	add_peer(1, "innernet-server", "198.18.0.2", 2, 0, FUZZ_KEY);
+	add_peer(2, "admin", "198.18.0.1", 3, 1,
 	    "4CNZorWVtohO64n6AAaH/JyFjIIgBFrfJK2SGtKjzEE=");
-	add_peer(3, "user1", "127.1.0.5", 4, 0,
+	add_peer(3, "user1", "198.19.0.5", 4, 0,
 	    "ACNZorWVtohO64n6AAaH/JyFjIIgBFrfJK2SGtKjzEE=");
 	memset(&a, 0, sizeof(a));
 	a.id = 1;

@@ -5,6 +5,8 @@
 # wireguard-go) before and after.  Fails on any error, and if a process
 # of the set grew by 1 MiB or more (wireguard-go is shown, not judged;
 # nor is a sanitizer build, whose quarantine keeps what was freed).
+# Then 48 slow connections from the loader report the per-source cap and
+# the header deadline it meets.
 # Usage: B=build sh regress/load/load.sh   (or: make load)
 . "$(dirname "$0")/../netns/lib.sh"
 
@@ -101,6 +103,20 @@ join "$T/rss.before" "$T/rss.after" 2>/dev/null | awk '
 # join pairs by name; the pids must match too, or a process restarted
 join "$T/rss.before" "$T/rss.after" | awk '$2 != $4 { exit 1 }' ||
     notok "a process of the set was restarted during the load"
+
+# Admission as a loader meets it: more connections than max-per-source
+# (32 by default), each trickling a header line a second past
+# header-timeout (10 s).
+on loader timeout 60 python3 "$TOP/regress/netns/slowloris.py" $SRV $PORT \
+    "$(cat "$T/loader/ip")" 48 25 headers > "$T/admission.out"
+read -r opened held left secs < "$T/admission.out"
+echo "# per-source cap: ${held:-?} of ${opened:-?} slow connections held"
+echo "# header-timeout: ${left:-?} left open after ${secs:-?} s of trickle"
+echo "# the engine's log: $(grep -c 'over max-per-source' \
+    "$T/server/daemon.log") per-source, $(grep -c 'slower than header-timeout' \
+    "$T/server/daemon.log") header-timeout lines (rate-limited)"
+check "the per-source cap held" test "${held:-99}" -le 32
+check "header-timeout closed every slow connection" test "${left:-1}" -eq 0
 
 check "wrk made requests" test "${requests:-0}" -gt 0
 check "no errors" test "$errors" -eq 0

@@ -69,28 +69,32 @@ printf 'private-key = "x"\nlisten-port = 1\n' > "$U/garbage.conf"
 
 no_leftover() {
 	[ -z "$(ls -A "$T/server/state/server")" ] &&
+	    [ -z "$(ls -A "$T/server/state/keys")" ] &&
 	    [ "$(ctl server -j status | jq '.networks | length')" = 0 ]
 }
 
 check "server starts" daemon_start server
 check_fails "a configuration that is not upstream's is refused" \
-    ctl server import --server-config "$U/garbage.conf" \
-    --database "$U/evilcorp.db"
+    ctl server import --state-dir "$T/server/state" \
+    --server-config "$U/garbage.conf" --database "$U/evilcorp.db"
 check_fails "a key that is not the server peer's is refused" \
-    ctl server import --server-config "$U/wrongkey.conf" \
-    --database "$U/evilcorp.db" --name evilcorp
+    ctl server import --state-dir "$T/server/state" \
+    --server-config "$U/wrongkey.conf" --database "$U/evilcorp.db" \
+    --name evilcorp
 check "and leaves nothing behind" no_leftover
-check "the server imports" ctl server import \
+check "the server imports" ctl server import --state-dir "$T/server/state" \
     --server-config "$U/evilcorp.conf" --database "$U/evilcorp.db"
 check "the upstream peers are there" test "$(ctl server -j list-peers \
     evilcorp | jq -r '[.[].name] | sort | join(",")')" = \
     "innernet-server,laptop"
+check "the key went into wgd's store, 0600" \
+    test "$(stat -c %a "$T/server/state/keys/evilcorp.key")" = 600
 check "WireGuard has the server's key" \
     test "$(on server wg show evilcorp public-key)" = "$spub"
 check "and upstream's listen port" \
     test "$(on server wg show evilcorp listen-port)" = 51820
 check_fails "importing it twice is refused" ctl server import \
-    --server-config "$U/evilcorp.conf" --database "$U/evilcorp.db"
+    --state-dir "$T/server/state" --server-config "$U/evilcorp.conf" --database "$U/evilcorp.db"
 
 check "laptop starts" daemon_start laptop
 check "the laptop imports its client configuration" \

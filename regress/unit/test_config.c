@@ -81,10 +81,13 @@ main(void)
 	check(parse("", &c, err, sizeof(err)) == 0 &&
 	    strcmp(c.global.user, "_innernet") == 0 &&
 	    strcmp(c.global.state_dir, "/var/lib/innernet") == 0 &&
-	    strcmp(c.global.socket_path, "/var/run/innernetd.sock") == 0 &&
+	    strcmp(c.global.socket_path,
+	    "/var/run/innernet/innernetd.sock") == 0 &&
 	    c.global.mtu == 1280 && c.global.fetch_interval == 60 &&
 	    c.global.write_hosts == 1 && c.global.max_body == 1048576 &&
-	    c.nnets == 0, "an empty file gives the defaults", err);
+	    c.global.max_per_source == 32 && c.global.header_timeout == 10 &&
+	    c.global.body_timeout == 30 && c.nnets == 0,
+	    "an empty file gives the defaults", err);
 	config_free(&c);
 
 	check(parse("", &c, err, sizeof(err)) == 0 &&
@@ -99,6 +102,7 @@ main(void)
 	    "\nhosts-file: /tmp/hosts\nwrite-hosts: off\nbackend: kernel\n"
 	    "wireguard-userspace: boringtun\nmtu: 1420\nfetch-interval: 5\n"
 	    "api:\n  max-connections: 7\n  max-body: 2048\n  timeout: 3\n"
+	    "  max-per-source: 4\n  header-timeout: 5\n  body-timeout: 6\n"
 	    "networks:\n  a-b:\n    host-suffix: \"\"\n  c:\n",
 	    &c, err, sizeof(err)) == 0 &&
 	    strcmp(c.global.user, "_wg") == 0 &&
@@ -108,7 +112,9 @@ main(void)
 	    strcmp(c.global.wg_userspace, "boringtun") == 0 &&
 	    c.global.mtu == 1420 && c.global.fetch_interval == 5 &&
 	    c.global.max_connections == 7 && c.global.max_body == 2048 &&
-	    c.global.timeout == 3 && c.nnets == 2 &&
+	    c.global.timeout == 3 && c.global.max_per_source == 4 &&
+	    c.global.header_timeout == 5 && c.global.body_timeout == 6 &&
+	    c.nnets == 2 &&
 	    c.nets[0].host_suffix_set && c.nets[0].host_suffix[0] == '\0',
 	    "every key", err);
 	config_free(&c);

@@ -298,6 +298,39 @@ test_badheader(void)
 	close(sv[1]);
 }
 
+/*
+ * Messages may carry private keys: once a message is taken, no copy of
+ * it stays in the read buffer, nor in the write buffer once sent.
+ */
+static void
+test_zeroed(void)
+{
+	struct imsgbuf	 a, b;
+	struct imsg	 imsg;
+	const char	 key[] = "SECRET-KEY-0123456789abcdefghijklmnopqr";
+	int		 sv[2];
+
+	pair(sv);
+	imsg_init(&a, sv[0]);
+	imsg_init(&b, sv[1]);
+	CHECK(imsg_compose(&a, 7, 0, 0, -1, key, sizeof(key)) == 1 &&
+	    imsg_compose(&a, 8, 0, 0, -1, "x", 1) == 1 &&
+	    imsg_flush(&a) == 0, "two messages sent, a key in the first");
+	CHECK(imsg_read(&b) > 0, "read both");
+	CHECK(imsg_get(&b, &imsg) > 0 && imsg.hdr.type == 7 &&
+	    memcmp(imsg.data, key, sizeof(key)) == 0, "the key arrives");
+	CHECK(memmem(b.r.buf, sizeof(b.r.buf), key, sizeof(key) - 1) ==
+	    NULL, "no copy of it left in the read buffer");
+	imsg_free(&imsg);
+	CHECK(imsg_get(&b, &imsg) > 0 && imsg.hdr.type == 8,
+	    "the next message is intact");
+	imsg_free(&imsg);
+	imsg_clear(&a);
+	imsg_clear(&b);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int
 main(void)
 {
@@ -306,5 +339,6 @@ main(void)
 	test_partial();
 	test_offset();
 	test_badheader();
+	test_zeroed();
 	return (failed);
 }

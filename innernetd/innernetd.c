@@ -123,6 +123,7 @@ static int	control_listen(const struct passwd *);
 static pid_t	child_start(struct child *, int *, int);
 static void	become_wgd_user(uint64_t);
 static int	caps_limit(uint64_t, uint64_t, uint64_t);
+static uint64_t	caps_held(uint64_t);
 
 /*
  * What the parent keeps once its children run: CAP_SETUID, CAP_SETGID
@@ -284,7 +285,7 @@ main(int argc, char *argv[], char *envp[])
 	 * later (see PARENT_CAPS).  It stays uid 0: it rewrites root's
 	 * hosts file and starts userspace WireGuard as root.
 	 */
-	if (caps_limit(PARENT_BOUNDING, PARENT_CAPS, 0) == -1)
+	if (caps_limit(PARENT_BOUNDING, caps_held(PARENT_CAPS), 0) == -1)
 		fatal("cannot drop capabilities");
 
 	close(p_engine[1]);
@@ -395,9 +396,20 @@ prepare_keys(const char *path)
 
 	if (mkdir(path, 0700) == -1 && errno != EEXIST)
 		err(1, "mkdir %s", path);
+	/*
+	 * Under a service unit we have no capability to read another
+	 * user's directory.  If it is wgd's user's, 0700, it was handed
+	 * over at an earlier start, and what came in since is wgd's own or
+	 * was put there as its user's (innernetctl import).
+	 */
 	if ((dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC)) == -1)
+	    O_CLOEXEC)) == -1) {
+		if (errno == EACCES && lstat(path, &st) == 0 &&
+		    S_ISDIR(st.st_mode) && st.st_uid == wgd_uid &&
+		    (st.st_mode & 07777) == 0700)
+			return;
 		err(1, "%s", path);
+	}
 	if (fchmod(dfd, 0700) == -1 || fchown(dfd, wgd_uid, wgd_gid) == -1)
 		err(1, "%s", path);
 	if ((d = fdopendir(dfd)) == NULL)
@@ -623,6 +635,26 @@ become_wgd_user(uint64_t caps)
  * make keep the effective and permitted sets, inherit the inheritable
  * set, and empty the ambient set.  keep ~0 stops after the bounding set.
  */
+/*
+ * Of caps, those we still hold: a service unit's bounding set may have
+ * left out some (CAP_NET_BIND_SERVICE is only for userspace WireGuard on
+ * a port below 1024), and capset(2) refuses to keep what is not held.
+ */
+static uint64_t
+caps_held(uint64_t caps)
+{
+	struct __user_cap_header_struct	hdr;
+	struct __user_cap_data_struct	data[2];
+
+	memset(&hdr, 0, sizeof(hdr));
+	memset(data, 0, sizeof(data));
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	if (syscall(SYS_capget, &hdr, data) == -1)
+		return (caps);
+	return (caps & (data[0].permitted |
+	    (uint64_t)data[1].permitted << 32));
+}
+
 static int
 caps_limit(uint64_t bounding, uint64_t keep, uint64_t inherit)
 {

@@ -1,8 +1,16 @@
 # innernet in C: GNU make, pkg-config.
 #
 #	make			build everything into $(B)/
-#	make check		unit tests, then the namespace suite (root)
+#	make check		unit tests, then the namespace suite (root),
+#				on a regress build (see REGRESS)
 #	make SAN=1 check	the same with AddressSanitizer + UBSan
+#	make REGRESS=1		a regress build into $(B)-regress/: with the
+#				switches by which the suite makes a child
+#				break out of its sandbox (-DIN_REGRESS) and
+#				INNERNET_SANDBOX_LOG; a default build has
+#				neither.  One scenario on it:
+#				make REGRESS=1 && B=build-regress \
+#				REGRESS_ONLY=t_sandbox sh regress/run.sh
 #	make check-parallel	make check in this tree and a copy at once
 #	make SHARED=1		link every library shared (see LIB_*)
 #	make install DESTDIR= PREFIX=
@@ -27,10 +35,18 @@ B	:= build
 SANFLAGS :=
 endif
 
+# `make check` runs on a regress build of its own, never on what
+# `make install` would install.
+REGRESSFLAGS :=
+ifeq ($(REGRESS),1)
+B	:= $(B)-regress
+REGRESSFLAGS := -DIN_REGRESS
+endif
+
 WARN	:= -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow \
 	-Wpointer-arith -Wmissing-prototypes -Wstrict-prototypes
 CFLAGS	?= -O2 -g
-CFLAGS	+= -std=gnu11 $(WARN) $(SANFLAGS) -D_GNU_SOURCE \
+CFLAGS	+= -std=gnu11 $(WARN) $(SANFLAGS) $(REGRESSFLAGS) -D_GNU_SOURCE \
 	-Iinnernetd -Iimsg -Icompat -Iinnernetctl \
 	$(shell $(PKG_CONFIG) --cflags libbsd-overlay)
 LDFLAGS	+= $(SANFLAGS)
@@ -125,9 +141,14 @@ unit: $(PROGS) $(UNIT_TESTS)
 
 CHECK_FUZZ_SECONDS ?= 10
 
+ifeq ($(REGRESS),1)
 check: $(PROGS) $(UNIT_TESTS) fuzz
 	@B=$(B) FZ=$(FZ) FUZZ_SECONDS=$(CHECK_FUZZ_SECONDS) \
 		FUZZ_TARGETS="$(FUZZ_TARGETS)" sh regress/run.sh $(UNIT_TESTS)
+else
+check:
+	@$(MAKE) --no-print-directory REGRESS=1 check
+endif
 
 # make check twice at once, in this tree and in a copy of it (slow; see
 # regress/parallel.sh); PARALLEL_HOGS=N adds N busy loops.
@@ -144,7 +165,8 @@ deps:
 		build-essential clang pkg-config libevent-dev libsqlite3-dev \
 		libmnl-dev libsodium-dev libbsd-dev libyaml-dev libjansson-dev \
 		wireguard-go wireguard-tools iproute2 iputils-ping procps \
-		sqlite3 mandoc netcat-openbsd curl jq nftables wrk systemd
+		sqlite3 mandoc netcat-openbsd curl jq nftables wrk systemd \
+		gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 
 # The demo installs what it lacks first, so it is one command on a fresh
 # Debian machine.
@@ -199,6 +221,6 @@ uninstall:
 		$(DESTDIR)$(ZSHCOMPDIR)/_innernetctl
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-regress build-san-regress
 
 .PHONY: all unit check check-parallel lint-man deps demo install uninstall clean

@@ -29,6 +29,9 @@
 #ifdef __linux__
 int		 pledge(const char *, const char *);
 int		 unveil(const char *, const char *);
+void		 unveil_no_tcp(void);
+#else
+#define unveil_no_tcp()	do { } while (0)	/* pledge without inet */
 #endif
 const char	*sandbox_state(void);
 void		 memtrim_start(void);	/* memtrim.c, after event_init */

@@ -19,8 +19,11 @@
  * pledge(2) for Linux: every promise names the system calls it allows; the
  * union becomes a seccomp-bpf program whose default is to kill the whole
  * process.  socket() is allowed only for the address families a promise
- * grants, ioctl() only for a few harmless requests.  Each call stacks one
- * more filter, so a later pledge can only narrow what an earlier allowed.
+ * grants (netlink only for routing and generic netlink), ioctl() only
+ * for a few harmless requests.  The call numbers are the architecture's
+ * own: a table per architecture below, and none means no build.  Each
+ * call stacks one more filter, so a later pledge can only narrow what
+ * an earlier allowed.
  */
 
 #ifdef __linux__
@@ -32,6 +35,7 @@
 
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/netlink.h>
 #include <linux/seccomp.h>
 
 #include <errno.h>
@@ -51,92 +55,209 @@ struct promise {
 	const char	*name;
 	unsigned int	 families;
 	const int	*calls;
+	const int	*arch_calls;
 };
 
 #define END	-1
 
+/*
+ * The architecture: which audit arch the kernel reports for our calls,
+ * and the calls each promise needs beyond the generic ones below (the
+ * old path-taking calls, 64-bit file calls and 32-bit ids of 32-bit
+ * ABIs, calls newer ABIs dropped).  A filter for the wrong table would
+ * kill the process at its first call, or let calls through unchecked:
+ * an architecture without a table does not build.
+ */
+#if defined(__x86_64__) && defined(__ILP32__)
+#error "x32: no seccomp table for this ABI"
+#elif defined(__x86_64__)
+
+#define SANDBOX_AUDIT_ARCH	AUDIT_ARCH_X86_64
+#define SANDBOX_X32_BIT		0x40000000	/* x32 numbers: refused */
+static const int arch_stdio[] = {
+	SYS_getuid, SYS_geteuid, SYS_getgid, SYS_getegid, SYS_getresuid,
+	SYS_getresgid, SYS_fstat, SYS_newfstatat, SYS_lseek, SYS_mmap,
+	SYS_fcntl, SYS_sendfile, SYS_pipe, SYS_dup2, SYS_time,
+	SYS_epoll_create, SYS_epoll_wait, SYS_poll, SYS_select,
+	SYS_getrlimit, END
+};
+static const int arch_rpath[] = {
+	SYS_open, SYS_stat, SYS_lstat, SYS_access, SYS_readlink,
+	SYS_newfstatat, SYS_statfs, SYS_fstatfs, END
+};
+static const int arch_wpath[] = { SYS_open, SYS_truncate, SYS_ftruncate,
+    END };
+static const int arch_cpath[] = {
+	SYS_open, SYS_mkdir, SYS_rmdir, SYS_unlink, SYS_rename,
+	SYS_renameat, SYS_link, SYS_symlink, END
+};
+static const int arch_fattr[] = { SYS_chmod, SYS_chown, SYS_lchown,
+    SYS_fchown, END };
+static const int arch_sock[] = { SYS_accept, END };
+static const int arch_proc[] = { SYS_fork, SYS_vfork, END };
+static const int arch_id[] = {
+	SYS_setuid, SYS_setgid, SYS_setreuid, SYS_setregid, SYS_setresuid,
+	SYS_setresgid, SYS_setgroups, END
+};
+
+#elif defined(__aarch64__) && defined(__AARCH64EL__)
+
+#define SANDBOX_AUDIT_ARCH	AUDIT_ARCH_AARCH64
+static const int arch_stdio[] = {
+	SYS_getuid, SYS_geteuid, SYS_getgid, SYS_getegid, SYS_getresuid,
+	SYS_getresgid, SYS_fstat, SYS_newfstatat, SYS_lseek, SYS_mmap,
+	SYS_fcntl, SYS_sendfile, SYS_getrlimit, END
+};
+static const int arch_rpath[] = { SYS_newfstatat, SYS_statfs,
+    SYS_fstatfs, END };
+static const int arch_wpath[] = { SYS_truncate, SYS_ftruncate, END };
+static const int arch_cpath[] = { SYS_renameat, END };
+static const int arch_fattr[] = { SYS_fchown, END };
+static const int arch_sock[] = { SYS_accept, END };
+static const int arch_proc[] = { END };
+static const int arch_id[] = {
+	SYS_setuid, SYS_setgid, SYS_setreuid, SYS_setregid, SYS_setresuid,
+	SYS_setresgid, SYS_setgroups, END
+};
+
+#elif defined(__i386__) || (defined(__arm__) && defined(__ARMEL__) && \
+    defined(__ARM_EABI__))
+
+/*
+ * The 32-bit ABIs: 32-bit ids, 64-bit file offsets, and the *_time64
+ * calls a libc with a 64-bit time_t makes.  i386's socketcall(2), which
+ * hides its arguments behind a pointer, is not allowed: libc makes the
+ * direct socket calls the kernel has had since 4.3.
+ */
+#ifdef __i386__
+#define SANDBOX_AUDIT_ARCH	AUDIT_ARCH_I386
+#else
+#define SANDBOX_AUDIT_ARCH	AUDIT_ARCH_ARM
+#endif
+static const int arch_stdio[] = {
+	SYS_getuid32, SYS_geteuid32, SYS_getgid32, SYS_getegid32,
+	SYS_getresuid32, SYS_getresgid32, SYS_fstat64, SYS_fstatat64,
+	SYS__llseek, SYS_mmap2, SYS_fcntl64, SYS_sendfile64, SYS_pipe,
+	SYS_dup2, SYS_epoll_create, SYS_epoll_wait, SYS_poll,
+	SYS__newselect, SYS_ugetrlimit, SYS_sigreturn,
+#ifdef SYS_lseek
+	SYS_lseek,
+#endif
+#ifdef SYS_time
+	SYS_time,
+#endif
+#ifdef SYS_clock_gettime64
+	SYS_clock_gettime64, SYS_clock_getres_time64,
+	SYS_clock_nanosleep_time64, SYS_futex_time64, SYS_ppoll_time64,
+	SYS_pselect6_time64, SYS_recvmmsg_time64,
+#endif
+	END
+};
+static const int arch_rpath[] = {
+	SYS_open, SYS_stat64, SYS_lstat64, SYS_access, SYS_readlink,
+	SYS_fstatat64, SYS_statfs64, SYS_fstatfs64, END
+};
+static const int arch_wpath[] = { SYS_open, SYS_truncate64,
+    SYS_ftruncate64, END };
+static const int arch_cpath[] = {
+	SYS_open, SYS_mkdir, SYS_rmdir, SYS_unlink, SYS_rename,
+	SYS_renameat, SYS_link, SYS_symlink, END
+};
+static const int arch_fattr[] = {
+	SYS_chmod, SYS_chown32, SYS_lchown32, SYS_fchown32,
+#ifdef SYS_utimensat_time64
+	SYS_utimensat_time64,
+#endif
+	END
+};
+#ifdef __i386__
+static const int arch_sock[] = { END };
+#else
+static const int arch_sock[] = { SYS_accept, END };
+#endif
+static const int arch_proc[] = { SYS_fork, SYS_vfork, END };
+static const int arch_id[] = {
+	SYS_setuid32, SYS_setgid32, SYS_setreuid32, SYS_setregid32,
+	SYS_setresuid32, SYS_setresgid32, SYS_setgroups32, END
+};
+
+#else
+#error "no seccomp table for this architecture: add one to pledge_linux.c"
+#endif
+
+/* The generic calls: the same name on every architecture above. */
 static const int stdio_calls[] = {
 	SYS_read, SYS_write, SYS_readv, SYS_writev, SYS_pread64,
-	SYS_pwrite64, SYS_close, SYS_dup, SYS_dup2, SYS_dup3, SYS_pipe,
-	SYS_pipe2, SYS_lseek, SYS_fstat, SYS_fsync, SYS_fdatasync,
-	/* glibc's fstat() is newfstatat(fd, "", AT_EMPTY_PATH) */
-	SYS_newfstatat,
-	SYS_brk, SYS_mmap, SYS_munmap, SYS_mremap, SYS_mprotect, SYS_madvise,
+	SYS_pwrite64, SYS_close, SYS_dup, SYS_dup3, SYS_pipe2,
+	SYS_fsync, SYS_fdatasync,
+	SYS_brk, SYS_munmap, SYS_mremap, SYS_mprotect, SYS_madvise,
 	SYS_rt_sigaction, SYS_rt_sigprocmask, SYS_rt_sigreturn,
 	SYS_sigaltstack, SYS_exit, SYS_exit_group, SYS_restart_syscall,
-	SYS_getpid, SYS_gettid, SYS_getppid, SYS_getuid, SYS_geteuid,
-	SYS_getgid, SYS_getegid, SYS_getresuid, SYS_getresgid,
+	SYS_getpid, SYS_gettid, SYS_getppid,
 	SYS_getrandom, SYS_clock_gettime, SYS_clock_getres,
-	SYS_gettimeofday, SYS_time, SYS_nanosleep, SYS_clock_nanosleep,
+	SYS_gettimeofday, SYS_nanosleep, SYS_clock_nanosleep,
 	SYS_sched_yield, SYS_futex, SYS_set_robust_list, SYS_rseq,
 	/* the event loop */
-	SYS_epoll_create, SYS_epoll_create1, SYS_epoll_ctl, SYS_epoll_wait,
-	SYS_epoll_pwait, SYS_poll, SYS_ppoll, SYS_select, SYS_pselect6,
-	SYS_eventfd2,
+	SYS_epoll_create1, SYS_epoll_ctl, SYS_epoll_pwait, SYS_ppoll,
+	SYS_pselect6, SYS_eventfd2,
 	/* on descriptors already open */
 	SYS_sendmsg, SYS_recvmsg, SYS_sendto, SYS_recvfrom, SYS_shutdown,
 	SYS_getsockopt, SYS_setsockopt, SYS_getsockname, SYS_getpeername,
-	SYS_fcntl, SYS_sendfile,
 	/* a file with no name anywhere, like a pipe: documents to send */
 	SYS_memfd_create,
 	/* abort() */
 	SYS_tgkill,
-	SYS_getrlimit, SYS_prlimit64, SYS_uname, SYS_sysinfo, SYS_umask,
+	SYS_prlimit64, SYS_uname, SYS_sysinfo, SYS_umask,
 	END
 };
 static const int rpath_calls[] = {
-	SYS_open, SYS_openat, SYS_stat, SYS_lstat, SYS_statx, SYS_access,
-	SYS_faccessat, SYS_faccessat2, SYS_readlink, SYS_readlinkat,
-	SYS_getdents64, SYS_getcwd, SYS_chdir, SYS_fchdir, SYS_statfs,
-	SYS_fstatfs, END
+	SYS_openat, SYS_statx, SYS_faccessat,
+#ifdef SYS_faccessat2
+	SYS_faccessat2,
+#endif
+	SYS_readlinkat, SYS_getdents64, SYS_getcwd, SYS_chdir, SYS_fchdir,
+	END
 };
 static const int wpath_calls[] = {
-	SYS_open, SYS_openat, SYS_truncate, SYS_ftruncate, SYS_fallocate,
-	SYS_getcwd, END
+	SYS_openat, SYS_fallocate, SYS_getcwd, END
 };
 static const int cpath_calls[] = {
-	SYS_open, SYS_openat, SYS_mkdir, SYS_mkdirat, SYS_rmdir, SYS_unlink,
-	SYS_unlinkat, SYS_rename, SYS_renameat, SYS_renameat2, SYS_link,
-	SYS_linkat, SYS_symlink, SYS_symlinkat, END
+	SYS_openat, SYS_mkdirat, SYS_unlinkat, SYS_renameat2, SYS_linkat,
+	SYS_symlinkat, END
 };
 static const int fattr_calls[] = {
-	SYS_chmod, SYS_fchmod, SYS_fchmodat, SYS_chown, SYS_fchown,
-	SYS_fchownat, SYS_lchown, SYS_utimensat, END
+	SYS_fchmod, SYS_fchmodat, SYS_fchownat, SYS_utimensat, END
 };
 static const int flock_calls[] = { SYS_flock, END };
 static const int sock_calls[] = {
-	SYS_socketpair, SYS_bind, SYS_connect, SYS_listen, SYS_accept,
-	SYS_accept4, END
+	SYS_socketpair, SYS_bind, SYS_connect, SYS_listen, SYS_accept4, END
 };
 static const int dns_calls[] = { SYS_connect, SYS_bind, END };
 static const int none_calls[] = { END };
 static const int proc_calls[] = {
-	SYS_fork, SYS_vfork, SYS_clone, SYS_kill, SYS_wait4, SYS_waitid,
-	SYS_setpgid, SYS_getpgid, SYS_setsid, END
+	SYS_clone, SYS_kill, SYS_wait4, SYS_waitid, SYS_setpgid,
+	SYS_getpgid, SYS_setsid, END
 };
 static const int exec_calls[] = { SYS_execve, SYS_execveat, END };
-static const int id_calls[] = {
-	SYS_setuid, SYS_setgid, SYS_setreuid, SYS_setregid, SYS_setresuid,
-	SYS_setresgid, SYS_setgroups, SYS_capget, SYS_capset, END
-};
+static const int id_calls[] = { SYS_capget, SYS_capset, END };
 
 static const struct promise promises[] = {
-	{ "stdio",	0,		stdio_calls },
-	{ "rpath",	0,		rpath_calls },
-	{ "wpath",	0,		wpath_calls },
-	{ "cpath",	0,		cpath_calls },
-	{ "fattr",	0,		fattr_calls },
-	{ "flock",	0,		flock_calls },
-	{ "unix",	FAM_UNIX,	sock_calls },
-	{ "inet",	FAM_INET,	sock_calls },
-	{ "dns",	FAM_INET,	dns_calls },
-	{ "route",	FAM_NETLINK,	sock_calls },
-	{ "wroute",	FAM_NETLINK,	sock_calls },
-	{ "sendfd",	0,		none_calls },
-	{ "recvfd",	0,		none_calls },
-	{ "proc",	0,		proc_calls },
-	{ "exec",	0,		exec_calls },
-	{ "id",		0,		id_calls },
+	{ "stdio",	0,		stdio_calls,	arch_stdio },
+	{ "rpath",	0,		rpath_calls,	arch_rpath },
+	{ "wpath",	0,		wpath_calls,	arch_wpath },
+	{ "cpath",	0,		cpath_calls,	arch_cpath },
+	{ "fattr",	0,		fattr_calls,	arch_fattr },
+	{ "flock",	0,		flock_calls,	none_calls },
+	{ "unix",	FAM_UNIX,	sock_calls,	arch_sock },
+	{ "inet",	FAM_INET,	sock_calls,	arch_sock },
+	{ "dns",	FAM_INET,	dns_calls,	none_calls },
+	{ "route",	FAM_NETLINK,	sock_calls,	arch_sock },
+	{ "wroute",	FAM_NETLINK,	sock_calls,	arch_sock },
+	{ "sendfd",	0,		none_calls,	none_calls },
+	{ "recvfd",	0,		none_calls,	none_calls },
+	{ "proc",	0,		proc_calls,	arch_proc },
+	{ "exec",	0,		exec_calls,	none_calls },
+	{ "id",		0,		id_calls,	arch_id },
 };
 
 /* ioctl requests any process may make. */
@@ -175,6 +296,18 @@ emit(struct sock_filter *prog, size_t *n, size_t max, struct sock_filter f)
 #define EMIT(f)	do { if (emit(prog, &n, nitems_prog, (f)) == -1)	\
 		goto toolong; } while (0)
 
+/* Mark a promise's calls allowed; a number past the table is a bug. */
+static int
+allow_calls(unsigned char *allowed, const int *c)
+{
+	for (; *c != END; c++) {
+		if (*c < 0 || *c >= NCALLS)
+			return (-1);
+		allowed[*c] = 1;
+	}
+	return (0);
+}
+
 int
 pledge(const char *promstr, const char *execpromises)
 {
@@ -184,7 +317,6 @@ pledge(const char *promstr, const char *execpromises)
 	unsigned char		 allowed[NCALLS];
 	unsigned int		 families = 0, kill_action;
 	char			*copy, *word, *sp;
-	const int		*c;
 	size_t			 i, n = 0, found;
 	int			 nr, saved;
 
@@ -197,13 +329,18 @@ pledge(const char *promstr, const char *execpromises)
 	for (word = strtok_r(copy, " ", &sp); word != NULL;
 	    word = strtok_r(NULL, " ", &sp)) {
 		found = 0;
-		for (i = 0; i < sizeof(promises) / sizeof(promises[0]); i++) {
+		for (i = 0; i < nitems(promises); i++) {
 			if (strcmp(word, promises[i].name) != 0)
 				continue;
 			found = 1;
 			families |= promises[i].families;
-			for (c = promises[i].calls; *c != END; c++)
-				allowed[*c] = 1;
+			if (allow_calls(allowed, promises[i].calls) == -1 ||
+			    allow_calls(allowed, promises[i].arch_calls) ==
+			    -1) {
+				free(copy);
+				errno = E2BIG;
+				return (-1);
+			}
 		}
 		if (!found) {
 			free(copy);
@@ -217,25 +354,30 @@ pledge(const char *promstr, const char *execpromises)
 	allowed[SYS_ioctl] = 0;			/* checked by request */
 
 	kill_action = SECCOMP_RET_KILL_PROCESS;
+#ifdef IN_REGRESS
+	/* Regress builds only: find what a new code path calls. */
 	if (getenv("INNERNET_SANDBOX_LOG") != NULL)
 		kill_action = SECCOMP_RET_LOG;
+#endif
 
 	if ((prog = calloc(nitems_prog, sizeof(*prog))) == NULL)
 		return (-1);
 
-	/* Only native x86_64 calls; x32 numbers have bit 30 set. */
+	/* Only calls of the architecture whose table we compiled. */
 	EMIT(((struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 	    offsetof(struct seccomp_data, arch))));
 	EMIT(((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-	    AUDIT_ARCH_X86_64, 1, 0)));
+	    SANDBOX_AUDIT_ARCH, 1, 0)));
 	EMIT(((struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
 	    SECCOMP_RET_KILL_PROCESS)));
 	EMIT(((struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 	    offsetof(struct seccomp_data, nr))));
+#ifdef SANDBOX_X32_BIT
 	EMIT(((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K,
-	    0x40000000, 0, 1)));
+	    SANDBOX_X32_BIT, 0, 1)));
 	EMIT(((struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
 	    SECCOMP_RET_KILL_PROCESS)));
+#endif
 	for (nr = 0; nr < NCALLS; nr++) {
 		if (!allowed[nr])
 			continue;
@@ -251,12 +393,13 @@ pledge(const char *promstr, const char *execpromises)
 	 * (libc falls back to /dev/urandom) and cope with a refusal, and the
 	 * chroot and Landlock already deny every path.
 	 */
-	if (!allowed[SYS_open]) {
+	if (!allowed[SYS_openat]) {
+#ifdef SYS_open
 		EMIT(((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-		    SYS_open, 2, 0)));
+		    SYS_open, 1, 0)));
+#endif
 		EMIT(((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-		    SYS_openat, 1, 0)));
-		EMIT(((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JA, 1, 0, 0)));
+		    SYS_openat, 0, 1)));
 		EMIT(((struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
 		    SECCOMP_RET_ERRNO | (EACCES & SECCOMP_RET_DATA))));
 	}
@@ -274,10 +417,14 @@ pledge(const char *promstr, const char *execpromises)
 	}
 	EMIT(((struct sock_filter)BPF_STMT(BPF_RET | BPF_K, kill_action)));
 
-	/* socket: only the families promised, by the first argument. */
+	/*
+	 * socket: only the families promised, by the first argument; a
+	 * netlink socket only for routing and generic netlink (WireGuard),
+	 * by the third: no netfilter, xfrm, audit or uevents.
+	 */
 	if (families != 0) {
 		EMIT(((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-		    SYS_socket, 0, 8)));
+		    SYS_socket, 0, 12)));
 		EMIT(((struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
 		    offsetof(struct seccomp_data, args[0]))));
 		EMIT(((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
@@ -291,7 +438,15 @@ pledge(const char *promstr, const char *execpromises)
 		EMIT(((struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
 		    (families & FAM_INET) ? SECCOMP_RET_ALLOW : kill_action)));
 		EMIT(((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-		    AF_NETLINK, 0, 1)));
+		    AF_NETLINK, 0, 5)));
+		EMIT(((struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		    offsetof(struct seccomp_data, args[2]))));
+		EMIT(((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+		    NETLINK_ROUTE, 2, 0)));
+		EMIT(((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+		    NETLINK_GENERIC, 1, 0)));
+		EMIT(((struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+		    kill_action)));
 		EMIT(((struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
 		    (families & FAM_NETLINK) ? SECCOMP_RET_ALLOW :
 		    kill_action)));

@@ -19,8 +19,12 @@
  * unveil(2) for Linux with Landlock: each call records a path and its
  * permissions; unveil(NULL, NULL) turns the records into a ruleset that
  * handles every filesystem right the running kernel knows, so whatever
- * was not unveiled is refused.  Without Landlock this does nothing and
- * says so in sandbox_state().
+ * was not unveiled is refused.  The same ruleset scopes the process
+ * where the kernel can (ABI 6): it may neither signal nor connect to an
+ * abstract UNIX socket of a process outside its own sandbox.  After
+ * unveil_no_tcp() it handles TCP bind and connect (ABI 4) with no rule
+ * allowing any port.  Without Landlock this does nothing and says so in
+ * sandbox_state().
  */
 
 #ifdef __linux__
@@ -59,6 +63,22 @@
 #define LL_TRUNCATE	(1ULL << 14)	/* ABI 3 */
 #define LL_IOCTL_DEV	(1ULL << 15)	/* ABI 5 */
 
+/* Network rights (ABI 4) and scopes (ABI 6). */
+#define LL_NET_BIND_TCP		(1ULL << 0)
+#define LL_NET_CONNECT_TCP	(1ULL << 1)
+#define LL_SCOPE_ABSTRACT_UNIX	(1ULL << 0)
+#define LL_SCOPE_SIGNAL		(1ULL << 1)
+
+/*
+ * struct landlock_ruleset_attr as of ABI 6; the kernel takes a longer
+ * struct than it knows as long as the fields it does not know are zero.
+ */
+struct ll_ruleset_attr {
+	uint64_t	handled_access_fs;
+	uint64_t	handled_access_net;	/* ABI 4 */
+	uint64_t	scoped;			/* ABI 6 */
+};
+
 #define LL_FILE_RIGHTS	(LL_EXECUTE | LL_WRITE_FILE | LL_READ_FILE | \
 	LL_TRUNCATE | LL_IOCTL_DEV)
 
@@ -71,7 +91,8 @@ struct unveil_rule {
 
 static struct unveil_rule	rules[MAXUNVEIL];
 static size_t			nrules;
-static char			landlock_state[64] = "no landlock";
+static int			no_tcp;
+static char			landlock_state[96] = "no landlock";
 
 const char	*sandbox_landlock_state(void);
 
@@ -93,6 +114,16 @@ abi_rights(int abi)
 	if (abi >= 5)
 		r |= LL_IOCTL_DEV;
 	return (r);
+}
+
+/*
+ * No TCP at all for this process, where the kernel can refuse it: no
+ * bind, no connect, on any port.  Takes effect with unveil(NULL, NULL).
+ */
+void
+unveil_no_tcp(void)
+{
+	no_tcp = 1;
 }
 
 static int
@@ -125,7 +156,7 @@ perms_rights(const char *perms, uint64_t *rights)
 static int
 unveil_commit(void)
 {
-	struct landlock_ruleset_attr	 attr;
+	struct ll_ruleset_attr		 attr;
 	struct landlock_path_beneath_attr pb;
 	struct stat			 st;
 	uint64_t			 handled;
@@ -142,6 +173,10 @@ unveil_commit(void)
 	handled = abi_rights(abi);
 	memset(&attr, 0, sizeof(attr));
 	attr.handled_access_fs = handled;
+	if (no_tcp && abi >= 4)
+		attr.handled_access_net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
+	if (abi >= 6)
+		attr.scoped = LL_SCOPE_ABSTRACT_UNIX | LL_SCOPE_SIGNAL;
 	if ((rfd = syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr),
 	    0)) < 0)
 		return (-1);
@@ -169,8 +204,9 @@ unveil_commit(void)
 		goto fail;
 	close(rfd);
 	snprintf(landlock_state, sizeof(landlock_state),
-	    "landlock abi %d, %zu path%s", abi, nrules,
-	    nrules == 1 ? "" : "s");
+	    "landlock abi %d, %zu path%s%s%s", abi, nrules,
+	    nrules == 1 ? "" : "s", attr.handled_access_net ? ", no tcp" : "",
+	    attr.scoped ? ", scoped" : "");
 	return (0);
 fail:
 	saved = errno;

@@ -89,7 +89,7 @@ main(int argc, char *argv[], char *envp[])
 	struct event	 ev_sigint, ev_sigterm, ev_sighup, ev_violate;
 	struct timeval	 tv_violate = { 1, 0 };
 	struct timeval	 tv_sweep = { IN_SWEEP_INTERVAL, 0 };
-	const char	*user = NULL, *statedir = NULL, *violate;
+	const char	*user = NULL, *statedir = NULL;
 	int		 ch, debug = 0, verbose = 0, n;
 
 	setproctitle_init(argc, argv, envp);
@@ -148,6 +148,7 @@ main(int argc, char *argv[], char *envp[])
 	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
 		fatal("cannot drop privileges to %s", user);
 
+	unveil_no_tcp();
 	if (unveil("/" DBD_SERVERDIR, "rwc") == -1 ||
 	    unveil("/" DBD_CLIENTDIR, "rwc") == -1 ||
 	    unveil(NULL, NULL) == -1)
@@ -177,8 +178,7 @@ main(int argc, char *argv[], char *envp[])
 	evtimer_set(&ev_sweep, dbd_sweep, NULL);
 	evtimer_add(&ev_sweep, &tv_sweep);
 
-	violate = getenv(IN_REGRESS_VIOLATE_ENV);
-	if (violate != NULL && strcmp(violate, PROC_DBD) == 0) {
+	if (regress_violate_wanted(PROC_DBD)) {
 		evtimer_set(&ev_violate, dbd_violate, NULL);
 		evtimer_add(&ev_violate, &tv_violate);
 	}

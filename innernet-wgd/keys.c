@@ -128,7 +128,8 @@ key_store(const char *dir, const char *ifname, const char *priv)
 	if ((fd = mkstemp(tmp)) == -1)
 		return (-1);
 	snprintf(line, sizeof(line), "%s\n", priv);
-	if (fchmod(fd, 0600) == -1 || write(fd, line, strlen(line)) !=
+	/* mkstemp made it 0600: wgd has no promise to change modes */
+	if (write(fd, line, strlen(line)) !=
 	    (ssize_t)strlen(line) || fsync(fd) == -1) {
 		saved = errno;
 		close(fd);

@@ -16,8 +16,9 @@
 
 
 /*
- * innernet-wgd: the privileged process.  It keeps root but only
- * CAP_NET_ADMIN, sees only the WireGuard socket directory, its key
+ * innernet-wgd: the privileged process.  It runs as its own user, not
+ * root, with CAP_NET_ADMIN alone (the parent hands it over as an ambient
+ * capability), sees only the WireGuard socket directory, its key
  * directory and the hosts file's directory, and does exactly what the
  * typed messages from the engine ask after checking every field again.
  * It acts only on links it made itself (links.c), each held to the root
@@ -192,27 +193,43 @@ answer_key(uint32_t id, const char *ifname, const char *pub, uint16_t port)
 	send_engine(IMSG_WG_KEY, id, &k, sizeof(k));
 }
 
-/* Keep CAP_NET_ADMIN, and drop every other capability for good. */
+/*
+ * The parent started us as wgd's user with CAP_NET_ADMIN as an ambient
+ * capability and a bounding set of that alone (we could not drop it
+ * ourselves).  Check all of it: wgd is never root and never more.  The
+ * ambient set goes, so nothing we could start would inherit it.
+ */
 static void
-drop_capabilities(void)
+check_privileges(const char *user)
 {
 	struct __user_cap_header_struct	hdr;
 	struct __user_cap_data_struct	data[2];
-	int				cap;
+	struct passwd			*pw;
+	uid_t				 r, e, s;
+	int				 cap;
 
-	for (cap = 0; cap <= 63; cap++) {
-		if (cap == CAP_NET_ADMIN)
-			continue;
-		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1 &&
-		    errno != EINVAL)
-			fatal("PR_CAPBSET_DROP");
-	}
+	if ((pw = getpwnam(user)) == NULL)
+		fatalx("unknown user %s", user);
+	if (getresuid(&r, &e, &s) == -1)
+		fatal("getresuid");
+	if (r == 0 || e == 0 || s == 0 || pw->pw_uid == 0)
+		fatalx("must not run as root: innernetd starts it as %s",
+		    user);
+	if (r != pw->pw_uid || e != pw->pw_uid || s != pw->pw_uid)
+		fatalx("must run as %s", user);
+	for (cap = 0; cap <= 63; cap++)
+		if (cap != CAP_NET_ADMIN &&
+		    prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1)
+			fatalx("capability %d in the bounding set: innernetd "
+			    "starts wgd with CAP_NET_ADMIN alone", cap);
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1)
+		fatal("PR_CAP_AMBIENT_CLEAR_ALL");
 	memset(&hdr, 0, sizeof(hdr));
 	memset(data, 0, sizeof(data));
 	hdr.version = _LINUX_CAPABILITY_VERSION_3;
 	data[0].effective = data[0].permitted = 1U << CAP_NET_ADMIN;
 	if (syscall(SYS_capset, &hdr, data) == -1)
-		fatal("capset");
+		fatal("without CAP_NET_ADMIN: innernetd starts wgd with it");
 }
 
 /*
@@ -1382,7 +1399,7 @@ main(int argc, char *argv[], char *envp[])
 {
 	struct event	 ev_term, ev_int;
 	struct timeval	 tv = { 1, 0 };
-	const char	*user = NULL, *v;
+	const char	*user = NULL;
 	int		 ch, debug = 0, verbose = 0;
 
 	setproctitle_init(argc, argv, envp);
@@ -1417,16 +1434,12 @@ main(int argc, char *argv[], char *envp[])
 	log_setverbose(verbose);
 	log_procinit(PROC_WGD);
 	setproctitle("%s", PROC_WGD);
-	if (geteuid() != 0)
-		fatalx("must run as root");
+	check_privileges(user);
 	if (sodium_init() == -1)
 		fatalx("libsodium");
 
+	/* both made by the parent, keys/ for our user alone */
 	snprintf(keydir, sizeof(keydir), "%s/keys", statedir);
-	if (mkdir(keydir, 0700) == -1 && errno != EEXIST)
-		fatal("mkdir %s", keydir);
-	if (mkdir(INNERNET_WGSOCKDIR, 0755) == -1 && errno != EEXIST)
-		fatal("mkdir %s", INNERNET_WGSOCKDIR);
 
 	event_init();
 	imsg_init(&pipe_parent.ibuf, PROC_FD_PARENT);
@@ -1444,16 +1457,20 @@ main(int argc, char *argv[], char *envp[])
 	signal_add(&ev_int, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	drop_capabilities();
-	if (unveil(INNERNET_WGSOCKDIR, "rwc") == -1 ||
+	/*
+	 * UAPI sockets are only connected to (the parent made the
+	 * directory and hands each socket to our user); keys are made,
+	 * replaced and removed.  No TCP, no file attributes.
+	 */
+	unveil_no_tcp();
+	if (unveil(INNERNET_WGSOCKDIR, "rw") == -1 ||
 	    unveil(keydir, "rwc") == -1 ||
 	    unveil(NULL, NULL) == -1)
 		fatal("unveil");
-	if (pledge("stdio rpath wpath cpath fattr unix route", NULL) == -1)
+	if (pledge("stdio rpath wpath cpath unix route", NULL) == -1)
 		fatal("pledge");
 
-	if ((v = getenv(IN_REGRESS_VIOLATE_ENV)) != NULL &&
-	    strcmp(v, PROC_WGD) == 0) {
+	if (regress_violate_wanted(PROC_WGD)) {
 		evtimer_set(&violate_ev, violate, NULL);
 		evtimer_add(&violate_ev, &tv);
 	}

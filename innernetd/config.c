@@ -73,6 +73,7 @@ config_defaults(struct in_conf_global *g)
 
 	memset(g, 0, sizeof(*g));
 	strlcpy(g->user, INNERNET_USER, sizeof(g->user));
+	strlcpy(g->wgd_user, INNERNET_WGD_USER, sizeof(g->wgd_user));
 	strlcpy(g->state_dir, INNERNET_STATEDIR, sizeof(g->state_dir));
 	strlcpy(g->socket_path, INNERNET_SOCKET, sizeof(g->socket_path));
 	strlcpy(g->hosts_file, INNERNET_HOSTS, sizeof(g->hosts_file));
@@ -375,24 +376,32 @@ get_ranges(struct cfg *c, yaml_node_t *v, const char *key)
 }
 
 static int
+get_user(struct cfg *c, yaml_node_t *v, const char *key, char *user,
+    size_t len)
+{
+	size_t	i;
+
+	if (get_string(c, v, key, user, len) == -1)
+		return (-1);
+	for (i = 0; user[i] != '\0'; i++)
+		if (!((user[i] >= 'a' && user[i] <= 'z') ||
+		    (user[i] >= '0' && user[i] <= '9') ||
+		    user[i] == '_' || user[i] == '-'))
+			break;
+	if (i == 0 || user[i] != '\0' || user[0] == '-')
+		return (cfg_err(c, v, "'%s' is not a valid user name", user));
+	return (0);
+}
+
+static int
 top_key(struct cfg *c, const char *key, yaml_node_t *v, void *arg)
 {
 	struct in_conf_global	*g = &c->conf->global;
-	size_t			 i;
 
-	if (strcmp(key, "user") == 0) {
-		if (get_string(c, v, key, g->user, sizeof(g->user)) == -1)
-			return (-1);
-		for (i = 0; g->user[i] != '\0'; i++)
-			if (!((g->user[i] >= 'a' && g->user[i] <= 'z') ||
-			    (g->user[i] >= '0' && g->user[i] <= '9') ||
-			    g->user[i] == '_' || g->user[i] == '-'))
-				break;
-		if (i == 0 || g->user[i] != '\0' || g->user[0] == '-')
-			return (cfg_err(c, v, "'%s' is not a valid user name",
-			    g->user));
-		return (0);
-	}
+	if (strcmp(key, "user") == 0)
+		return (get_user(c, v, key, g->user, sizeof(g->user)));
+	if (strcmp(key, "wgd-user") == 0)
+		return (get_user(c, v, key, g->wgd_user, sizeof(g->wgd_user)));
 	if (strcmp(key, "state-dir") == 0)
 		return (get_path(c, v, key, g->state_dir,
 		    sizeof(g->state_dir)));
@@ -535,6 +544,9 @@ config_parse_buf(const char *buf, size_t len, const char *name,
 		rc = 0;
 	else
 		rc = walk_map(&c, root, "", top_key, NULL);
+	/* wgd must not share a user with the engine, which drives it */
+	if (rc == 0 && strcmp(conf->global.user, conf->global.wgd_user) == 0)
+		rc = cfg_err(&c, NULL, "'user' and 'wgd-user' must differ");
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&parser);
 	if (rc == -1)
@@ -613,13 +625,13 @@ config_print(FILE *f, const struct innernet_conf *conf)
 	char				 r[IN_CIDRSTRSZ];
 	size_t				 i;
 
-	fprintf(f, "user: %s\nstate-dir: %s\ncontrol-socket: %s\n"
-	    "hosts-file: %s\nwrite-hosts: %s\nbackend: %s\n"
+	fprintf(f, "user: %s\nwgd-user: %s\nstate-dir: %s\n"
+	    "control-socket: %s\nhosts-file: %s\nwrite-hosts: %s\nbackend: %s\n"
 	    "wireguard-userspace: %s\nmtu: %u\nfetch-interval: %u\n"
 	    "api:\n  max-connections: %u\n  max-per-source: %u\n"
 	    "  max-body: %u\n  timeout: %u\n  header-timeout: %u\n"
 	    "  body-timeout: %u\n",
-	    g->user, g->state_dir, g->socket_path, g->hosts_file,
+	    g->user, g->wgd_user, g->state_dir, g->socket_path, g->hosts_file,
 	    g->write_hosts == 2 ? "no" : "yes", backend_name(g->backend),
 	    g->wg_userspace, g->mtu, g->fetch_interval, g->max_connections,
 	    g->max_per_source, g->max_body, g->timeout, g->header_timeout,

@@ -122,7 +122,7 @@ engine_main(int argc, char **argv)
 	struct rlimit	 rl;
 	struct event	 ev_sigint, ev_sigterm, ev_sighup, ev_violate;
 	struct timeval	 tv = { 1, 0 };
-	const char	*user = NULL, *violate;
+	const char	*user = NULL;
 	int		 ch, debug = 0, verbose = 0;
 
 	while ((ch = getopt(argc, argv, "Edvu:s:")) != -1) {
@@ -202,6 +202,15 @@ engine_main(int argc, char **argv)
 	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
 		fatal("cannot drop privileges to %s", user);
 
+	/*
+	 * No file at all, and (Landlock ABI 6) no signal or abstract UNIX
+	 * socket outside the set.  TCP is not narrowed by port: the ports
+	 * the engine binds (a server network's listen port) and connects
+	 * to (a server's API port, from an invitation) belong to networks
+	 * that `innernetctl new` and `install` create while we run, and a
+	 * Landlock domain can only ever narrow.  What bounds the engine's
+	 * TCP is its user (no port below 1024) and the API's own checks.
+	 */
 	if (unveil(NULL, NULL) == -1)
 		fatal("unveil");
 	if (pledge("stdio inet unix dns", NULL) == -1)
@@ -219,8 +228,7 @@ engine_main(int argc, char **argv)
 	signal_add(&ev_sigterm, NULL);
 	signal_add(&ev_sighup, NULL);
 
-	violate = getenv(IN_REGRESS_VIOLATE_ENV);
-	if (violate != NULL && strcmp(violate, PROC_ENGINE) == 0) {
+	if (regress_violate_wanted(PROC_ENGINE)) {
 		evtimer_set(&ev_violate, engine_violate, NULL);
 		evtimer_add(&ev_violate, &tv);
 	}

@@ -42,16 +42,20 @@
 #define INNERNET_SOCKET		INNERNET_SOCKDIR "/innernetd.sock"
 #define INNERNET_STATEDIR	"/var/lib/innernet"
 #define INNERNET_USER		"_innernet"
+#define INNERNET_WGD_USER	"_innernetwg"
 #define INNERNET_EMPTYDIR	"/var/empty"
 #define INNERNET_HOSTS		"/etc/hosts"
 #define INNERNET_WGSOCKDIR	"/var/run/wireguard"
 
 /*
- * Regress only: a child whose name is in this environment variable makes
- * a syscall outside its promises once it runs sandboxed, so a test can
- * watch the kernel kill it and the set go down.
+ * Regress builds only (make REGRESS=1, which `make check` uses): a child
+ * whose name is in this environment variable makes a syscall outside its
+ * promises once it runs sandboxed, so a test can watch the kernel kill
+ * it and the set go down.  A default build has no such switch.
  */
+#ifdef IN_REGRESS
 #define IN_REGRESS_VIOLATE_ENV	"INNERNET_REGRESS_VIOLATE"
+#endif
 
 /* Names of the processes, for setproctitle, logs and status. */
 #define PROC_PARENT		"parent"
@@ -229,6 +233,7 @@ struct in_netopts {
 /* Daemon-wide settings from innernet.conf. */
 struct in_conf_global {
 	char		user[32];
+	char		wgd_user[32];		/* innernet-wgd's own user */
 	char		state_dir[IN_PATHSZ];
 	char		socket_path[IN_PATHSZ];
 	char		hosts_file[IN_PATHSZ];
@@ -532,7 +537,13 @@ enum imsg_type {
  * above in place, and get their configuration by IMSG_CONF_*.  They
  * answer IMSG_PROCINFO_REQ on any pipe with IMSG_PROCINFO.
  */
-void	regress_violate(const char *);	/* util.c */
+#ifdef IN_REGRESS
+int	regress_violate_wanted(const char *);	/* util.c */
+void	regress_violate(const char *);		/* util.c */
+#else
+#define regress_violate_wanted(proc)	0
+#define regress_violate(proc)		do { } while (0)
+#endif
 
 /* innernet-wgd/hosts.c: the hosts section, rewritten by the parent */
 struct in_hostent;

@@ -19,18 +19,25 @@
  * innernetd: the parent.  It reads the configuration, prepares the
  * directories and the control socket, then forks and execs the engine,
  * innernet-dbd and innernet-wgd with one socketpair per pair of processes
- * that talk.  Afterwards it only relays configuration on SIGHUP, starts
- * userspace WireGuard for wgd (a sandboxed process cannot exec, and
- * seccomp filters would follow the exec), and takes the whole set down
- * when any child dies.
+ * that talk.  Afterwards, with five capabilities left, it only relays
+ * configuration on SIGHUP, starts userspace WireGuard for wgd as wgd's
+ * user (a sandboxed process cannot exec, and seccomp filters would
+ * follow the exec), rewrites the hosts file, and takes the whole set
+ * down when any child dies.
  */
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <net/if.h>
+
+#include <linux/capability.h>
+#include <linux/if_tun.h>
 
 #include <dirent.h>
 #include <err.h>
@@ -92,6 +99,8 @@ static const char		*conffile = INNERNET_CONF;
 static int			 debug, verbose;
 static int			 shutting_down;
 static char			 progdir[PATH_MAX];
+static uid_t			 wgd_uid;	/* innernet-wgd's own user */
+static gid_t			 wgd_gid;
 
 static __attribute__((__noreturn__)) void	usage(void);
 static void	parent_shutdown(int);
@@ -103,11 +112,34 @@ static void	wggo_start(struct child *, struct imsg *);
 static void	wggo_answer(uint32_t, int, const char *, ...)
 		    __attribute__((__format__ (printf, 3, 4)));
 static void	hosts_part(struct imsg *);
+static void	wggo_tun(const char *);
 static void	wggo_reap(pid_t, int);
 static void	child_reap(struct child *);
 static void	prepare_dirs(const struct passwd *);
+static void	prepare_keys(const char *);
+static void	prepare_wgsockdir(void);
+static void	wgd_can_reach(const char *);
 static int	control_listen(const struct passwd *);
 static pid_t	child_start(struct child *, int *, int);
+static void	become_wgd_user(uint64_t);
+static int	caps_limit(uint64_t, uint64_t, uint64_t);
+static uint64_t	caps_held(uint64_t);
+
+/*
+ * What the parent keeps once its children run: CAP_SETUID, CAP_SETGID
+ * and CAP_NET_ADMIN (with CAP_NET_BIND_SERVICE for a listen port below
+ * 1024) to start userspace WireGuard as wgd's user with those as
+ * ambient capabilities, CAP_KILL to stop children of other users.  The
+ * hosts file and the control socket are root's own files: uid 0 needs
+ * no capability for them.
+ */
+#define CAPBIT(c)	(1ULL << (c))
+#define PARENT_CAPS	(CAPBIT(CAP_NET_ADMIN) | \
+	CAPBIT(CAP_NET_BIND_SERVICE) | CAPBIT(CAP_SETUID) | \
+	CAPBIT(CAP_SETGID) | CAPBIT(CAP_KILL))
+#define PARENT_BOUNDING	PARENT_CAPS
+#define WGGO_CAPS	(CAPBIT(CAP_NET_ADMIN) | CAPBIT(CAP_NET_BIND_SERVICE))
+#define WGD_CAPS	CAPBIT(CAP_NET_ADMIN)
 
 static __attribute__((__noreturn__)) void
 usage(void)
@@ -186,6 +218,16 @@ main(int argc, char *argv[], char *envp[])
 
 	if (geteuid() != 0)
 		errx(1, "need root privileges");
+	/* wgd's user first: getpwnam() reuses its answer */
+	if ((pw = getpwnam(conf.global.wgd_user)) == NULL)
+		errx(1, "unknown user %s: create it (for example with "
+		    "useradd -r -d %s -s /usr/sbin/nologin %s) or set "
+		    "'wgd-user' in %s", conf.global.wgd_user, INNERNET_EMPTYDIR,
+		    conf.global.wgd_user, conffile);
+	if (pw->pw_uid == 0)
+		errx(1, "user %s must not be root", conf.global.wgd_user);
+	wgd_uid = pw->pw_uid;
+	wgd_gid = pw->pw_gid;
 	if ((pw = getpwnam(conf.global.user)) == NULL)
 		errx(1, "unknown user %s: create it (for example with "
 		    "useradd -r -d %s -s /usr/sbin/nologin %s) or set 'user' "
@@ -193,6 +235,9 @@ main(int argc, char *argv[], char *envp[])
 		    conf.global.user, conffile);
 	if (pw->pw_uid == 0)
 		errx(1, "user %s must not be root", conf.global.user);
+	if (wgd_uid == pw->pw_uid)
+		errx(1, "user %s must not be %s", conf.global.wgd_user,
+		    conf.global.user);
 
 	/* The children live next to us: same build, same install. */
 	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) == -1)
@@ -234,6 +279,14 @@ main(int argc, char *argv[], char *envp[])
 	fds[3] = ctlfd;
 	children[CHILD_ENGINE].pid = child_start(&children[CHILD_ENGINE],
 	    fds, 4);
+
+	/*
+	 * The set runs; from here on the parent needs only what it does
+	 * later (see PARENT_CAPS).  It stays uid 0: it rewrites root's
+	 * hosts file and starts userspace WireGuard as root.
+	 */
+	if (caps_limit(PARENT_BOUNDING, caps_held(PARENT_CAPS), 0) == -1)
+		fatal("cannot drop capabilities");
 
 	close(p_engine[1]);
 	close(p_dbd[1]);
@@ -281,8 +334,8 @@ main(int argc, char *argv[], char *envp[])
 
 /*
  * State directory layout: server/ and client/ hold the databases and
- * belong to the unprivileged user; keys/ holds private keys and is for
- * root (wgd) alone.
+ * belong to the unprivileged user; keys/ holds private keys and belongs
+ * to wgd's user alone.
  */
 static void
 prepare_dirs(const struct passwd *pw)
@@ -312,10 +365,10 @@ prepare_dirs(const struct passwd *pw)
 			err(1, "%s", path);
 	}
 	snprintf(path, sizeof(path), "%s/keys", conf.global.state_dir);
-	if (mkdir(path, 0700) == -1 && errno != EEXIST)
-		err(1, "mkdir %s", path);
-	if (chown(path, 0, 0) == -1 || chmod(path, 0700) == -1)
-		err(1, "%s", path);
+	prepare_keys(path);
+	wgd_can_reach(conf.global.state_dir);
+
+	prepare_wgsockdir();
 
 	if (mkdir(INNERNET_EMPTYDIR, 0755) == -1 && errno != EEXIST)
 		err(1, "mkdir %s", INNERNET_EMPTYDIR);
@@ -324,6 +377,119 @@ prepare_dirs(const struct passwd *pw)
 	if (st.st_uid != 0 || (st.st_mode & 022) != 0)
 		errx(1, "%s must belong to root and not be writable by "
 		    "others", INNERNET_EMPTYDIR);
+}
+
+/*
+ * keys/ and each key in it (made by an older wgd that ran as root, or
+ * by wgd's previous user) become wgd's user's, 0700 and 0600.  wgd
+ * owned this directory before and may have left anything in it: no
+ * link is followed, and only plain files with a single name are given
+ * away, so a link to a file elsewhere never changes that file.
+ */
+static void
+prepare_keys(const char *path)
+{
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*d;
+	int		 dfd, fd;
+
+	if (mkdir(path, 0700) == -1 && errno != EEXIST)
+		err(1, "mkdir %s", path);
+	/*
+	 * Under a service unit we have no capability to read another
+	 * user's directory.  If it is wgd's user's, 0700, it was handed
+	 * over at an earlier start, and what came in since is wgd's own or
+	 * was put there as its user's (innernetctl import).
+	 */
+	if ((dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1) {
+		if (errno == EACCES && lstat(path, &st) == 0 &&
+		    S_ISDIR(st.st_mode) && st.st_uid == wgd_uid &&
+		    (st.st_mode & 07777) == 0700)
+			return;
+		err(1, "%s", path);
+	}
+	if (fchmod(dfd, 0700) == -1 || fchown(dfd, wgd_uid, wgd_gid) == -1)
+		err(1, "%s", path);
+	if ((d = fdopendir(dfd)) == NULL)
+		err(1, "%s", path);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;	/* also a temporary file half written */
+		if ((fd = openat(dfd, de->d_name, O_RDONLY | O_NOFOLLOW |
+		    O_NONBLOCK | O_CLOEXEC)) == -1) {
+			log_warn("%s/%s", path, de->d_name);
+			continue;
+		}
+		if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+		    st.st_nlink != 1) {
+			log_warnx("%s/%s is not a key file: left alone", path,
+			    de->d_name);
+			close(fd);
+			continue;
+		}
+		if (fchmod(fd, 0600) == -1 ||
+		    fchown(fd, wgd_uid, wgd_gid) == -1)
+			err(1, "%s/%s", path, de->d_name);
+		close(fd);
+	}
+	closedir(d);
+}
+
+/*
+ * wgd is not root: every directory above its key directory must let its
+ * user pass, or it cannot unveil the keys.  Say so before starting.
+ */
+static void
+wgd_can_reach(const char *dir)
+{
+	char		 path[PATH_MAX], *p;
+	struct stat	 st;
+
+	if (strlcpy(path, dir, sizeof(path)) >= sizeof(path))
+		errx(1, "%s: path too long", dir);
+	for (;;) {
+		if (stat(path[0] != '\0' ? path : "/", &st) == -1)
+			err(1, "%s", path);
+		if (!(st.st_mode & S_IXOTH) && !(st.st_uid == wgd_uid &&
+		    (st.st_mode & S_IXUSR)) && !(st.st_gid == wgd_gid &&
+		    (st.st_mode & S_IXGRP)))
+			errx(1, "%s cannot reach its keys: %s must be "
+			    "searchable (chmod o+x)", conf.global.wgd_user,
+			    path[0] != '\0' ? path : "/");
+		if ((p = strrchr(path, '/')) == NULL || path[0] == '\0')
+			break;
+		*p = '\0';
+	}
+}
+
+/*
+ * Userspace WireGuard runs as wgd's user, so that its UAPI socket, made
+ * 0700 for the user that makes it, is wgd's to use (and a chown of the
+ * socket would make the program close it).  It makes the socket in the
+ * shared WireGuard socket directory: that directory stays root's, and
+ * its group becomes wgd's with write and the sticky bit, so that wgd's
+ * user can make and remove its own sockets there and nothing else.  A
+ * directory anyone may write to (sticky) is left as it is.
+ */
+static void
+prepare_wgsockdir(void)
+{
+	struct stat	st;
+	int		fd;
+
+	if (mkdir(INNERNET_WGSOCKDIR, 0755) == -1 && errno != EEXIST)
+		err(1, "mkdir %s", INNERNET_WGSOCKDIR);
+	if ((fd = open(INNERNET_WGSOCKDIR, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) == -1 || fstat(fd, &st) == -1)
+		err(1, "%s", INNERNET_WGSOCKDIR);
+	if (st.st_uid != 0)
+		errx(1, "%s must belong to root", INNERNET_WGSOCKDIR);
+	if ((st.st_mode & 01777) != 01777 &&
+	    (fchown(fd, 0, wgd_gid) == -1 || fchmod(fd, 01775) == -1))
+		err(1, "%s", INNERNET_WGSOCKDIR);
+	close(fd);
 }
 
 static int
@@ -391,7 +557,8 @@ child_start(struct child *c, int *fds, int nfds)
 	for (i = 0; i < verbose && i < 3; i++)
 		argv[argc++] = "-v";
 	argv[argc++] = "-u";
-	argv[argc++] = conf.global.user;
+	argv[argc++] = c == &children[CHILD_WGD] ? conf.global.wgd_user :
+	    conf.global.user;
 	argv[argc++] = "-s";
 	argv[argc++] = conf.global.state_dir;
 	if (c == &children[CHILD_WGD]) {
@@ -423,8 +590,99 @@ child_start(struct child *c, int *fds, int nfds)
 			fatal("dup2");
 	}
 	closefrom(PROC_FD_PARENT + nfds);
+	if (c == &children[CHILD_WGD])
+		become_wgd_user(WGD_CAPS);
 	execv(path, argv);
 	fatal("exec %s", path);
+}
+
+/*
+ * wgd, and the userspace WireGuard it asks for, run as wgd's user with
+ * the capabilities in caps alone, kept across the exec as ambient
+ * capabilities: the program files have none of their own.  The bounding
+ * set goes first while we may still drop it: wgd could not itself.
+ * Changing the uids clears the ambient set, so it is raised last.
+ */
+static void
+become_wgd_user(uint64_t caps)
+{
+	int	cap;
+
+	/* a service manager may have bounded us below caps already */
+	for (cap = 0; cap <= 63; cap++)
+		if ((caps & CAPBIT(cap)) &&
+		    prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 1)
+			caps &= ~CAPBIT(cap);
+	if (prctl(PR_CAPBSET_READ, CAP_SETPCAP, 0, 0, 0) == 1 &&
+	    caps_limit(caps, ~0ULL, ~0ULL) == -1)
+		fatal("bounding set");
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == -1 ||
+	    setgroups(1, &wgd_gid) == -1 ||
+	    setresgid(wgd_gid, wgd_gid, wgd_gid) == -1 ||
+	    setresuid(wgd_uid, wgd_uid, wgd_uid) == -1 ||
+	    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) == -1)
+		fatal("cannot become %s", conf.global.wgd_user);
+	if (caps_limit(~0ULL, caps, caps) == -1)
+		fatal("capabilities");
+	for (cap = 0; cap <= 63; cap++)
+		if ((caps & CAPBIT(cap)) && prctl(PR_CAP_AMBIENT,
+		    PR_CAP_AMBIENT_RAISE, cap, 0, 0) == -1)
+			fatal("ambient capability %d", cap);
+}
+
+/*
+ * Drop every capability not in bounding from the bounding set; then
+ * make keep the effective and permitted sets, inherit the inheritable
+ * set, and empty the ambient set.  keep ~0 stops after the bounding set.
+ */
+/*
+ * Of caps, those we still hold: a service unit's bounding set may have
+ * left out some (CAP_NET_BIND_SERVICE is only for userspace WireGuard on
+ * a port below 1024), and capset(2) refuses to keep what is not held.
+ */
+static uint64_t
+caps_held(uint64_t caps)
+{
+	struct __user_cap_header_struct	hdr;
+	struct __user_cap_data_struct	data[2];
+
+	memset(&hdr, 0, sizeof(hdr));
+	memset(data, 0, sizeof(data));
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	if (syscall(SYS_capget, &hdr, data) == -1)
+		return (caps);
+	return (caps & (data[0].permitted |
+	    (uint64_t)data[1].permitted << 32));
+}
+
+static int
+caps_limit(uint64_t bounding, uint64_t keep, uint64_t inherit)
+{
+	struct __user_cap_header_struct	hdr;
+	struct __user_cap_data_struct	data[2];
+	int				cap;
+
+	for (cap = 0; cap <= 63; cap++) {
+		if (bounding & CAPBIT(cap))
+			continue;
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 1)
+			continue;	/* gone, or unknown to this kernel */
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1)
+			return (-1);
+	}
+	if (keep == ~0ULL)
+		return (0);
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1 &&
+	    errno != EINVAL)
+		return (-1);
+	memset(&hdr, 0, sizeof(hdr));
+	memset(data, 0, sizeof(data));
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	data[0].effective = data[0].permitted = (uint32_t)keep;
+	data[1].effective = data[1].permitted = (uint32_t)(keep >> 32);
+	data[0].inheritable = (uint32_t)inherit;
+	data[1].inheritable = (uint32_t)(inherit >> 32);
+	return (syscall(SYS_capset, &hdr, data) == -1 ? -1 : 0);
 }
 
 static void
@@ -476,7 +734,7 @@ parent_procinfo(struct child *c, uint32_t reqid)
 	pi.uid = getuid();
 	pi.gid = getgid();
 	strlcpy(pi.root, "/", sizeof(pi.root));
-	strlcpy(pi.sandbox, "none (root; starts the set and userspace "
+	strlcpy(pi.sandbox, "none (root, 5 capabilities; starts userspace "
 	    "WireGuard)", sizeof(pi.sandbox));
 	imsg_compose(&c->ibuf, IMSG_PROCINFO, reqid, 0, -1, &pi, sizeof(pi));
 }
@@ -758,6 +1016,11 @@ wggo_start(struct child *c, struct imsg *imsg)
 			}
 		}
 		closefrom(STDERR_FILENO + 1);
+		wggo_tun(wif.name);
+		become_wgd_user(WGGO_CAPS);
+		/* nothing it starts gains a privilege */
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+			_exit(126);
 		execlp(conf.global.wg_userspace, conf.global.wg_userspace,
 		    wif.name, (char *)NULL);
 		_exit(127);
@@ -770,6 +1033,51 @@ wggo_start(struct child *c, struct imsg *imsg)
 	TAILQ_INSERT_TAIL(&wggos, w, entry);
 	log_info("started %s for %s (pid %d)", conf.global.wg_userspace,
 	    wif.name, pid);
+}
+
+/*
+ * Userspace WireGuard runs as wgd's user (see prepare_wgsockdir).  Where
+ * the TUN device is root's alone (some containers; it is usually 0666)
+ * that user cannot open it: we make the interface here, as root, and
+ * hand it over the way wireguard-go hands it to itself when it goes to
+ * the background, as descriptor 3 named in WG_TUN_FD.  wireguard-go
+ * before 0.0.20230223 reads packet information in front of each packet
+ * and later ones do not, so the interface is made the way the
+ * installed program's version wants it.
+ */
+static void
+wggo_tun(const char *ifname)
+{
+	struct ifreq	ifr;
+	struct stat	st;
+	FILE		*f;
+	char		 cmd[IN_PATHSZ + 64], line[128], *v;
+	int		 fd, pi = 0;
+
+	if (stat("/dev/net/tun", &st) == 0 && (st.st_mode & 0006) == 0006)
+		return;		/* the program opens it itself */
+	if (strchr(conf.global.wg_userspace, '\'') != NULL)
+		_exit(125);
+	snprintf(cmd, sizeof(cmd), "'%s' --version 2>/dev/null",
+	    conf.global.wg_userspace);
+	if ((f = popen(cmd, "r")) != NULL) {
+		while (fgets(line, sizeof(line), f) != NULL)
+			if ((v = strstr(line, "v0.0.")) != NULL &&
+			    strtoul(v + 5, NULL, 10) < 20230223)
+				pi = 1;
+		pclose(f);
+	}
+	if ((fd = open("/dev/net/tun", O_RDWR)) == -1)
+		_exit(125);
+	memset(&ifr, 0, sizeof(ifr));
+	strlcpy(ifr.ifr_name, ifname, sizeof(ifr.ifr_name));
+	ifr.ifr_flags = IFF_TUN | (pi ? 0 : IFF_NO_PI);
+	if (ioctl(fd, TUNSETIFF, &ifr) == -1)
+		_exit(125);
+	if (fd != 3 && (dup2(fd, 3) == -1 || close(fd) == -1))
+		_exit(125);
+	if (setenv("WG_TUN_FD", "3", 1) == -1)
+		_exit(125);
 }
 
 static void
@@ -791,6 +1099,9 @@ wggo_reap(pid_t pid, int status)
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
 	    stat(sock, &st) == 0)
 		wggo_answer(w->reqid, 0, NULL);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 125)
+		wggo_answer(w->reqid, 500, "cannot make the TUN interface %s",
+		    w->ifname);
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 		wggo_answer(w->reqid, 500, "cannot run %s: install "
 		    "wireguard-go or set wireguard-userspace",

@@ -23,6 +23,8 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
@@ -30,6 +32,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -605,18 +609,95 @@ in_imsg_name(unsigned int type)
 	return ("UNKNOWN");
 }
 
+#ifdef IN_REGRESS
+/* Regress builds only: does the environment name this process? */
+int
+regress_violate_wanted(const char *proc)
+{
+	const char	*v;
+
+	return ((v = getenv(IN_REGRESS_VIOLATE_ENV)) != NULL &&
+	    strcmp(v, proc) == 0);
+}
+
+/* One escape attempt: 0 done (escaped), -1 refused with errno set. */
+static int
+regress_escape(const char *kind, const char *arg)
+{
+	struct sockaddr_un	 sun;
+	char			*argv[] = { (char *)arg, NULL };
+	const char		*e;
+	long			 n;
+	int			 s, rc;
+
+	if (strcmp(kind, "open") == 0) {
+		if ((s = open(arg, O_RDONLY)) == -1)
+			return (-1);
+		close(s);
+		return (0);
+	}
+	if (strcmp(kind, "chmod") == 0)
+		return (chmod(arg, 04777));
+	if (strcmp(kind, "exec") == 0)
+		return (execv(arg, argv));
+	if (strcmp(kind, "kill") == 0) {
+		n = strtol(arg, NULL, 10);
+		return (kill((pid_t)n, SIGTERM));
+	}
+	if (strcmp(kind, "netlink") == 0) {
+		n = strtol(arg, NULL, 10);
+		if ((s = socket(AF_NETLINK, SOCK_RAW, (int)n)) == -1)
+			return (-1);
+		close(s);
+		return (0);
+	}
+	if (strcmp(kind, "connect") == 0 || strcmp(kind, "abstract") == 0) {
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		/* an abstract name starts with a NUL byte */
+		e = kind[0] == 'a' ? "" : NULL;
+		if (strlcpy(sun.sun_path + (e != NULL), arg,
+		    sizeof(sun.sun_path) - 1) >= sizeof(sun.sun_path) - 1)
+			fatalx("regress: %s too long", arg);
+		if ((s = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+			return (-1);
+		rc = connect(s, (struct sockaddr *)&sun, e != NULL ?
+		    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+		    strlen(arg)) : (socklen_t)sizeof(sun));
+		close(s);
+		return (rc);
+	}
+	fatalx("regress: unknown escape %s", kind);
+}
+
 /*
- * Regress only: make a call no process of the set may make.  A working
- * sandbox kills us here; if we are still alive, say so loudly.  With
- * INNERNET_REGRESS_OPEN set, open that file instead: the sandbox refuses
- * it and we go on, or we have escaped and stop.
+ * Regress builds only: make a call no process of the set may make.  A
+ * working sandbox kills us here; if we are still alive, say so loudly.
+ * With INNERNET_REGRESS_OPEN set, open that file instead; with
+ * INNERNET_REGRESS_ESCAPE set to KIND:ARG, try that escape (open, chmod
+ * to 04777, connect to a UNIX socket, an abstract one, a netlink socket
+ * of a protocol, exec, kill with SIGTERM).  The sandbox refuses it and
+ * we go on, or kills us, or we have escaped and stop.
  */
 void
 regress_violate(const char *proc)
 {
+	char		 esc[256], *arg;
 	const char	*path;
 	int		 s;
 
+	if ((path = getenv("INNERNET_REGRESS_ESCAPE")) != NULL) {
+		if (strlcpy(esc, path, sizeof(esc)) >= sizeof(esc) ||
+		    (arg = strchr(esc, ':')) == NULL)
+			fatalx("regress: bad INNERNET_REGRESS_ESCAPE");
+		*arg++ = '\0';
+		log_warnx("regress: %s attempts %s %s", proc, esc, arg);
+		if (regress_escape(esc, arg) == 0)
+			fatalx("regress: %s escaped: %s %s", proc, esc, arg);
+		log_warnx("regress: %s refused %s %s: %s", proc, esc, arg,
+		    strerror(errno));
+		return;
+	}
 	if ((path = getenv("INNERNET_REGRESS_OPEN")) != NULL) {
 		if ((s = open(path, O_RDONLY)) != -1)
 			fatalx("regress: %s was not stopped from opening %s",
@@ -631,3 +712,4 @@ regress_violate(const char *proc)
 		close(s);
 	fatalx("regress: %s was not stopped by its sandbox", proc);
 }
+#endif /* IN_REGRESS */

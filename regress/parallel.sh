@@ -35,10 +35,11 @@ git ls-files --cached --others --exclude-standard |
     while IFS= read -r f; do [ -e "$f" ] && echo "$f"; done |
     tar -T - -cf - | tar -C "$other" -xf - ||
     { echo "not ok - cannot copy the tree"; exit 1; }
-# Built first, fuzzers too, so that the two suites start together.
+# Built first (the regress build make check runs on), fuzzers too, so
+# that the two suites start together.
 echo "# building both trees"
 for d in "$top" "$other"; do
-	(cd "$d" && $MAKE -j2 all fuzz) > "$other/build.log" 2>&1 ||
+	(cd "$d" && $MAKE -j2 REGRESS=1 all fuzz) > "$other/build.log" 2>&1 ||
 	    { echo "not ok - build in $d failed"; tail -20 "$other/build.log"
 	    exit 1; }
 done

@@ -5,6 +5,8 @@
 # make uninstall takes everything away again.
 B=${B:-build}
 t=$(mktemp -d)
+# wgd is not root: it must be able to pass through to its key directory
+chmod 0755 "$t"
 pid=
 cleanup() {
 	[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && sleep 1
@@ -42,13 +44,15 @@ check "the unit checks the configuration first" \
 check "the unit bounds capabilities" grep -q '^CapabilityBoundingSet=' "$unit"
 
 # The unit's two lines, with the test configuration added.
-# Another suite may add the user at the same moment: useradd then fails
+# Another suite may add a user at the same moment: useradd then fails
 # on the lock of /etc/passwd, or because the user exists by now.
-n=0
-until getent passwd _innernet >/dev/null 2>&1 || [ $n -ge 60 ]; do
-	useradd -r -M -d /var/empty -s /usr/sbin/nologin _innernet \
-	    2>/dev/null || sleep 0.5
-	n=$((n + 1))
+for u in _innernet _innernetwg; do
+	n=0
+	until getent passwd "$u" >/dev/null 2>&1 || [ $n -ge 60 ]; do
+		useradd -r -M -d /var/empty -s /usr/sbin/nologin "$u" \
+		    2>/dev/null || sleep 0.5
+		n=$((n + 1))
+	done
 done
 mkdir -p "$t/state"
 cat > "$t/innernet.conf" <<CONF

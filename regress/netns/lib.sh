@@ -67,11 +67,16 @@ need_root() {
 	fi
 }
 
-# ensure_user [NAME]: the system user (_innernet) exists.  Another suite
-# may add it at the same moment: useradd then fails on the lock of
+# ensure_user [NAME]: the system user NAME exists; without NAME both users
+# of the set (_innernet, and _innernetwg for wgd).  Another suite may add
+# a user at the same moment: useradd then fails on the lock of
 # /etc/passwd or because the user exists by now, so try again a while.
 ensure_user() {
-	_u=${1:-_innernet} _n=0
+	if [ $# -eq 0 ]; then
+		ensure_user _innernet && ensure_user _innernetwg
+		return
+	fi
+	_u=$1 _n=0
 	until getent passwd "$_u" >/dev/null 2>&1; do
 		[ $_n -lt 60 ] || return 1
 		useradd -r -M -d /var/empty -s /usr/sbin/nologin "$_u" \

@@ -9,6 +9,10 @@
 # the harness is a new wgd, so what wgd keeps across restarts is tested
 # too.  HOSTILE_WGD=<an older innernet-wgd> HOSTILE_NO_RANGES=1 runs the
 # same attacks against a wgd from before these checks.
+# wgd and every wireguard-go run as the set runs them: as _innernetwg
+# with CAP_NET_ADMIN alone (the harness does what innernetd does), so the
+# foreign devices below are ones wgd could reach, and only its own
+# checks keep it off them.
 . "$(dirname "$0")/lib.sh"
 
 HOSTILE=$BIN/regress/hostile_wgd
@@ -34,7 +38,13 @@ on h ip link add hbr0 type bridge
 on h ip link add hve0 type veth peer name hve1
 on h ip addr add 198.51.100.7/24 dev hve0
 on h ip link set hve0 up
-check "someone else's WireGuard device" on h wireguard-go hwg0
+# The WireGuard socket directory and keys/ as innernetd prepares them.
+on h chgrp _innernetwg /var/run/wireguard
+on h chmod 01775 /var/run/wireguard
+mkdir -p "$S/keys"
+chown _innernetwg:_innernetwg "$S/keys"
+chmod 0700 "$S/keys"
+check "someone else's WireGuard device" on h "$HOSTILE" wggo hwg0
 (umask 077; wg genkey > "$T/foreign.key"; wg genkey > "$T/evil.key")
 on h wg set hwg0 private-key "$T/foreign.key" listen-port 51999
 foreign_pub=$(wg pubkey < "$T/foreign.key")
@@ -51,7 +61,6 @@ snapshot() {
 }
 
 # A network of ours, the control: wgd makes it and may act on it.
-mkdir -p "$S/keys"
 engine keynew inwg0
 check "KEY_NEW for a name no link has" answered ok
 engine up inwg0 10.77.0.1/24 10.77.0.0/24
@@ -176,8 +185,10 @@ on h ip link del inwg0
 
 # An interface an older wgd made (its key in our key directory, no
 # record) is taken over once; without the key it is not.
-check "an older wgd's interface" on h wireguard-go old0
+check "an older wgd's interface" on h "$HOSTILE" wggo old0
+# (innernetd hands the keys in keys/ to wgd's user when it starts)
 (umask 077; wg genkey > "$S/keys/old0.key")
+chown _innernetwg:_innernetwg "$S/keys/old0.key"
 on h wg set old0 private-key "$S/keys/old0.key"
 engine up old0 10.82.0.1/24 10.82.0.0/24
 check "it is adopted" answered ok

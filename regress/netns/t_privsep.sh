@@ -1,14 +1,17 @@
 #!/bin/sh
 # The daemon set drops privileges and sandboxes itself: engine and dbd run
 # as the unprivileged user in a chroot, every child has NoNewPrivs and a
-# seccomp filter, wgd keeps only CAP_NET_ADMIN; a child that makes a call
-# outside its promises is killed by the kernel and takes the set down.
+# seccomp filter, wgd runs as its own user with CAP_NET_ADMIN alone and
+# owns its keys, the parent keeps only the capabilities it still needs; a
+# child that makes a call outside its promises is killed by the kernel
+# and takes the set down (regress builds: make REGRESS=1).
 . "$(dirname "$0")/lib.sh"
 
 net_init
 host_add h 192.0.2.10
 
 uid=$(id -u _innernet)
+wuid=$(id -u _innernetwg)
 
 child_pid() {	# child_pid EXE-NAME: the child of the daemon running EXE
 	_pp=$(daemon_pid h)
@@ -47,11 +50,25 @@ check "dbd is chrooted to its state dir" \
 check "dbd has NoNewPrivs" test "$(status_field "$d" NoNewPrivs)" = 1
 check "dbd has a seccomp filter" test "$(status_field "$d" Seccomp)" = 2
 
-check "wgd runs as root" uids_are "$w" 0
+check "wgd runs as _innernetwg, not root" uids_are "$w" "$wuid"
+check "wgd's groups are its user's alone" test "$(awk '$1 == "Groups:" \
+    {print $2 $3}' "/proc/$w/status")" = "$(id -g _innernetwg)"
 check "wgd keeps only CAP_NET_ADMIN" \
     test "$(status_field "$w" CapEff)" = 0000000000001000
+check "wgd permits only CAP_NET_ADMIN" \
+    test "$(status_field "$w" CapPrm)" = 0000000000001000
 check "wgd has an empty bounding set beyond CAP_NET_ADMIN" \
     test "$(status_field "$w" CapBnd)" = 0000000000001000
+check "wgd has no ambient or inheritable capability left" \
+    test "$(status_field "$w" CapAmb)$(status_field "$w" CapInh)" = \
+    00000000000000000000000000000000
+# parent: CAP_KILL, CAP_SETGID, CAP_SETUID, CAP_NET_BIND_SERVICE and
+# CAP_NET_ADMIN (bits 5, 6, 7, 10, 12), also as its bounding set
+p=$(daemon_pid h)
+check "the parent keeps five capabilities" test "$(status_field "$p" \
+    CapEff)$(status_field "$p" CapPrm)" = 00000000000014e000000000000014e0
+check "the parent's bounding set is the same five" \
+    test "$(status_field "$p" CapBnd)" = 00000000000014e0
 check "wgd has NoNewPrivs" test "$(status_field "$w" NoNewPrivs)" = 1
 check "wgd has a seccomp filter" test "$(status_field "$w" Seccomp)" = 2
 
@@ -60,9 +77,35 @@ check "status lists the processes" sh -c \
     '$BIN/innernetctl' -s '$T/h/innernetd.sock' status | grep -q dbd"
 check "the state dir holds no key readable by _innernet" \
     test "$(stat -c %a "$T/h/state/keys")" = 700
+check "the key directory belongs to wgd's user" \
+    test "$(stat -c %U "$T/h/state/keys")" = _innernetwg
 check "SIGTERM stops the set cleanly" daemon_stop h
 check "control socket removed on exit" test ! -e "$T/h/innernetd.sock"
 
+# A key an older wgd left as root becomes wgd's user's at start; a link
+# planted in the key directory never hands its target over.
+echo 'not a key' > "$T/h/victim"
+chmod 0644 "$T/h/victim"
+(umask 077; wg genkey > "$T/h/state/keys/old0.key")
+chmod 0640 "$T/h/state/keys/old0.key"
+chown 0:0 "$T/h/state/keys/old0.key"
+ln -s "$T/h/victim" "$T/h/state/keys/evil.key"
+ln "$T/h/victim" "$T/h/state/keys/hard.key"
+check "the set starts with an old key and links in keys/" daemon_start h
+check "the old key is wgd's user's, 0600" test "$(stat -c '%U %a' \
+    "$T/h/state/keys/old0.key")" = "_innernetwg 600"
+check "the target of a link in keys/ is untouched" test "$(stat -c \
+    '%U %a' "$T/h/victim")" = "root 644"
+check "the set stops" daemon_stop h
+rm -f "$T/h/state/keys/old0.key" "$T/h/state/keys/evil.key" \
+    "$T/h/state/keys/hard.key"
+
+if ! grep -q INNERNET_REGRESS_VIOLATE "$BIN/innernetd"; then
+	echo "ok - sandbox violations # skip not a regress build"
+	exit $FAILED
+fi
+check "a default build has no violation switch" sh -c "! grep -q \
+    INNERNET_REGRESS_VIOLATE '$TOP/build/innernetd' 2>/dev/null"
 for p in engine dbd wgd; do
 	: > "$T/h/daemon.log"
 	INNERNET_REGRESS_VIOLATE=$p

@@ -90,6 +90,14 @@ main(void)
 	    "an empty file gives the defaults", err);
 	config_free(&c);
 
+	check(parse("", &c, err, sizeof(err)) == 0 &&
+	    strcmp(c.global.wgd_user, "_innernetwg") == 0,
+	    "wgd-user defaults to _innernetwg", err);
+	config_free(&c);
+	check(parse("wgd-user: _wgd\n", &c, err, sizeof(err)) == 0 &&
+	    strcmp(c.global.wgd_user, "_wgd") == 0, "wgd-user is read", err);
+	config_free(&c);
+
 	check(parse("user: _wg\nstate-dir: /srv/in\ncontrol-socket: /run/x.sock"
 	    "\nhosts-file: /tmp/hosts\nwrite-hosts: off\nbackend: kernel\n"
 	    "wireguard-userspace: boringtun\nmtu: 1420\nfetch-interval: 5\n"
@@ -146,6 +154,10 @@ main(void)
 	    "t.conf:1: 'state-dir' must be an absolute path");
 	bad("user: \"bad user\"\n", "t.conf:1: 'bad user' is not a valid user "
 	    "name");
+	bad("wgd-user: \"x y\"\n", "t.conf:1: 'x y' is not a valid user "
+	    "name");
+	bad("user: _same\nwgd-user: _same\n",
+	    "t.conf: 'user' and 'wgd-user' must differ");
 	bad("mtu: 1280\nmtu: 1300\n", "t.conf:2: duplicate key 'mtu'");
 	bad("networks:\n  Bad_Name:\n    mtu: 1280\n",
 	    "t.conf:3: 'Bad_Name' is not a valid network name (lowercase "

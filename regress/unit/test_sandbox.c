@@ -27,11 +27,19 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <sys/syscall.h>
+#include <sys/un.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <linux/landlock.h>
 #include <linux/netlink.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,6 +243,48 @@ route_netlink(void)
 }
 
 static int
+route_generic(void)
+{
+	int	s;
+
+	if (pledge("stdio route", NULL) == -1)
+		return (3);
+	if ((s = socket(AF_NETLINK, SOCK_RAW, NETLINK_GENERIC)) == -1)
+		return (4);
+	close(s);
+	return (0);
+}
+
+/* wgd's exact promises: no netfilter, no xfrm (issue 17). */
+static int
+route_netfilter(void)
+{
+	if (pledge("stdio rpath wpath cpath unix route", NULL) == -1)
+		return (3);
+	socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+	return (0);
+}
+
+static int
+route_xfrm(void)
+{
+	if (pledge("stdio rpath wpath cpath unix route", NULL) == -1)
+		return (3);
+	socket(AF_NETLINK, SOCK_RAW, NETLINK_XFRM);
+	return (0);
+}
+
+/* wgd needs no fattr: chmod is no longer among its calls. */
+static int
+wgd_chmod(void)
+{
+	if (pledge("stdio rpath wpath cpath unix route", NULL) == -1)
+		return (3);
+	chmod(dir, 04777);
+	return (0);
+}
+
+static int
 route_packet(void)
 {
 	if (pledge("stdio route", NULL) == -1)
@@ -347,6 +397,98 @@ unveil_nothing(void)
 }
 
 static int
+landlock_abi(void)
+{
+	return (syscall(SYS_landlock_create_ruleset, NULL, 0,
+	    LANDLOCK_CREATE_RULESET_VERSION));
+}
+
+static char	abstract_name[64];
+
+/*
+ * Scopes (Landlock ABI 6): an abstract UNIX socket of a process outside
+ * the sandbox, and a signal to one, are refused; our own still work.
+ */
+static int
+scope_abstract(void)
+{
+	struct sockaddr_un	sun;
+	socklen_t		len;
+	int			s;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	memcpy(sun.sun_path + 1, abstract_name, strlen(abstract_name));
+	len = offsetof(struct sockaddr_un, sun_path) + 1 +
+	    strlen(abstract_name);
+	if (unveil(NULL, NULL) == -1)
+		return (3);
+	if ((s = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+		return (4);
+	if (connect(s, (struct sockaddr *)&sun, len) != -1 || errno != EPERM)
+		return (5);
+	close(s);
+	return (0);
+}
+
+static int
+scope_signal(void)
+{
+	if (unveil(NULL, NULL) == -1)
+		return (3);
+	if (kill(getppid(), 0) != -1 || errno != EPERM)
+		return (4);
+	return (kill(getpid(), 0) == 0 ? 0 : 5);
+}
+
+/* unveil_no_tcp(): no TCP bind or connect on any port (ABI 4). */
+static int
+no_tcp(void)
+{
+	struct sockaddr_in	sin;
+	int			s;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = htons(9);
+	unveil_no_tcp();
+	if (unveil(NULL, NULL) == -1)
+		return (3);
+	if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return (4);
+	if (connect(s, (struct sockaddr *)&sin, sizeof(sin)) != -1 ||
+	    errno != EACCES)
+		return (5);
+	sin.sin_port = htons(40000 + getpid() % 20000);
+	if (bind(s, (struct sockaddr *)&sin, sizeof(sin)) != -1 ||
+	    errno != EACCES)
+		return (6);
+	close(s);
+	return (0);
+}
+
+/* Without it, TCP is left to seccomp (the engine's case). */
+static int
+tcp_unhandled(void)
+{
+	struct sockaddr_in	sin;
+	int			s;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (unveil(NULL, NULL) == -1)
+		return (3);
+	if ((s = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return (4);
+	if (bind(s, (struct sockaddr *)&sin, sizeof(sin)) == -1)
+		return (5);
+	close(s);
+	return (0);
+}
+
+static int
 unveil_missing(void)
 {
 	return (unveil("/nonexistent/path", "r") == -1 && errno == ENOENT ?
@@ -356,7 +498,8 @@ unveil_missing(void)
 int
 main(void)
 {
-	int	fd;
+	struct sockaddr_un	sun;
+	int			fd, abi, ls;
 
 	if (mkdtemp(dir) == NULL)
 		return (2);
@@ -380,6 +523,13 @@ main(void)
 	expect_killed("pledge inet: socket(AF_NETLINK) kills", inet_netlink);
 	expect_ok("pledge route: socket(AF_NETLINK) works", route_netlink);
 	expect_killed("pledge route: socket(AF_PACKET) kills", route_packet);
+	expect_ok("pledge route: a generic netlink socket works",
+	    route_generic);
+	expect_killed("wgd's pledge: a netfilter netlink socket kills",
+	    route_netfilter);
+	expect_killed("wgd's pledge: an xfrm netlink socket kills",
+	    route_xfrm);
+	expect_killed("wgd's pledge: chmod kills", wgd_chmod);
 	expect_killed("a second pledge narrows the first", narrowing);
 	expect_ok("an unknown promise is EINVAL", unknown_promise);
 	expect_killed("execve without exec kills", no_exec);
@@ -391,6 +541,33 @@ main(void)
 	expect_ok("unveil(NULL, NULL) alone: no file at all",
 	    unveil_nothing);
 	expect_ok("unveil of a missing path is ENOENT", unveil_missing);
+	abi = landlock_abi();
+	if (abi >= 6) {
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		snprintf(abstract_name, sizeof(abstract_name),
+		    "innernet-test-sandbox-%d", (int)getpid());
+		memcpy(sun.sun_path + 1, abstract_name,
+		    strlen(abstract_name));
+		if ((ls = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
+		    bind(ls, (struct sockaddr *)&sun,
+		    offsetof(struct sockaddr_un, sun_path) + 1 +
+		    strlen(abstract_name)) == -1 || listen(ls, 1) == -1)
+			return (2);
+		expect_ok("landlock scope: an abstract socket outside is "
+		    "EPERM", scope_abstract);
+		close(ls);
+		expect_ok("landlock scope: a signal outside is EPERM, our "
+		    "own goes", scope_signal);
+	} else
+		printf("ok - landlock scopes # skip landlock abi %d\n", abi);
+	if (abi >= 4) {
+		expect_ok("unveil_no_tcp: TCP connect and bind are EACCES",
+		    no_tcp);
+		expect_ok("without unveil_no_tcp TCP bind works",
+		    tcp_unhandled);
+	} else
+		printf("ok - landlock tcp # skip landlock abi %d\n", abi);
 
 	unlink(inside);
 	rmdir(dir);

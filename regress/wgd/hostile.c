@@ -39,16 +39,35 @@
  *						NET; prints "rss-growth KB"
  *						of wgd as well
  *	twosync NAME				two SYNC streams at once
+ *
+ * wgd and wireguard-go run the way innernetd starts them: as wgd's user
+ * (_innernetwg) with CAP_NET_ADMIN (and, for wireguard-go, also
+ * CAP_NET_BIND_SERVICE) as ambient capabilities and the bounding set,
+ * and wireguard-go on a TUN descriptor made here when /dev/net/tun is
+ * root's alone.  So what is refused is refused by wgd's own checks, not
+ * because a socket or a key of the host happens to be out of its reach.
+ * Without wgd, "hostile wggo NAME" starts wireguard-go for NAME that way
+ * (someone else's device wgd could reach, or an older set's).
  */
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <net/if.h>
+
+#include <linux/capability.h>
+#include <linux/if_tun.h>
 
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +81,7 @@
 #include "innernet.h"
 
 #define WAIT_SECONDS	30
+#define CAPBIT(c)	(1ULL << (c))
 
 static struct imsgbuf	 parent, engine;
 static pid_t		 wgd_pid;
@@ -90,6 +110,104 @@ flush(struct imsgbuf *ib)
 		err(2, "imsg_flush");
 }
 
+/*
+ * Become wgd's user keeping caps alone, as ambient capabilities and the
+ * bounding set, as innernetd's become_wgd_user() does.  In a child.
+ */
+static void
+become_wgd_user(uint64_t caps)
+{
+	struct __user_cap_header_struct	hdr;
+	struct __user_cap_data_struct	data[2];
+	struct passwd			*pw;
+	int				 cap;
+
+	if ((pw = getpwnam(INNERNET_WGD_USER)) == NULL)
+		errx(2, "no user %s", INNERNET_WGD_USER);
+	for (cap = 0; cap <= 63; cap++)
+		if (!(caps & CAPBIT(cap)) &&
+		    prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1 &&
+		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1)
+			err(2, "PR_CAPBSET_DROP");
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == -1 ||
+	    setgroups(1, &pw->pw_gid) == -1 ||
+	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1 ||
+	    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) == -1)
+		err(2, "cannot become %s", INNERNET_WGD_USER);
+	memset(&hdr, 0, sizeof(hdr));
+	memset(data, 0, sizeof(data));
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	data[0].effective = data[0].permitted = data[0].inheritable =
+	    (uint32_t)caps;
+	if (syscall(SYS_capset, &hdr, data) == -1)
+		err(2, "capset");
+	for (cap = 0; cap <= 63; cap++)
+		if ((caps & CAPBIT(cap)) && prctl(PR_CAP_AMBIENT,
+		    PR_CAP_AMBIENT_RAISE, cap, 0, 0) == -1)
+			err(2, "ambient capability %d", cap);
+}
+
+/*
+ * Start wireguard-go for name as innernetd's wggo_start() does, and wait
+ * for it to go to the background: 0 when it did.
+ */
+static int
+wggo(const char *name)
+{
+	struct ifreq	 ifr;
+	struct stat	 st;
+	FILE		*f;
+	char		 line[128], *v;
+	pid_t		 pid;
+	int		 status, fd, pi = 0;
+
+	if ((pid = fork()) == -1)
+		return (-1);
+	if (pid == 0) {
+		/* its banner is no answer */
+		if ((fd = open("/dev/null", O_RDWR)) != -1) {
+			dup2(fd, STDIN_FILENO);
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+		}
+		closefrom(STDERR_FILENO + 1);
+		if (stat("/dev/net/tun", &st) == -1 ||
+		    (st.st_mode & 0006) != 0006) {
+			/* root's alone: the interface is made here */
+			if ((f = popen("wireguard-go --version 2>/dev/null",
+			    "r")) != NULL) {
+				while (fgets(line, sizeof(line), f) != NULL)
+					if ((v = strstr(line, "v0.0.")) !=
+					    NULL && strtoul(v + 5, NULL, 10) <
+					    20230223)
+						pi = 1;
+				pclose(f);
+			}
+			if ((fd = open("/dev/net/tun", O_RDWR)) == -1)
+				_exit(125);
+			memset(&ifr, 0, sizeof(ifr));
+			strlcpy(ifr.ifr_name, name, sizeof(ifr.ifr_name));
+			ifr.ifr_flags = IFF_TUN | (pi ? 0 : IFF_NO_PI);
+			if (ioctl(fd, TUNSETIFF, &ifr) == -1 ||
+			    (fd != 3 && (dup2(fd, 3) == -1 ||
+			    close(fd) == -1)) ||
+			    setenv("WG_TUN_FD", "3", 1) == -1)
+				_exit(125);
+		}
+		become_wgd_user(CAPBIT(CAP_NET_ADMIN) |
+		    CAPBIT(CAP_NET_BIND_SERVICE));
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+			_exit(126);
+		execlp("wireguard-go", "wireguard-go", name, (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) == -1 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		return (-1);
+	return (0);
+}
+
 static void
 start_wgd(const char *wgd, const char *statedir, const char *hostsfile)
 {
@@ -106,7 +224,8 @@ start_wgd(const char *wgd, const char *statedir, const char *hostsfile)
 		    dup2(es[1], PROC_FD_ENGINE) == -1)
 			_exit(2);
 		closefrom(PROC_FD_ENGINE + 1);
-		execl(wgd, "innernet-wgd", "-d", "-u", INNERNET_USER, "-s",
+		become_wgd_user(CAPBIT(CAP_NET_ADMIN));
+		execl(wgd, "innernet-wgd", "-d", "-u", INNERNET_WGD_USER, "-s",
 		    statedir, "-H", hostsfile, (char *)NULL);
 		_exit(127);
 	default:
@@ -150,8 +269,6 @@ parent_msg(struct imsg *imsg)
 	struct in_hostent	he;
 	struct in_error		e;
 	char			ip[IN_ADDRSTRSZ];
-	pid_t			pid;
-	int			status, fd;
 
 	switch (imsg->hdr.type) {
 	case IMSG_PARENT_WGGO_START:
@@ -159,18 +276,7 @@ parent_msg(struct imsg *imsg)
 			errx(2, "bad WGGO_START");
 		wif.name[sizeof(wif.name) - 1] = '\0';
 		printf("wggo %s\n", wif.name);
-		if ((pid = fork()) == 0) {
-			/* its banner is no answer */
-			if ((fd = open("/dev/null", O_WRONLY)) != -1) {
-				dup2(fd, STDOUT_FILENO);
-				dup2(fd, STDERR_FILENO);
-			}
-			execlp("wireguard-go", "wireguard-go", wif.name,
-			    (char *)NULL);
-			_exit(127);
-		}
-		if (pid == -1 || waitpid(pid, &status, 0) == -1 ||
-		    !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		if (wggo(wif.name) == -1) {
 			memset(&e, 0, sizeof(e));
 			e.status = 500;
 			strlcpy(e.msg, "wireguard-go failed", sizeof(e.msg));
@@ -351,12 +457,14 @@ main(int argc, char *argv[])
 	long			 before, after;
 	int			 status, a;
 
-	if (argc < 6)
+	if (argc < 6 && !(argc == 3 && strcmp(argv[1], "wggo") == 0))
 		usage();
 	if (sodium_init() == -1)
 		errx(2, "libsodium");
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 3 && strcmp(argv[1], "wggo") == 0)
+		return (wggo(argv[2]) == -1 ? 1 : 0);
 	verb = argv[4];
 	name = argv[5];
 	start_wgd(argv[1], argv[2], argv[3]);

@@ -89,6 +89,7 @@ struct upwait {
 	uint32_t	 parent_id;
 	struct in_wgif	 wif;
 	const struct wg_backend *be;
+	int		 down;		/* IF_DOWN came meanwhile */
 };
 
 /* A hosts file the parent is writing for the engine's request. */
@@ -611,6 +612,7 @@ if_down(uint32_t id, struct imsg *imsg)
 	struct in_netreq	 nr;
 	struct link_rec		 lr;
 	const struct wg_backend	*be;
+	struct upwait		*u;
 	char			 err[IN_ERRSZ];
 	int			 status;
 
@@ -619,6 +621,15 @@ if_down(uint32_t id, struct imsg *imsg)
 		answer_err(id, 400, "invalid interface name");
 		return;
 	}
+	/*
+	 * The link is still being made for an IF_UP of ours (userspace
+	 * WireGuard starting): it has no record yet and would look foreign
+	 * here, then be recorded and left behind once it exists.  It goes
+	 * when the parent answers.
+	 */
+	TAILQ_FOREACH(u, &upwaits, entry)
+		if (strcmp(u->wif.name, nr.network) == 0)
+			u->down = 1;
 	status = link_ours(nr.network, &lr, err, sizeof(err));
 	if (status != 0 && status != 404) {
 		answer_err(id, status, err);
@@ -669,7 +680,16 @@ parent_answer(struct imsg *imsg)
 	if (u == NULL)
 		fatalx("parent: answer to an unknown request");
 	TAILQ_REMOVE(&upwaits, u, entry);
-	if (imsg->hdr.type == IMSG_WG_OK)
+	if (u->down) {
+		/* made at our request, so ours to take down again */
+		if (imsg->hdr.type == IMSG_WG_OK &&
+		    u->be->destroy(u->wif.name, e.msg, sizeof(e.msg)) == -1)
+			log_warnx("%s: %s", u->wif.name, e.msg);
+		backend_forget(u->wif.name);
+		endpoints_forget(u->wif.name);
+		answer_err(u->engine_id, 410, "the interface was taken down "
+		    "while it came up");
+	} else if (imsg->hdr.type == IMSG_WG_OK)
 		if_up_finish(u->engine_id, &u->wif, u->be);
 	else
 		answer_err(u->engine_id, e.status, e.msg);

@@ -685,12 +685,16 @@ main(int argc, char *argv[])
 	if (strcmp(verb, "help") == 0) {
 		usage_print(stdout, json_string_value(json_object_get(args,
 		    "verb")));
+		json_decref(req);
 		return (EXIT_OK);
 	}
-	if (strcmp(verb, "completions") == 0)
-		return (completions_print(stdout, json_string_value(
+	if (strcmp(verb, "completions") == 0) {
+		ch = completions_print(stdout, json_string_value(
 		    json_object_get(args, "shell"))) == 0 ? EXIT_OK :
-		    EXIT_USAGE);
+		    EXIT_USAGE;
+		json_decref(req);
+		return (ch);
+	}
 	if (vflag && (strcmp(verb, "list") == 0 ||
 	    strcmp(verb, "list-peers") == 0))
 		json_object_set_new(args, "verbose", json_true());

@@ -153,8 +153,14 @@ check "to the parent" grep -q "^hosts-entry alice.inwg0.wg 10.77.0.5" \
 engine flood inwg0 200000 10.77.0.0/24
 check "a SYNC longer than the network refused" refused
 rss=$(awk '/^rss-growth/ { print $2 }' "$T/out")
-check "wgd's memory stayed bounded (grew ${rss:-?} KB)" \
-    test "${rss:-999999}" -lt 16384
+# AddressSanitizer keeps freed memory in its quarantine: growth is
+# judged on the plain build only.
+if grep -q __asan_init "$BIN/innernet-wgd" 2>/dev/null; then
+	echo "# wgd grew ${rss:-?} KB, not judged: AddressSanitizer build"
+else
+	check "wgd's memory stayed bounded (grew ${rss:-?} KB)" \
+	    test "${rss:-999999}" -lt 16384
+fi
 engine flood hwg0 20000 10.81.0.0/24
 check "a SYNC for a foreign device refused" refused
 engine twosync inwg0

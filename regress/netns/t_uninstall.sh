@@ -26,7 +26,8 @@ echo "wireguard-userspace: $T/server/slow-wg" >> "$T/server/innernet.conf"
 gone() {
 	! on server ip link show "$1" >/dev/null 2>&1 &&
 	    ! find "$T/server/state" -name "*$1*" | grep -q . &&
-	    ! ctl server -j list-networks 2>/dev/null | grep -q "\"$1\""
+	    ctl server -j status > "$T/status" 2>/dev/null &&
+	    ! grep -q "\"$1\"" "$T/status"
 }
 alive() {
 	daemon_running server && ctl server status >/dev/null

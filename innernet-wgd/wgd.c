@@ -681,10 +681,19 @@ parent_answer(struct imsg *imsg)
 		fatalx("parent: answer to an unknown request");
 	TAILQ_REMOVE(&upwaits, u, entry);
 	if (u->down) {
-		/* made at our request, so ours to take down again */
-		if (imsg->hdr.type == IMSG_WG_OK &&
-		    u->be->destroy(u->wif.name, e.msg, sizeof(e.msg)) == -1)
-			log_warnx("%s: %s", u->wif.name, e.msg);
+		/*
+		 * Made at our request: recorded as ours, as every link wgd
+		 * touches is, then taken down again with its record.
+		 */
+		if (imsg->hdr.type == IMSG_WG_OK) {
+			if (link_record(&u->wif, e.msg, sizeof(e.msg)) == -1 ||
+			    u->be->destroy(u->wif.name, e.msg,
+			    sizeof(e.msg)) == -1)
+				log_warnx("%s: %s", u->wif.name, e.msg);
+			else if (link_remove(keydir, u->wif.name) == -1)
+				log_warn("%s: removing the link record",
+				    u->wif.name);
+		}
 		backend_forget(u->wif.name);
 		endpoints_forget(u->wif.name);
 		answer_err(u->engine_id, 410, "the interface was taken down "

@@ -22,7 +22,8 @@
  * in 198.18.0.0/15 (benchmarking, never a host's address here), not in
  * 127.0.0.0/8.  dbd and wgd
  * are absent: every mutation that gets that far fails with 500, which is
- * fine, the parsing and checks before it are what is fuzzed.
+ * fine, the parsing and checks before it are what is fuzzed.  An answer
+ * in HTML (libevent's own error page) is a crash: every error is JSON.
  *
  * http.c makes its TCP listener on the loopback interface (root or
  * Linux >= 5.7 for SO_BINDTODEVICE "lo"); the harness then puts a UNIX
@@ -317,6 +318,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		if (n > 0) {
 			if (getenv("FUZZ_SHOW") != NULL)
 				write(STDERR_FILENO, buf, n);
+			/* every answer is JSON, libevent's refusals too */
+			if (memmem(buf, n, "text/html", 9) != NULL ||
+			    memmem(buf, n, "<HTML>", 6) != NULL)
+				abort();
 			idle = 0;
 			continue;
 		}

@@ -610,25 +610,33 @@ conn_output(struct evbuffer *buf, const struct evbuffer_cb_info *info,
     void *arg)
 {
 	struct http_conn	*hc = arg;
-	char			 head[13], tail[8];
-	size_t			 len;
+	char			 head[48], tail[8];
+	const char		*sp;
+	size_t			 len, hl;
 
 	if (info->n_added == 0 || hc->phase == CONN_HANDLING ||
 	    hc->rewriting)
 		return;
 	len = evbuffer_get_length(buf);
 	if (!hc->owned) {
-		/* "HTTP/1.1 400 ", added at once */
-		if (out_copy(buf, info->orig_size, head, sizeof(head)) ==
-		    -1 || strncmp(head, "HTTP/", 5) != 0 || head[8] != ' ' ||
-		    head[9] < '2' || head[9] > '9' ||
-		    head[10] < '0' || head[10] > '9' ||
-		    head[11] < '0' || head[11] > '9')
+		/*
+		 * "HTTP/1.1 400 Bad Request\r\n", added at once; the
+		 * version is the request's, "HTTP/-1.99" as well.
+		 */
+		hl = len - info->orig_size < sizeof(head) ?
+		    len - info->orig_size : sizeof(head);
+		if (hl < 13 || out_copy(buf, info->orig_size, head, hl) == -1 ||
+		    strncmp(head, "HTTP/", 5) != 0 ||
+		    (sp = memchr(head, ' ', hl)) == NULL ||
+		    head + hl - sp < 5 || sp[4] != ' ' ||
+		    sp[1] < '2' || sp[1] > '9' ||
+		    sp[2] < '0' || sp[2] > '9' ||
+		    sp[3] < '0' || sp[3] > '9')
 			return;
 		hc->owned = 1;
 		hc->own = info->orig_size;
-		hc->status = (head[9] - '0') * 100 + (head[10] - '0') * 10 +
-		    (head[11] - '0');
+		hc->status = (sp[1] - '0') * 100 + (sp[2] - '0') * 10 +
+		    (sp[3] - '0');
 	}
 	/* the page, the last addition, ends its answer */
 	if (len - hc->own < sizeof(tail) ||

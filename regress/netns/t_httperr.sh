@@ -3,15 +3,15 @@
 # API's JSON error, not the library's HTML page: sent for real through
 # the tunnel by an admin peer, each a request that would change the
 # database if it were read (a new CIDR): a malformed request line, an
-# HTTP/2.0 one, an unknown method, a header without a colon, headers
-# over 8 KiB (431), a body over max-body announced, behind an Expect:
-# 100-continue or chunked (413), a malformed chunked body, also after
-# an interim 100 Continue, a malformed request after a good one on the
-# same connection, an Expect other than 100-continue (417), a
-# Content-Length that is no number.
-# Each answer has its status, Content-Type application/json and a
-# non-empty {"error": "..."}; the database is unchanged; the same
-# request, well formed, then makes the CIDR.
+# HTTP/2.0 or HTTP/-1.1 one, an unknown method, a header without a
+# colon, headers over 8 KiB (431), a body over max-body announced,
+# behind an Expect: 100-continue or chunked (413), a malformed chunked
+# body, also after an interim 100 Continue, a malformed request after a
+# good one on the same connection, an Expect other than 100-continue
+# (417), a Content-Length that is no number.  Each answer has its
+# status, Content-Type application/json and a non-empty
+# {"error": "..."}; the database is unchanged; the same request, well
+# formed, then makes the CIDR.
 . "$(dirname "$0")/lib.sh"
 
 NET=corp
@@ -98,6 +98,10 @@ printf 'GARBAGE\r\n\r\n' | raw "a malformed request line" 400
 { printf 'POST /v1/admin/cidrs HTTP/2.0\r\n'; req POST /v1/admin/cidrs \
     "Content-Length: $LEN" | sed 1d; printf '%s' "$CIDR"; } |
     raw "an HTTP/2.0 request line" 400
+# answered by the library in that version: "HTTP/-1.1 400 ..."
+{ printf 'POST /v1/admin/cidrs HTTP/-1.1\r\n'; req POST /v1/admin/cidrs \
+    "Content-Length: $LEN" "NoColonHere" | sed 1d; printf '%s' "$CIDR"; } |
+    raw "an HTTP/-1.1 request line, a header without a colon" 400
 { req BREW /v1/admin/cidrs "Content-Length: $LEN"; printf '%s' "$CIDR"; } |
     raw "an unknown method" 501
 { req POST /v1/admin/cidrs "Content-Length: $LEN" "NoColonHere"

@@ -591,7 +591,6 @@ overpeer_stored(struct imsg *imsg, void *arg)
 
 	if (engine_imsg_error(imsg, &e)) {
 		replyf(op->cb, op->arg, e.status, "%s", e.msg);
-		free(op);
 		return;
 	}
 	if ((en = net_ref_find(&op->ref)) != NULL && en->cli != NULL) {
@@ -614,14 +613,13 @@ overpeer_stored(struct imsg *imsg, void *arg)
 	reply(op->cb, op->arg, 200, NULL, json_pack("{s:s, s:s, s:s?}",
 	    "network", op->o.network, "peer", op->name, "endpoint",
 	    op->o.endpoint[0] != '\0' ? op->o.endpoint : NULL));
-	free(op);
 }
 
 void
 client_override_peer_endpoint(struct engine_net *en, const char *name,
     const char *endpoint, server_cb cb, void *arg)
 {
-	struct overpeer		*op;
+	struct overpeer		 o, *op;
 	struct ns_peer		*np;
 	char			 num[IN_ENDPOINTSZ];
 	uint32_t		 id;
@@ -642,10 +640,8 @@ client_override_peer_endpoint(struct engine_net *en, const char *name,
 		    "like 192.168.1.7:51820 or [fd00::7]:51820");
 		return;
 	}
-	if ((op = calloc(1, sizeof(*op))) == NULL) {
-		replyf(cb, arg, 500, "out of memory");
-		return;
-	}
+	op = &o;
+	memset(op, 0, sizeof(*op));
 	net_ref_set(&op->ref, en);
 	op->cb = cb;
 	op->arg = arg;
@@ -655,8 +651,12 @@ client_override_peer_endpoint(struct engine_net *en, const char *name,
 	    sizeof(op->o.public_key));
 	if (endpoint != NULL)
 		strlcpy(op->o.endpoint, num, sizeof(op->o.endpoint));
-	id = engine_req_new(overpeer_stored, op);
-	engine_db_compose(IMSG_DB_OVERRIDE, id, &op->o, sizeof(op->o));
+	id = engine_req_new_ctx(overpeer_stored, op, sizeof(*op));
+	if (engine_db_compose(IMSG_DB_OVERRIDE, id, &op->o,
+	    sizeof(op->o)) == -1) {
+		engine_req_cancel(id);
+		replyf(cb, arg, 500, "cannot reach the database process");
+	}
 }
 
 /* fetch with NAT options: they replace the kept ones. */
@@ -785,14 +785,12 @@ port_reread(struct imsg *imsg, void *arg)
 	}
 	if (en == NULL) {
 		reply(pc->cb, pc->arg, 410, "the network went away", NULL);
-		free(pc);
 		return;
 	}
 	en->net.listen_port = (uint16_t)pc->port;
 	en->cli->reported_at = 0;
 	candidates_report(en);
 	net_update(en, pc->cb, pc->arg);
-	free(pc);
 }
 
 static void
@@ -806,26 +804,28 @@ port_set(struct imsg *imsg, void *arg)
 
 	if ((en = net_ref_find(&pc->ref)) == NULL) {
 		reply(pc->cb, pc->arg, 410, "the network went away", NULL);
-		free(pc);
 		return;
 	}
 	if (engine_imsg_error(imsg, &e)) {
 		reply(pc->cb, pc->arg, 500, e.msg, NULL);
-		free(pc);
 		return;
 	}
 	/* bring-up again is idempotent and tells the port in use */
 	engine_wgif(en, &wif);
 	wif.listen_port = (uint16_t)pc->port;
-	id = engine_req_new(port_reread, pc);
-	engine_wg_compose(IMSG_WG_IF_UP, id, &wif, sizeof(wif));
+	id = engine_req_new_ctx(port_reread, pc, sizeof(*pc));
+	if (engine_wg_compose(IMSG_WG_IF_UP, id, &wif, sizeof(wif)) == -1) {
+		engine_req_cancel(id);
+		reply(pc->cb, pc->arg, 500, "cannot reach the WireGuard "
+		    "process", NULL);
+	}
 }
 
 void
 client_set_listen_port(struct engine_net *en, int port, server_cb cb,
     void *arg)
 {
-	struct portctx	*pc;
+	struct portctx	 pc;
 	struct in_wgkey	 k;
 	uint32_t	 id;
 
@@ -838,19 +838,19 @@ client_set_listen_port(struct engine_net *en, int port, server_cb cb,
 		net_update(en, cb, arg);
 		return;
 	}
-	if ((pc = calloc(1, sizeof(*pc))) == NULL) {
-		replyf(cb, arg, 500, "out of memory");
-		return;
-	}
-	net_ref_set(&pc->ref, en);
-	pc->cb = cb;
-	pc->arg = arg;
-	pc->port = port;
+	memset(&pc, 0, sizeof(pc));
+	net_ref_set(&pc.ref, en);
+	pc.cb = cb;
+	pc.arg = arg;
+	pc.port = port;
 	memset(&k, 0, sizeof(k));
 	strlcpy(k.ifname, en->net.name, sizeof(k.ifname));
 	k.listen_port = (uint16_t)port;
-	id = engine_req_new(port_set, pc);
-	engine_wg_compose(IMSG_WG_LISTEN_PORT, id, &k, sizeof(k));
+	id = engine_req_new_ctx(port_set, &pc, sizeof(pc));
+	if (engine_wg_compose(IMSG_WG_LISTEN_PORT, id, &k, sizeof(k)) == -1) {
+		engine_req_cancel(id);
+		replyf(cb, arg, 500, "cannot reach the WireGuard process");
+	}
 }
 
 struct overctx {

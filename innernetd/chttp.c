@@ -46,6 +46,7 @@
 #define CLIENT_HTTP_TIMEOUT	10	/* seconds per API request */
 #define CLIENT_MAXBODY		(64 * 1024 * 1024)
 
+/* A request; the caller's context, if copied, follows it. */
 struct chttp {
 	chttp_cb	 cb;
 	void		*arg;
@@ -223,10 +224,14 @@ chttp_bind(struct evhttp_connection *conn, const struct in_network *net)
 	}
 }
 
+/*
+ * cb gets a copy of ctx (len bytes) that the request keeps and frees
+ * after the callback, or with len 0 ctx itself.
+ */
 int
 chttp_t(const struct in_network *net, enum evhttp_cmd_type cmd,
     const char *path, json_t *body, const char *etag, int timeout,
-    chttp_cb cb, void *arg)
+    chttp_cb cb, const void *ctx, size_t len)
 {
 	struct evhttp_connection	*conn;
 	struct evhttp_request		*req;
@@ -235,10 +240,14 @@ chttp_t(const struct in_network *net, enum evhttp_cmd_type cmd,
 	char				 host[IN_ADDRSTRSZ], uri[256];
 	char				*s;
 
-	if ((h = calloc(1, sizeof(*h))) == NULL)
+	if ((h = calloc(1, sizeof(*h) + len)) == NULL)
 		return (-1);
 	h->cb = cb;
-	h->arg = arg;
+	if (len > 0) {
+		memcpy(h + 1, ctx, len);
+		h->arg = h + 1;
+	} else
+		h->arg = (void *)ctx;
 	if (in_ip_str(&net->server_ip, host, sizeof(host)) == -1) {
 		free(h);
 		return (-1);
@@ -306,8 +315,8 @@ chttp_t(const struct in_network *net, enum evhttp_cmd_type cmd,
 int
 chttp(const struct in_network *net, enum evhttp_cmd_type cmd,
     const char *path, json_t *body, const char *etag, chttp_cb cb,
-    void *arg)
+    const void *ctx, size_t len)
 {
 	return (chttp_t(net, cmd, path, body, etag, CLIENT_HTTP_TIMEOUT, cb,
-	    arg));
+	    ctx, len));
 }

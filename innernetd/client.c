@@ -303,10 +303,8 @@ fetch_synced(struct imsg *imsg, void *arg)
 	struct engine_net	*en;
 	struct in_error		 e;
 
-	if ((en = net_ref_find(&fc->ref)) == NULL) {
-		free(fc);
+	if ((en = net_ref_find(&fc->ref)) == NULL)
 		return;
-	}
 	/* the fetch is stored; WireGuard follows the cache shortly */
 	if (engine_imsg_error(imsg, &e))
 		net_transition(en, NET_EV_WG_LOST, e.msg);
@@ -316,7 +314,6 @@ fetch_synced(struct imsg *imsg, void *arg)
 	log_info("%s: %zu peers (%zu new, %zu gone)", en->net.name,
 	    en->cache.npeers, fc->added, fc->removed);
 	fetch_result(en, fc, 1);
-	free(fc);
 }
 
 static void
@@ -324,11 +321,10 @@ fetch_stats(struct engine_net *en, void *arg)
 {
 	struct fetchctx	*fc = arg;
 
-	if (en == NULL) {
-		free(fc);
+	if (en == NULL)
 		return;
-	}
-	client_sync_compose(en, engine_req_new(fetch_synced, fc));
+	client_sync_compose(en, engine_req_new_ctx(fetch_synced, fc,
+	    sizeof(*fc)));
 }
 
 static void
@@ -340,20 +336,18 @@ fetch_stored(struct imsg *imsg, void *arg)
 
 	if ((en = net_ref_find(&fc->ref)) == NULL) {
 		ns_clear(&fc->ns);
-		free(fc);
 		return;
 	}
 	if (engine_imsg_error(imsg, &e)) {
 		ns_clear(&fc->ns);
 		fetch_end(en, 500, e.msg, NULL);
-		free(fc);
 		return;
 	}
 	ns_clear(&en->cache);
 	en->cache = fc->ns;
 	ns_init(&fc->ns);
 	strlcpy(en->cli->etag, fc->etag, sizeof(en->cli->etag));
-	stats_get(en, fetch_stats, fc);
+	stats_get(en, fetch_stats, fc, sizeof(*fc));
 }
 
 static void
@@ -367,7 +361,8 @@ store_send(struct engine_net *en, struct fetchctx *fc)
 	uint32_t		 id;
 
 	netreq_set(&nr, en->net.name);
-	id = engine_req_new(fetch_stored, fc);
+	/* the state's tables go with the copy the registry keeps */
+	id = engine_req_new_ctx(fetch_stored, fc, sizeof(*fc));
 	engine_db_compose(IMSG_DB_STORE_BEGIN, id, &nr, sizeof(nr));
 	for (i = 0; i < fc->ns.npeers; i++) {
 		np = &fc->ns.peers[i];
@@ -399,10 +394,8 @@ fetch_silent(struct engine_net *en, void *arg)
 	char			 e[IN_ERRSZ * 3], hs[128] = "";
 	time_t			 now = time(NULL);
 
-	if (en == NULL) {
-		free(fc);
+	if (en == NULL)
 		return;
-	}
 	st = stat_find(en->cli, en->net.server_public_key);
 	if (st == NULL || st->last_handshake == 0)
 		snprintf(hs, sizeof(hs), "; no WireGuard handshake with the "
@@ -414,7 +407,6 @@ fetch_silent(struct engine_net *en, void *arg)
 	    fc->err, hs, hs[0] != '\0' ? " (if this peer was disabled or "
 	    "deleted, the server no longer knows its key)" : "",
 	    en->cache.npeers);
-	free(fc);
 	fetch_end(en, 502, e, NULL);
 }
 
@@ -426,30 +418,25 @@ fetch_got(void *arg, int status, const char *err, json_t *j,
 	struct engine_net	*en;
 	char			 e[IN_ERRSZ * 2];
 
-	if ((en = net_ref_find(&fc->ref)) == NULL) {
-		ns_clear(&fc->ns);
-		free(fc);
+	if ((en = net_ref_find(&fc->ref)) == NULL)
 		return;
-	}
 	/*
 	 * Nothing to sync: is the interface still there?  A fetch that got
 	 * no answer may be one whose WireGuard died.
 	 */
 	if (status != 200)
-		stats_get(en, stats_ignore, NULL);
+		stats_get(en, stats_ignore, NULL, 0);
 	if (status == 304) {
-		free(fc);
 		candidates_report(en);
 		fetch_result(en, NULL, 0);
 		return;
 	}
 	if (status == 0) {
 		strlcpy(fc->err, err, sizeof(fc->err));
-		stats_get(en, fetch_silent, fc);
+		stats_get(en, fetch_silent, fc, sizeof(*fc));
 		return;
 	}
 	if (status != 200) {
-		free(fc);
 		fetch_end(en, status >= 400 ? status : 502, err != NULL ? err :
 		    "unexpected answer to GET /v1/user/state", NULL);
 		return;
@@ -458,7 +445,6 @@ fetch_got(void *arg, int status, const char *err, json_t *j,
 	    pin_merge(&fc->ns, &en->cache, &fc->added, &fc->removed, e,
 	    sizeof(e)) == -1) {
 		ns_clear(&fc->ns);
-		free(fc);
 		fetch_end(en, 502, e, NULL);
 		return;
 	}
@@ -471,7 +457,7 @@ static void
 fetch_begin(struct engine_net *en)
 {
 	struct client_net	*cli = en->cli;
-	struct fetchctx		*fc;
+	struct fetchctx		 fc;
 
 	if (en->lifecycle != NET_RUNNING) {
 		net_start(en);
@@ -480,16 +466,13 @@ fetch_begin(struct engine_net *en)
 	if (cli->fetching)
 		return;
 	evtimer_del(&cli->fetch_ev);
-	if ((fc = calloc(1, sizeof(*fc))) == NULL)
-		fatal("client");
-	net_ref_set(&fc->ref, en);
-	ns_init(&fc->ns);
+	memset(&fc, 0, sizeof(fc));
+	net_ref_set(&fc.ref, en);
+	ns_init(&fc.ns);
 	cli->fetching = 1;
 	if (chttp(&en->net, EVHTTP_REQ_GET, "/user/state", NULL, cli->etag,
-	    fetch_got, fc) == -1) {
-		free(fc);
+	    fetch_got, &fc, sizeof(fc)) == -1)
 		fetch_end(en, 500, "cannot make the request", NULL);
-	}
 }
 
 static void
@@ -879,7 +862,6 @@ over_done(void *arg, int status, const char *err, json_t *j,
 		    oc->endpoint[0] ? "set to " : "unset", oc->endpoint);
 		net_update(en, oc->cb, oc->arg);
 	}
-	free(oc);
 }
 
 static void
@@ -893,10 +875,8 @@ over_send(struct engine_net *en, struct overctx *oc)
 	else
 		body = json_pack("{s:s}", "option", "Unset");
 	if (body == NULL || chttp(&en->net, EVHTTP_REQ_PUT, "/user/endpoint",
-	    body, NULL, over_done, oc) == -1) {
+	    body, NULL, over_done, oc, sizeof(*oc)) == -1)
 		reply(oc->cb, oc->arg, 500, "cannot make the request", NULL);
-		free(oc);
-	}
 	json_decref(body);
 }
 
@@ -909,7 +889,6 @@ over_capable(void *arg, int status, const char *err, json_t *j,
 
 	if ((en = net_ref_find(&oc->ref)) == NULL) {
 		reply(oc->cb, oc->arg, 410, "the network went away", NULL);
-		free(oc);
 		return;
 	}
 	if (status == 200 && json_is_true(json_object_get(j,
@@ -920,14 +899,13 @@ over_capable(void *arg, int status, const char *err, json_t *j,
 	reply(oc->cb, oc->arg, status == 0 ? 502 : 400, status == 0 ? err :
 	    "the server cannot fill in an unspecified IP (it is older); "
 	    "give the address", NULL);
-	free(oc);
 }
 
 void
 client_override_endpoint(struct engine_net *en, const char *endpoint,
     server_cb cb, void *arg)
 {
-	struct overctx		*oc;
+	struct overctx		 oc;
 	struct sockaddr_storage	 ss;
 	socklen_t		 sl;
 	char			 host[IN_HOSTSZ];
@@ -953,25 +931,20 @@ client_override_endpoint(struct engine_net *en, const char *endpoint,
 		    en->net.name, en->net.name);
 		return;
 	}
-	if ((oc = calloc(1, sizeof(*oc))) == NULL) {
-		replyf(cb, arg, 500, "out of memory");
-		return;
-	}
-	net_ref_set(&oc->ref, en);
-	oc->cb = cb;
-	oc->arg = arg;
+	memset(&oc, 0, sizeof(oc));
+	net_ref_set(&oc.ref, en);
+	oc.cb = cb;
+	oc.arg = arg;
 	if (endpoint != NULL)
-		strlcpy(oc->endpoint, endpoint, sizeof(oc->endpoint));
+		strlcpy(oc.endpoint, endpoint, sizeof(oc.endpoint));
 	if (endpoint != NULL && in_endpoint_numeric(endpoint, &ss, &sl) ==
 	    0 && in_ip_parse(host, &ip) == 0 && in_ip_is_unspecified(&ip)) {
 		if (chttp(&en->net, EVHTTP_REQ_GET, "/user/capabilities",
-		    NULL, NULL, over_capable, oc) == -1) {
+		    NULL, NULL, over_capable, &oc, sizeof(oc)) == -1)
 			reply(cb, arg, 500, "cannot make the request", NULL);
-			free(oc);
-		}
 		return;
 	}
-	over_send(en, oc);
+	over_send(en, &oc);
 }
 
 
@@ -1032,7 +1005,6 @@ list_stats(struct engine_net *en, void *arg)
 
 	if (en == NULL) {
 		reply(lc->cb, lc->arg, 410, "the network went away", NULL);
-		free(lc);
 		return;
 	}
 	cli = en->cli;
@@ -1083,24 +1055,19 @@ list_stats(struct engine_net *en, void *arg)
 	    "self", self, "peers", peers, "cidrs", client_cidrs_json(en));
 	list_settings(en, r);
 	reply(lc->cb, lc->arg, 200, NULL, r);
-	free(lc);
 }
 
 void
 client_list(struct engine_net *en, server_cb cb, void *arg)
 {
-	struct listctx	*lc;
+	struct listctx	lc;
 
 	if (en->cli == NULL || en->lifecycle != NET_RUNNING) {
 		replyf(cb, arg, 409, "%s is down; innernetctl up %s first",
 		    en->net.name, en->net.name);
 		return;
 	}
-	if ((lc = calloc(1, sizeof(*lc))) == NULL) {
-		replyf(cb, arg, 500, "out of memory");
-		return;
-	}
-	lc->cb = cb;
-	lc->arg = arg;
-	stats_get(en, list_stats, lc);
+	lc.cb = cb;
+	lc.arg = arg;
+	stats_get(en, list_stats, &lc, sizeof(lc));
 }

@@ -72,7 +72,7 @@ void	 waiter_add(struct client_net *, server_cb, void *);
 
 /* client_wg.c: what WireGuard holds for a client network */
 typedef void	(*stats_cb)(struct engine_net *, void *);
-void	 stats_get(struct engine_net *, stats_cb, void *);
+void	 stats_get(struct engine_net *, stats_cb, const void *, size_t);
 void	 stats_ignore(struct engine_net *, void *);
 const struct in_wgstat *stat_find(struct client_net *, const char *);
 int	 recently_connected(struct client_net *, const char *, time_t);
@@ -97,8 +97,9 @@ void	 nat_timer(int, short, void *);
 typedef void	(*chttp_cb)(void *, int, const char *, json_t *,
 		    const char *);
 int	 chttp(const struct in_network *, enum evhttp_cmd_type, const char *,
-	    json_t *, const char *, chttp_cb, void *);
+	    json_t *, const char *, chttp_cb, const void *, size_t);
 int	 chttp_t(const struct in_network *, enum evhttp_cmd_type,
-	    const char *, json_t *, const char *, int, chttp_cb, void *);
+	    const char *, json_t *, const char *, int, chttp_cb,
+	    const void *, size_t);
 
 #endif /* CLIENT_H */

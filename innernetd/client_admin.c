@@ -62,7 +62,6 @@ admin_done(void *arg, int status, const char *err, json_t *j,
 	if (status == 0)
 		status = 502;
 	reply(ac->cb, ac->arg, status, err, json_incref(j));
-	free(ac);
 }
 
 static enum evhttp_cmd_type
@@ -81,19 +80,14 @@ void
 client_admin(struct engine_net *en, const char *m, const char *path,
     json_t *body, server_cb cb, void *arg)
 {
-	struct adminctx	*ac;
+	struct adminctx	ac;
 
-	if ((ac = calloc(1, sizeof(*ac))) == NULL) {
-		replyf(cb, arg, 500, "out of memory");
-		return;
-	}
-	ac->cb = cb;
-	ac->arg = arg;
-	if (chttp(&en->net, method(m), path, body, NULL, admin_done,
-	    ac) == -1) {
-		free(ac);
+	memset(&ac, 0, sizeof(ac));
+	ac.cb = cb;
+	ac.arg = arg;
+	if (chttp(&en->net, method(m), path, body, NULL, admin_done, &ac,
+	    sizeof(ac)) == -1)
 		replyf(cb, arg, 500, "cannot make the request");
-	}
 }
 
 static void	view_next(struct adminctx *, struct engine_net *);
@@ -139,7 +133,6 @@ view_got(void *arg, int status, const char *err, json_t *j,
  done:
 	json_decref(ac->peers);
 	json_decref(ac->cidrs);
-	free(ac);
 }
 
 static void
@@ -148,26 +141,23 @@ view_next(struct adminctx *ac, struct engine_net *en)
 	static const char	*paths[] = { "/admin/peers", "/admin/cidrs",
 				    "/admin/associations" };
 
+	/* the next request's copy takes the references along */
 	if (chttp(&en->net, EVHTTP_REQ_GET, paths[ac->step], NULL, NULL,
-	    view_got, ac) == -1) {
+	    view_got, ac, sizeof(*ac)) == -1) {
 		reply(ac->cb, ac->arg, 500, "cannot make the request", NULL);
 		json_decref(ac->peers);
 		json_decref(ac->cidrs);
-		free(ac);
 	}
 }
 
 void
 client_admin_view(struct engine_net *en, server_cb cb, void *arg)
 {
-	struct adminctx	*ac;
+	struct adminctx	ac;
 
-	if ((ac = calloc(1, sizeof(*ac))) == NULL) {
-		replyf(cb, arg, 500, "out of memory");
-		return;
-	}
-	ac->cb = cb;
-	ac->arg = arg;
-	strlcpy(ac->ref.name, en->net.name, sizeof(ac->ref.name));
-	view_next(ac, en);
+	memset(&ac, 0, sizeof(ac));
+	ac.cb = cb;
+	ac.arg = arg;
+	strlcpy(ac.ref.name, en->net.name, sizeof(ac.ref.name));
+	view_next(&ac, en);
 }

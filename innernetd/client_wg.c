@@ -45,6 +45,7 @@
 
 /* WireGuard statistics, kept sorted by key for lookups. */
 
+/* A statistics request; the caller's context, if copied, follows it. */
 struct statreq {
 	struct net_ref		 ref;
 	struct in_wgstat	*v;
@@ -130,19 +131,32 @@ stats_ignore(struct engine_net *en, void *arg)
 {
 }
 
+/*
+ * Read WireGuard's statistics of en, then done(en, ctx) (en NULL if the
+ * network went away meanwhile).  done gets a copy of ctx (len bytes)
+ * that the request keeps, or with len 0 ctx itself.
+ */
 void
-stats_get(struct engine_net *en, stats_cb done, void *arg)
+stats_get(struct engine_net *en, stats_cb done, const void *ctx, size_t len)
 {
-	struct statreq		 sr;
+	struct statreq		*sr;
 	struct in_netreq	 nr;
 	uint32_t		 id;
 
-	memset(&sr, 0, sizeof(sr));
-	net_ref_set(&sr.ref, en);
-	sr.done = done;
-	sr.arg = arg;
+	if ((sr = calloc(1, sizeof(*sr) + len)) == NULL) {
+		done(NULL, (void *)ctx);
+		return;
+	}
+	net_ref_set(&sr->ref, en);
+	sr->done = done;
+	if (len > 0) {
+		memcpy(sr + 1, ctx, len);
+		sr->arg = sr + 1;
+	} else
+		sr->arg = (void *)ctx;
 	netreq_set(&nr, en->net.name);
-	id = engine_req_new_ctx(stats_answer, &sr, sizeof(sr));
+	/* the registry frees sr, and the copy with it, at the end */
+	id = engine_req_adopt(stats_answer, sr);
 	if (engine_wg_compose(IMSG_WG_STATS_REQ, id, &nr, sizeof(nr)) == -1)
 		fatalx("cannot reach wgd");
 }

@@ -390,25 +390,31 @@ engine_req_new(engine_cb cb, void *arg)
 }
 
 /*
- * A request whose context the registry keeps: a copy of ctx, handed to
- * every answer's callback and freed when the request ends or is
- * cancelled, so no callback frees its argument.
+ * A request whose context the registry keeps: arg, allocated by the
+ * caller (engine_req_adopt), or a copy of ctx (engine_req_new_ctx), is
+ * handed to every answer's callback and freed when the request ends or
+ * is cancelled, so no callback frees its argument.
  */
+uint32_t
+engine_req_adopt(engine_cb cb, void *arg)
+{
+	struct engine_req	*r, key;
+
+	key.id = engine_req_new(cb, arg);
+	r = RB_FIND(engine_reqs, &reqs, &key);
+	r->owned = 1;
+	return (key.id);
+}
+
 uint32_t
 engine_req_new_ctx(engine_cb cb, const void *ctx, size_t len)
 {
-	struct engine_req	*r, key;
-	void			*copy;
-	uint32_t		 id;
+	void	*copy;
 
 	if ((copy = malloc(len)) == NULL)
 		fatal("request");
 	memcpy(copy, ctx, len);
-	id = engine_req_new(cb, copy);
-	key.id = id;
-	r = RB_FIND(engine_reqs, &reqs, &key);
-	r->owned = 1;
-	return (id);
+	return (engine_req_adopt(cb, copy));
 }
 
 static void

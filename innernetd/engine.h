@@ -166,6 +166,7 @@ typedef void	(*engine_cb)(struct imsg *, void *);
 
 uint32_t engine_req_new(engine_cb, void *);
 uint32_t engine_req_new_ctx(engine_cb, const void *, size_t);
+uint32_t engine_req_adopt(engine_cb, void *);
 void	 engine_req_cancel(uint32_t);
 int	 engine_db_compose(uint32_t, uint32_t, const void *, size_t);
 int	 engine_db_composev(uint32_t, uint32_t, const struct iovec *, int);

@@ -293,7 +293,7 @@ inst_enter(struct install *in, enum inst_state state)
 		break;
 	case INST_PROBE:
 		if (chttp_t(&in->net, EVHTTP_REQ_GET, "/user/capabilities",
-		    NULL, NULL, REDEEM_TIMEOUT, inst_http, in) == -1)
+		    NULL, NULL, REDEEM_TIMEOUT, inst_http, in, 0) == -1)
 			inst_fail(in, 500, "cannot make the capabilities "
 			    "request");
 		return;
@@ -307,7 +307,7 @@ inst_enter(struct install *in, enum inst_state state)
 		body = json_pack("{s:s}", "public_key", in->newpub);
 		if (body == NULL || chttp_t(&in->net, EVHTTP_REQ_POST,
 		    "/user/redeem", body, NULL, REDEEM_TIMEOUT, inst_http,
-		    in) == -1)
+		    in, 0) == -1)
 			inst_fail(in, 500, "cannot make the redeem request");
 		json_decref(body);
 		return;

@@ -78,7 +78,6 @@ candidates_put(void *arg, int status, const char *err, json_t *j,
 			log_warnx("%s: reporting candidates: %s",
 			    en->net.name, err != NULL ? err : "failed");
 	}
-	free(cc);
 }
 
 /*
@@ -110,11 +109,8 @@ candidates_addrs(struct imsg *imsg, void *arg)
 	json_t			*list;
 	size_t			 l;
 
-	if ((en = net_ref_find(&cc->ref)) == NULL) {
-		if (imsg->hdr.type != IMSG_WG_ADDR)
-			free(cc);
+	if ((en = net_ref_find(&cc->ref)) == NULL)
 		return;
-	}
 	if (imsg->hdr.type == IMSG_WG_ADDR) {
 		if (imsg_get_data(imsg, &ip, sizeof(ip)) == -1 ||
 		    cc->n >= IN_MAXCANDIDATES ||
@@ -136,32 +132,31 @@ candidates_addrs(struct imsg *imsg, void *arg)
 	if (imsg->hdr.type != IMSG_WG_END ||
 	    (cc->len == en->cli->reported_len && memcmp(cc->buf,
 	    en->cli->reported, cc->len) == 0 && time(NULL) -
-	    en->cli->reported_at < CANDIDATES_REFRESH)) {
-		free(cc);
+	    en->cli->reported_at < CANDIDATES_REFRESH))
 		return;
-	}
 	list = json_array();
 	for (s = cc->buf; s < cc->buf + cc->len; s += strlen(s) + 1)
 		json_array_append_new(list, json_string(s));
 	if (chttp(&en->net, EVHTTP_REQ_PUT, "/user/candidates", list, NULL,
-	    candidates_put, cc) == -1)
-		free(cc);
+	    candidates_put, cc, sizeof(*cc)) == -1)
+		log_warnx("%s: reporting candidates: cannot make the request",
+		    en->net.name);
 	json_decref(list);
 }
 
 void
 candidates_report(struct engine_net *en)
 {
-	struct candctx	*cc;
-	uint32_t	 id;
+	struct candctx	cc;
+	uint32_t	id;
 
 	if (en->cli->port == 0 || en->cli->candidates_unsupported)
 		return;
-	if ((cc = calloc(1, sizeof(*cc))) == NULL)
-		fatal("client");
-	net_ref_set(&cc->ref, en);
-	id = engine_req_new(candidates_addrs, cc);
-	engine_wg_compose(IMSG_WG_ADDRS_REQ, id, NULL, 0);
+	memset(&cc, 0, sizeof(cc));
+	net_ref_set(&cc.ref, en);
+	id = engine_req_new_ctx(candidates_addrs, &cc, sizeof(cc));
+	if (engine_wg_compose(IMSG_WG_ADDRS_REQ, id, NULL, 0) == -1)
+		engine_req_cancel(id);
 }
 
 /*
@@ -271,7 +266,7 @@ nat_stats(struct engine_net *en, void *arg)
 void
 nat_timer(int fd, short event, void *arg)
 {
-	stats_get(arg, nat_stats, NULL);
+	stats_get(arg, nat_stats, NULL, 0);
 }
 
 /*

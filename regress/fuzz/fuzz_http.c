@@ -134,6 +134,13 @@ engine_req_new_ctx(engine_cb cb, const void *ctx, size_t len)
 	return (engine_req_new(cb, NULL));
 }
 
+uint32_t
+engine_req_adopt(engine_cb cb, void *arg)
+{
+	free(arg);
+	return (engine_req_new(cb, NULL));
+}
+
 void
 engine_req_cancel(uint32_t id)
 {

@@ -48,7 +48,16 @@
 #include "engine.h"
 #include "client.h"
 
+struct fetchctx;
+
 static void	fetch_begin(struct engine_net *);
+static void	fetch_got(void *, int, const char *, json_t *, const char *);
+static void	fetch_silent(struct engine_net *, void *);
+static void	store_send(struct engine_net *, struct fetchctx *);
+static void	fetch_stored(struct imsg *, void *);
+static void	fetch_stats(struct engine_net *, void *);
+static void	fetch_synced(struct imsg *, void *);
+static void	fetch_result(struct engine_net *, struct fetchctx *, int);
 static void	fetch_end(struct engine_net *, int, const char *, json_t *);
 static void	fetch_timer(int, short, void *);
 static void	waiters_reply(struct client_net *, int, const char *,
@@ -285,129 +294,25 @@ struct fetchctx {
 };
 
 static void
-fetch_result(struct engine_net *en, struct fetchctx *fc, int changed)
+fetch_begin(struct engine_net *en)
 {
-	json_t	*r;
+	struct client_net	*cli = en->cli;
+	struct fetchctx		 fc;
 
-	r = json_pack("{s:s, s:b, s:I, s:I, s:I}", "network", en->net.name,
-	    "changed", changed, "peers", (json_int_t)en->cache.npeers,
-	    "added", (json_int_t)(fc != NULL ? fc->added : 0),
-	    "removed", (json_int_t)(fc != NULL ? fc->removed : 0));
-	fetch_end(en, 200, NULL, r);
-}
-
-static void
-fetch_synced(struct imsg *imsg, void *arg)
-{
-	struct fetchctx		*fc = arg;
-	struct engine_net	*en;
-	struct in_error		 e;
-
-	if ((en = net_ref_find(&fc->ref)) == NULL)
-		return;
-	/* the fetch is stored; WireGuard follows the cache shortly */
-	if (engine_imsg_error(imsg, &e))
-		net_transition(en, NET_EV_WG_LOST, e.msg);
-	hosts_send(en, &en->cache);
-	candidates_report(en);
-	nat_start(en);
-	log_info("%s: %zu peers (%zu new, %zu gone)", en->net.name,
-	    en->cache.npeers, fc->added, fc->removed);
-	fetch_result(en, fc, 1);
-}
-
-static void
-fetch_stats(struct engine_net *en, void *arg)
-{
-	struct fetchctx	*fc = arg;
-
-	if (en == NULL)
-		return;
-	client_sync_compose(en, engine_req_new_ctx(fetch_synced, fc,
-	    sizeof(*fc)));
-}
-
-static void
-fetch_stored(struct imsg *imsg, void *arg)
-{
-	struct fetchctx		*fc = arg;
-	struct engine_net	*en;
-	struct in_error		 e;
-
-	if ((en = net_ref_find(&fc->ref)) == NULL) {
-		ns_clear(&fc->ns);
+	if (en->lifecycle != NET_RUNNING) {
+		net_start(en);
 		return;
 	}
-	if (engine_imsg_error(imsg, &e)) {
-		ns_clear(&fc->ns);
-		fetch_end(en, 500, e.msg, NULL);
+	if (cli->fetching)
 		return;
-	}
-	ns_clear(&en->cache);
-	en->cache = fc->ns;
-	ns_init(&fc->ns);
-	strlcpy(en->cli->etag, fc->etag, sizeof(en->cli->etag));
-	stats_get(en, fetch_stats, fc, sizeof(*fc));
-}
-
-static void
-store_send(struct engine_net *en, struct fetchctx *fc)
-{
-	struct in_netreq	 nr;
-	struct iovec		 iov[2];
-	struct ns_peer		*np;
-	struct in_peer		 p;
-	size_t			 i;
-	uint32_t		 id;
-
-	netreq_set(&nr, en->net.name);
-	/* the state's tables go with the copy the registry keeps */
-	id = engine_req_new_ctx(fetch_stored, fc, sizeof(*fc));
-	engine_db_compose(IMSG_DB_STORE_BEGIN, id, &nr, sizeof(nr));
-	for (i = 0; i < fc->ns.npeers; i++) {
-		np = &fc->ns.peers[i];
-		ns_peer_get(np, &p);
-		iov[0].iov_base = &p;
-		iov[0].iov_len = sizeof(p);
-		iov[1].iov_base = np->candidates;
-		iov[1].iov_len = np->p.candidates_len;
-		engine_db_composev(IMSG_DB_PEER, id, iov,
-		    np->p.candidates_len > 0 ? 2 : 1);
-	}
-	for (i = 0; i < fc->ns.ncidrs; i++)
-		engine_db_compose(IMSG_DB_CIDR, id, &fc->ns.cidrs[i],
-		    sizeof(fc->ns.cidrs[i]));
-	engine_db_compose(IMSG_DB_STORE_END, id, &nr, sizeof(nr));
-}
-
-/*
- * No answer to a fetch.  A server that disabled or deleted this peer
- * dropped its key, answers nothing and completes no handshake: when
- * WireGuard has not heard from it for longer than a session lives, say
- * so.  (Just after the change the old session may still look alive.)
- */
-static void
-fetch_silent(struct engine_net *en, void *arg)
-{
-	struct fetchctx		*fc = arg;
-	const struct in_wgstat	*st;
-	char			 e[IN_ERRSZ * 3], hs[128] = "";
-	time_t			 now = time(NULL);
-
-	if (en == NULL)
-		return;
-	st = stat_find(en->cli, en->net.server_public_key);
-	if (st == NULL || st->last_handshake == 0)
-		snprintf(hs, sizeof(hs), "; no WireGuard handshake with the "
-		    "server yet");
-	else if (now - st->last_handshake > RECENT_HANDSHAKE)
-		snprintf(hs, sizeof(hs), "; no WireGuard handshake with the "
-		    "server for %lld s", (long long)(now - st->last_handshake));
-	snprintf(e, sizeof(e), "%s%s%s; keeping the %zu cached peers",
-	    fc->err, hs, hs[0] != '\0' ? " (if this peer was disabled or "
-	    "deleted, the server no longer knows its key)" : "",
-	    en->cache.npeers);
-	fetch_end(en, 502, e, NULL);
+	evtimer_del(&cli->fetch_ev);
+	memset(&fc, 0, sizeof(fc));
+	net_ref_set(&fc.ref, en);
+	ns_init(&fc.ns);
+	cli->fetching = 1;
+	if (chttp(&en->net, EVHTTP_REQ_GET, "/user/state", NULL, cli->etag,
+	    fetch_got, &fc, sizeof(fc)) == -1)
+		fetch_end(en, 500, "cannot make the request", NULL);
 }
 
 static void
@@ -453,26 +358,130 @@ fetch_got(void *arg, int status, const char *err, json_t *j,
 	store_send(en, fc);
 }
 
+/*
+ * No answer to a fetch.  A server that disabled or deleted this peer
+ * dropped its key, answers nothing and completes no handshake: when
+ * WireGuard has not heard from it for longer than a session lives, say
+ * so.  (Just after the change the old session may still look alive.)
+ */
 static void
-fetch_begin(struct engine_net *en)
+fetch_silent(struct engine_net *en, void *arg)
 {
-	struct client_net	*cli = en->cli;
-	struct fetchctx		 fc;
+	struct fetchctx		*fc = arg;
+	const struct in_wgstat	*st;
+	char			 e[IN_ERRSZ * 3], hs[128] = "";
+	time_t			 now = time(NULL);
 
-	if (en->lifecycle != NET_RUNNING) {
-		net_start(en);
+	if (en == NULL)
+		return;
+	st = stat_find(en->cli, en->net.server_public_key);
+	if (st == NULL || st->last_handshake == 0)
+		snprintf(hs, sizeof(hs), "; no WireGuard handshake with the "
+		    "server yet");
+	else if (now - st->last_handshake > RECENT_HANDSHAKE)
+		snprintf(hs, sizeof(hs), "; no WireGuard handshake with the "
+		    "server for %lld s", (long long)(now - st->last_handshake));
+	snprintf(e, sizeof(e), "%s%s%s; keeping the %zu cached peers",
+	    fc->err, hs, hs[0] != '\0' ? " (if this peer was disabled or "
+	    "deleted, the server no longer knows its key)" : "",
+	    en->cache.npeers);
+	fetch_end(en, 502, e, NULL);
+}
+
+static void
+store_send(struct engine_net *en, struct fetchctx *fc)
+{
+	struct in_netreq	 nr;
+	struct iovec		 iov[2];
+	struct ns_peer		*np;
+	struct in_peer		 p;
+	size_t			 i;
+	uint32_t		 id;
+
+	netreq_set(&nr, en->net.name);
+	/* the state's tables go with the copy the registry keeps */
+	id = engine_req_new_ctx(fetch_stored, fc, sizeof(*fc));
+	engine_db_compose(IMSG_DB_STORE_BEGIN, id, &nr, sizeof(nr));
+	for (i = 0; i < fc->ns.npeers; i++) {
+		np = &fc->ns.peers[i];
+		ns_peer_get(np, &p);
+		iov[0].iov_base = &p;
+		iov[0].iov_len = sizeof(p);
+		iov[1].iov_base = np->candidates;
+		iov[1].iov_len = np->p.candidates_len;
+		engine_db_composev(IMSG_DB_PEER, id, iov,
+		    np->p.candidates_len > 0 ? 2 : 1);
+	}
+	for (i = 0; i < fc->ns.ncidrs; i++)
+		engine_db_compose(IMSG_DB_CIDR, id, &fc->ns.cidrs[i],
+		    sizeof(fc->ns.cidrs[i]));
+	engine_db_compose(IMSG_DB_STORE_END, id, &nr, sizeof(nr));
+}
+
+static void
+fetch_stored(struct imsg *imsg, void *arg)
+{
+	struct fetchctx		*fc = arg;
+	struct engine_net	*en;
+	struct in_error		 e;
+
+	if ((en = net_ref_find(&fc->ref)) == NULL) {
+		ns_clear(&fc->ns);
 		return;
 	}
-	if (cli->fetching)
+	if (engine_imsg_error(imsg, &e)) {
+		ns_clear(&fc->ns);
+		fetch_end(en, 500, e.msg, NULL);
 		return;
-	evtimer_del(&cli->fetch_ev);
-	memset(&fc, 0, sizeof(fc));
-	net_ref_set(&fc.ref, en);
-	ns_init(&fc.ns);
-	cli->fetching = 1;
-	if (chttp(&en->net, EVHTTP_REQ_GET, "/user/state", NULL, cli->etag,
-	    fetch_got, &fc, sizeof(fc)) == -1)
-		fetch_end(en, 500, "cannot make the request", NULL);
+	}
+	ns_clear(&en->cache);
+	en->cache = fc->ns;
+	ns_init(&fc->ns);
+	strlcpy(en->cli->etag, fc->etag, sizeof(en->cli->etag));
+	stats_get(en, fetch_stats, fc, sizeof(*fc));
+}
+
+static void
+fetch_stats(struct engine_net *en, void *arg)
+{
+	struct fetchctx	*fc = arg;
+
+	if (en == NULL)
+		return;
+	client_sync_compose(en, engine_req_new_ctx(fetch_synced, fc,
+	    sizeof(*fc)));
+}
+
+static void
+fetch_synced(struct imsg *imsg, void *arg)
+{
+	struct fetchctx		*fc = arg;
+	struct engine_net	*en;
+	struct in_error		 e;
+
+	if ((en = net_ref_find(&fc->ref)) == NULL)
+		return;
+	/* the fetch is stored; WireGuard follows the cache shortly */
+	if (engine_imsg_error(imsg, &e))
+		net_transition(en, NET_EV_WG_LOST, e.msg);
+	hosts_send(en, &en->cache);
+	candidates_report(en);
+	nat_start(en);
+	log_info("%s: %zu peers (%zu new, %zu gone)", en->net.name,
+	    en->cache.npeers, fc->added, fc->removed);
+	fetch_result(en, fc, 1);
+}
+
+static void
+fetch_result(struct engine_net *en, struct fetchctx *fc, int changed)
+{
+	json_t	*r;
+
+	r = json_pack("{s:s, s:b, s:I, s:I, s:I}", "network", en->net.name,
+	    "changed", changed, "peers", (json_int_t)en->cache.npeers,
+	    "added", (json_int_t)(fc != NULL ? fc->added : 0),
+	    "removed", (json_int_t)(fc != NULL ? fc->removed : 0));
+	fetch_end(en, 200, NULL, r);
 }
 
 static void
@@ -1051,7 +1060,8 @@ list_stats(struct engine_net *en, void *arg)
 	    "server_port", en->net.server_port,
 	    "external_endpoint", en->net.external_endpoint,
 	    "override_endpoint", en->net.override_endpoint,
-	    "up", en->lifecycle == NET_RUNNING, "last_fetch", (json_int_t)cli->last_fetch,
+	    "up", en->lifecycle == NET_RUNNING,
+	    "last_fetch", (json_int_t)cli->last_fetch,
 	    "self", self, "peers", peers, "cidrs", client_cidrs_json(en));
 	list_settings(en, r);
 	reply(lc->cb, lc->arg, 200, NULL, r);

@@ -23,7 +23,7 @@
 #define CLIENT_H
 
 #define CLIENT_RETRY		10	/* seconds after a failed start */
-#define CLIENT_HEAL		1	/* seconds after a failed WireGuard step */
+#define CLIENT_HEAL		1	/* seconds after WireGuard went away */
 #define NAT_STEP		5	/* seconds per candidate, as upstream */
 #define NAT_MAXCAND		(IN_MAXCANDIDATES + 1)
 #define RECENT_HANDSHAKE	180	/* WireGuard's reject-after time */

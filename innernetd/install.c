@@ -132,7 +132,7 @@ inst_transition(struct install *in, enum inst_event ev)
 	if (ev == INST_EV_FAIL) {
 		switch (in->state) {
 		case INST_COMMIT:
-			/* the server already has the new key: nothing to undo */
+			/* the server has the new key: nothing to undo */
 			log_warnx("%s: %s", in->net.name, in->err);
 			inst_fail(in, 500, "the invitation was redeemed, but "
 			    "the new key could not be applied");

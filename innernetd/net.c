@@ -217,8 +217,8 @@ change_state(struct engine_net *en, enum net_state state)
 {
 	if (en->lifecycle == state)
 		return;
-	log_debug("%s: %s -> %s", en->net.name, net_state_names[en->lifecycle],
-	    net_state_names[state]);
+	log_debug("%s: %s -> %s", en->net.name,
+	    net_state_names[en->lifecycle], net_state_names[state]);
 	en->lifecycle = state;
 }
 
@@ -246,7 +246,6 @@ net_load(struct engine_net *en)
 	change_state(en, NET_LOADING);
 	en->round = ++net_rounds;
 	en->load_failed = 0;
-	en->loaded = 0;
 	r->load_begin(en);
 	netreq_set(&nr, en->net.name);
 	id = net_req(en, net_answer);

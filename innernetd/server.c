@@ -162,6 +162,7 @@ static void
 server_load_begin(struct engine_net *en)
 {
 	ns_clear(&en->state);
+	en->loaded = 0;
 	en->srv->wg_up = 0;
 	/* the start gives WireGuard everything; a re-sync under way lapses */
 	evtimer_del(&en->srv->heal_ev);

@@ -16,9 +16,9 @@
 
 /*
  * The server role: its hooks of the network lifecycle (net.c: the
- * mirror, WireGuard, hosts, API listener), keeping observed endpoints
- * fresh and WireGuard healed, creating a network, and carrying out every
- * API operation.  A mutation is checked against the mirror with
+ * mirror, WireGuard, hosts, API listener), creating a network, and
+ * carrying out every API operation; server_wg.c keeps WireGuard in step
+ * with the mirror.  A mutation is checked against the mirror with
  * upstream's rules, committed by dbd, and only then applied to the
  * mirror, to WireGuard and to the hosts file.  Operations remember their
  * network by name, never by pointer, because a network can be deleted

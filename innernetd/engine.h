@@ -161,6 +161,9 @@ extern struct evdns_base	*engine_dns;	/* set up before chroot */
  * ends after an answer of type *_OK, *_ERR or *_END has been delivered
  * (the callback sees it, then the request is forgotten).  If the peer
  * process goes away the engine exits, so callbacks never dangle.
+ * engine_req_new_ctx() gives the callback a copy of a context and
+ * engine_req_adopt() a context the caller allocated: either is the
+ * registry's, freed when the request ends or is cancelled.
  */
 typedef void	(*engine_cb)(struct imsg *, void *);
 
@@ -192,23 +195,25 @@ struct net_ref {
 	uint64_t	 gen;
 };
 
+/* A role's hooks, in the order a start calls them. */
 struct net_role {
 	const char	*name;
 	int		 retry;		/* seconds before a failed start */
-	int		 heal;		/* seconds before a lost WireGuard */
-	int		(*init)(struct engine_net *);	/* role state */
-	void		(*fini)(struct engine_net *);
+	int		 heal;		/* after WireGuard went away; 0: heals
+					   in place, the network runs on */
+	int		(*init)(struct engine_net *);	/* role state, -1 */
 	void		(*load_begin)(struct engine_net *);
 	int		(*load_row)(struct engine_net *, struct imsg *);
-	void		(*loaded)(struct engine_net *);
+	void		(*loaded)(struct engine_net *);	/* or NULL */
 	const char	*(*endpoint)(struct engine_net *); /* to resolve */
 	void		(*resolved)(struct engine_net *, const char *);
 	void		(*if_key)(struct engine_net *, const struct in_wgkey *);
-	void		(*sync)(struct engine_net *, uint32_t);
-	int		(*synced)(struct engine_net *, const char *);
+	void		(*sync)(struct engine_net *, uint32_t);	/* compose */
+	int		(*synced)(struct engine_net *, const char *); /* -1 */
 	void		(*running)(struct engine_net *);
 	void		(*failed)(struct engine_net *, const char *);
 	void		(*wg_lost)(struct engine_net *, const char *);
+	void		(*fini)(struct engine_net *);	/* at a stop */
 };
 
 void	 net_role_set(int, const struct net_role *);
@@ -218,7 +223,6 @@ void	 net_stop(struct engine_net *);
 void	 net_delete(struct engine_net *, server_cb, void *);
 void	 net_ref_set(struct net_ref *, struct engine_net *);
 struct engine_net *net_ref_find(const struct net_ref *);
-uint32_t net_req(struct engine_net *, engine_cb);
 void	 reply(server_cb, void *, int, const char *, json_t *);
 void	 replyf(server_cb, void *, int, const char *, ...)
 	    __attribute__((__format__ (printf, 4, 5)));

@@ -107,7 +107,7 @@ net_ref_find(const struct net_ref *r)
 }
 
 /* A request for the current start of en, answered by net_answer(). */
-uint32_t
+static uint32_t
 net_req(struct engine_net *en, engine_cb cb)
 {
 	struct net_step	st;

@@ -234,6 +234,8 @@ void	 engine_wgif(struct engine_net *, struct in_wgif *);
 typedef void	(*resolve_cb)(void *, const char *, const char *);
 void	 net_resolve(const char *, resolve_cb, const void *, size_t);
 int	 numeric_endpoint(const char *, char *, size_t);
+int	 candidate_append(char *, size_t, size_t *, const struct in_ip *,
+	    uint16_t, int);
 
 /* engine.c: helpers on answers */
 int	 engine_imsg_error(struct imsg *, struct in_error *);

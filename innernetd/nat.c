@@ -104,10 +104,8 @@ candidates_addrs(struct imsg *imsg, void *arg)
 	struct candctx		*cc = arg;
 	struct engine_net	*en;
 	struct in_ip		 ip;
-	char			 a[IN_ADDRSTRSZ], ep[IN_ENDPOINTSZ];
 	const char		*s;
 	json_t			*list;
-	size_t			 l;
 
 	if ((en = net_ref_find(&cc->ref)) == NULL)
 		return;
@@ -116,17 +114,11 @@ candidates_addrs(struct imsg *imsg, void *arg)
 		    cc->n >= IN_MAXCANDIDATES ||
 		    (ip.af != AF_INET && ip.af != AF_INET6) ||
 		    in_prefix_contains(&en->net.net, &ip) ||
-		    candidate_excluded(&en->net, &ip) ||
-		    in_ip_str(&ip, a, sizeof(a)) == -1)
+		    candidate_excluded(&en->net, &ip))
 			return;
-		snprintf(ep, sizeof(ep), ip.af == AF_INET6 ? "[%s]:%u" :
-		    "%s:%u", a, en->cli->port);
-		l = strlen(ep) + 1;
-		if (cc->len + l > sizeof(cc->buf))
-			return;
-		memcpy(cc->buf + cc->len, ep, l);
-		cc->len += l;
-		cc->n++;
+		if (candidate_append(cc->buf, sizeof(cc->buf), &cc->len, &ip,
+		    en->cli->port, 0) == 0)
+			cc->n++;
 		return;
 	}
 	if (imsg->hdr.type != IMSG_WG_END ||

@@ -596,6 +596,38 @@ numeric_endpoint(const char *ep, char *out, size_t len)
 	return (0);
 }
 
+/*
+ * A local address as a NAT candidate, "address:port", appended to a
+ * NUL-separated list of *len bytes: 0, or -1 if it does not fit (or,
+ * with unique, is in the list already).
+ */
+int
+candidate_append(char *buf, size_t bufsz, size_t *len,
+    const struct in_ip *ip, uint16_t port, int unique)
+{
+	char		 a[IN_ADDRSTRSZ], ep[IN_ENDPOINTSZ];
+	const char	*s;
+	size_t		 l;
+	int		 n;
+
+	if (in_ip_str(ip, a, sizeof(a)) == -1)
+		return (-1);
+	n = snprintf(ep, sizeof(ep), ip->af == AF_INET6 ? "[%s]:%u" :
+	    "%s:%u", a, port);
+	if (n < 0 || (size_t)n >= sizeof(ep))
+		return (-1);
+	if (unique)
+		for (s = buf; s < buf + *len; s += strlen(s) + 1)
+			if (strcmp(s, ep) == 0)
+				return (-1);
+	l = strlen(ep) + 1;
+	if (*len + l > bufsz)
+		return (-1);
+	memcpy(buf + *len, ep, l);
+	*len += l;
+	return (0);
+}
+
 /* The interface of a network, either role: configuration over defaults. */
 void
 engine_wgif(struct engine_net *en, struct in_wgif *wif)

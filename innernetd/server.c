@@ -229,10 +229,6 @@ server_addrs(struct imsg *imsg, void *arg)
 	struct ns_peer		*self;
 	struct in_peer		 p;
 	struct sop		*op;
-	char			 a[IN_ADDRSTRSZ], ep[IN_ENDPOINTSZ];
-	const char		*s;
-	size_t			 l;
-	int			 n;
 
 	if ((en = net_ref_find(arg)) == NULL)
 		return;
@@ -240,23 +236,11 @@ server_addrs(struct imsg *imsg, void *arg)
 	if (imsg->hdr.type == IMSG_WG_ADDR) {
 		memcpy(&ip, imsg->data, sizeof(ip));
 		if (srv->naddrs >= IN_MAXCANDIDATES ||
-		    in_prefix_contains(&en->net.net, &ip) ||
-		    in_ip_str(&ip, a, sizeof(a)) == -1)
+		    in_prefix_contains(&en->net.net, &ip))
 			return;
-		n = snprintf(ep, sizeof(ep), ip.af == AF_INET6 ? "[%s]:%u" :
-		    "%s:%u", a, en->net.listen_port);
-		if (n < 0 || (size_t)n >= sizeof(ep))
-			return;
-		for (s = srv->addrs; s < srv->addrs + srv->addrs_len;
-		    s += strlen(s) + 1)
-			if (strcmp(s, ep) == 0)
-				return;
-		l = strlen(ep) + 1;
-		if (srv->addrs_len + l > sizeof(srv->addrs))
-			return;
-		memcpy(srv->addrs + srv->addrs_len, ep, l);
-		srv->addrs_len += l;
-		srv->naddrs++;
+		if (candidate_append(srv->addrs, sizeof(srv->addrs),
+		    &srv->addrs_len, &ip, en->net.listen_port, 1) == 0)
+			srv->naddrs++;
 		return;
 	}
 	if ((self = ns_peer_by_ip(&en->state, &en->net.address)) == NULL ||

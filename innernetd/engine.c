@@ -58,6 +58,7 @@ struct engine_req {
 	void			*arg;
 	struct engine_pipe	*pipe;	/* where the request went */
 	uint32_t		 type;	/* what it asked */
+	int			 owned;	/* arg is ours, freed at the end */
 };
 
 static int
@@ -388,6 +389,42 @@ engine_req_new(engine_cb cb, void *arg)
 	return (r->id);
 }
 
+/*
+ * A request whose context the registry keeps: arg, allocated by the
+ * caller (engine_req_adopt), or a copy of ctx (engine_req_new_ctx), is
+ * handed to every answer's callback and freed when the request ends or
+ * is cancelled, so no callback frees its argument.
+ */
+uint32_t
+engine_req_adopt(engine_cb cb, void *arg)
+{
+	struct engine_req	*r, key;
+
+	key.id = engine_req_new(cb, arg);
+	r = RB_FIND(engine_reqs, &reqs, &key);
+	r->owned = 1;
+	return (key.id);
+}
+
+uint32_t
+engine_req_new_ctx(engine_cb cb, const void *ctx, size_t len)
+{
+	void	*copy;
+
+	if ((copy = malloc(len)) == NULL)
+		fatal("request");
+	memcpy(copy, ctx, len);
+	return (engine_req_adopt(cb, copy));
+}
+
+static void
+req_free(struct engine_req *r)
+{
+	if (r->owned)
+		free(r->arg);
+	free(r);
+}
+
 void
 engine_req_cancel(uint32_t id)
 {
@@ -397,7 +434,7 @@ engine_req_cancel(uint32_t id)
 	if ((r = RB_FIND(engine_reqs, &reqs, &key)) == NULL)
 		return;
 	RB_REMOVE(engine_reqs, &reqs, r);
-	free(r);
+	req_free(r);
 }
 
 /* A request's first message says where it went and what it asks. */
@@ -488,7 +525,7 @@ req_deliver(struct engine_pipe *p, struct imsg *imsg, int final)
 		RB_REMOVE(engine_reqs, &reqs, r);
 	r->cb(imsg, r->arg);
 	if (final)
-		free(r);
+		req_free(r);
 }
 
 int
@@ -857,6 +894,8 @@ engine_configured(void)
 	if (configured)
 		return;
 	configured = 1;
+	net_role_set(IN_ROLE_SERVER, &server_role);
+	net_role_set(IN_ROLE_CLIENT, &client_role);
 	control_init(PROC_FD_CONTROL);
 	id = engine_req_new(networks_loaded, NULL);
 	if (engine_db_compose(IMSG_DB_NETWORKS_REQ, id, NULL, 0) == -1)
@@ -880,7 +919,7 @@ networks_loaded(struct imsg *imsg, void *arg)
 		en = engine_net_add(&net);
 		if (net.role == IN_ROLE_SERVER) {
 			log_info("%s: starting as server", net.name);
-			server_net_start(en);
+			net_start(en);
 		} else if (net.role == IN_ROLE_CLIENT) {
 			log_info("%s: starting as client", net.name);
 			client_net_start(en);

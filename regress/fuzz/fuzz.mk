@@ -23,7 +23,9 @@ fuzz_json_SRCS	:= $(FUZZ_ENGINE_SRCS) $(wildcard imsg/*.c)
 fuzz_json_LIBS	 = $(LIB_JANSSON) $(LIB_SODIUM) $(LIB_EVENT) $(LIB_BSD)
 fuzz_http_SRCS	:= innernetd/http.c innernetd/api_user.c innernetd/api_admin.c \
 	compat/memtrim.c \
-	innernetd/server.c $(FUZZ_ENGINE_SRCS) $(wildcard imsg/*.c)
+	innernetd/server.c innernetd/server_wg.c innernetd/net.c \
+	innernetd/hosts.c \
+	innernetd/statedoc.c $(FUZZ_ENGINE_SRCS) $(wildcard imsg/*.c)
 fuzz_http_LIBS	 = $(LIB_JANSSON) $(LIB_SODIUM) $(LIB_EVENT) $(LIB_BSD)
 # innernet-wgd without main and its dispatch: netlink answers (WireGuard
 # dumps, the family lookup, address dumps) and the UAPI get=1 answer.

@@ -497,7 +497,7 @@ engine_reset(void)
 		while ((r = RB_MIN(engine_reqs, &reqs)) != NULL) {
 			if (r->type == IMSG_PROCINFO_REQ) {
 				RB_REMOVE(engine_reqs, &reqs, r);
-				free(r);
+				req_free(r);
 				continue;
 			}
 			/* the error of the process the request went to */
@@ -520,11 +520,10 @@ engine_reset(void)
 	while ((r = RB_MIN(engine_reqs, &reqs)) != NULL) {
 		/* a callback that keeps asking: its argument is lost */
 		RB_REMOVE(engine_reqs, &reqs, r);
-		free(r);
+		req_free(r);
 	}
 	while ((en = TAILQ_FIRST(&engine_nets)) != NULL) {
-		server_net_stop(en);
-		client_net_stop(en);
+		net_stop(en);
 		engine_net_remove(en);
 	}
 	/* what libevent frees a pass later (connections) goes now */

@@ -130,6 +130,19 @@ engine_req_new(engine_cb cb, void *arg)
 	return (++id);
 }
 
+uint32_t
+engine_req_new_ctx(engine_cb cb, const void *ctx, size_t len)
+{
+	return (engine_req_new(cb, NULL));
+}
+
+uint32_t
+engine_req_adopt(engine_cb cb, void *arg)
+{
+	free(arg);
+	return (engine_req_new(cb, NULL));
+}
+
 void
 engine_req_cancel(uint32_t id)
 {
@@ -170,11 +183,6 @@ struct engine_net *
 engine_net_add(const struct in_network *net)
 {
 	return (&fuzz_net);
-}
-
-void
-client_net_stop(struct engine_net *en)
-{
 }
 
 void

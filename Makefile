@@ -76,10 +76,10 @@ LIB_JANSSON = $(call pcs,jansson)
 
 # Code every program links: the imsg library, the portable layer, logging
 # and the small helpers for addresses, names and keys.
-COMMON_SRCS := $(wildcard imsg/*.c) $(wildcard compat/*.c) \
+COMMON_SRCS := $(wildcard imsg/*.c) $(wildcard compat/*.c) innernetd/proc.c \
 	innernetd/log.c innernetd/util.c
 
-INNERNETD_SRCS := $(filter-out innernetd/log.c innernetd/util.c, \
+INNERNETD_SRCS := $(filter-out innernetd/log.c innernetd/util.c innernetd/proc.c, \
 	$(wildcard innernetd/*.c))
 DBD_SRCS	:= $(wildcard innernet-dbd/*.c)
 WGD_SRCS	:= $(wildcard innernet-wgd/*.c)

@@ -32,6 +32,7 @@
 
 #include "imsg.h"
 #include "innernet.h"
+#include "proc.h"
 
 struct evhttp;
 struct evhttp_request;

@@ -111,9 +111,7 @@ $(B)/obj/%.o: %.c innernetd/innernet.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-# The parent writes the hosts file wgd builds (wgd may only read it).
-$(B)/innernetd: $(call obj,$(INNERNETD_SRCS) $(COMMON_SRCS) \
-	innernet-wgd/hosts.c)
+$(B)/innernetd: $(call obj,$(INNERNETD_SRCS) $(COMMON_SRCS))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_EVENT) $(LIB_JANSSON) $(LIB_SODIUM) \
 		$(LIB_YAML) $(LIB_BSD)
 

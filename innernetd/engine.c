@@ -91,6 +91,7 @@ static void	req_deliver(struct proc_pipe *, struct imsg *, int);
 static void	req_sent(struct proc_pipe *, uint32_t, uint32_t);
 static int	req_answered_by(uint32_t, uint32_t);
 static void	engine_configured(void);
+static void	parent_log_answer(struct imsg *, void *);
 static void	networks_loaded(struct imsg *, void *);
 static void	engine_sig(int, short, void *);
 static void	engine_violate(int, short, void *);
@@ -294,6 +295,17 @@ engine_parent_compose(uint32_t type, uint32_t id, const void *data,
     size_t len)
 {
 	return (compose1(&pipe_parent, type, id, data, len));
+}
+
+/* A request to the parent whose answer is only logged. */
+void
+engine_parent_fire(uint32_t type, const void *data, size_t len)
+{
+	uint32_t	id;
+
+	id = engine_req_new(parent_log_answer, NULL);
+	if (engine_parent_compose(type, id, data, len) == -1)
+		engine_req_cancel(id);
 }
 
 /* Request ids: never 0 (unsolicited messages), never one in use. */
@@ -725,6 +737,15 @@ dispatch_wgd(struct proc_pipe *p, struct imsg *imsg)
 	default:
 		proc_bad(p, imsg, "unexpected");
 	}
+}
+
+static void
+parent_log_answer(struct imsg *imsg, void *arg)
+{
+	struct in_error	e;
+
+	if (engine_imsg_error(imsg, &e))
+		log_warnx("parent: %s", e.msg);
 }
 
 const struct in_netopts *

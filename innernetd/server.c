@@ -1410,7 +1410,6 @@ hosts_send(struct engine_net *en, struct netstate *ns)
 	memset(&nr, 0, sizeof(nr));
 	strlcpy(nr.network, en->net.name, sizeof(nr.network));
 	id = engine_req_new(wg_log_answer, NULL);
-	engine_wg_compose(IMSG_WG_HOSTS_BEGIN, id, &nr, sizeof(nr));
 	for (i = 0; i < ns->npeers; i++) {
 		if (ns->peers[i].p.is_disabled ||
 		    !ns->peers[i].p.is_redeemed)
@@ -1424,9 +1423,9 @@ hosts_send(struct engine_net *en, struct netstate *ns)
 		else if ((size_t)snprintf(he.name, sizeof(he.name), "%s.%s",
 		    ns->peers[i].p.name, suffix) >= sizeof(he.name))
 			continue;
-		engine_wg_compose(IMSG_WG_HOSTS_ENT, id, &he, sizeof(he));
+		engine_parent_compose(IMSG_PARENT_HOSTS, id, &he, sizeof(he));
 	}
-	engine_wg_compose(IMSG_WG_HOSTS_END, id, &nr, sizeof(nr));
+	engine_parent_compose(IMSG_PARENT_HOSTS_END, id, &nr, sizeof(nr));
 }
 
 /*
@@ -2237,7 +2236,7 @@ net_delete_send(struct net_delete *d)
 		rc = engine_wg_compose(IMSG_WG_IF_DOWN, id, &nr, sizeof(nr));
 		break;
 	case 1:
-		rc = engine_wg_compose(IMSG_WG_HOSTS_CLEAR, id, &nr,
+		rc = engine_parent_compose(IMSG_PARENT_HOSTS_END, id, &nr,
 		    sizeof(nr));
 		break;
 	case 2:

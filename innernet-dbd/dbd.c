@@ -240,8 +240,14 @@ pipe_closed(struct proc_pipe *p)
 	exit(0);
 }
 
-#define compose(p, type, id, data, len)	\
-	proc_compose((p), (type), (id), (data), (len))
+/* An answer dbd cannot queue leaves the engine waiting: stop instead. */
+static void
+compose(struct proc_pipe *p, uint32_t type, uint32_t id, const void *data,
+    size_t len)
+{
+	if (proc_compose(p, type, id, data, len) == -1)
+		fatalx("cannot answer %s", p->name);
+}
 
 static void
 send_error(struct proc_pipe *p, uint32_t id, const struct in_error *err)
@@ -275,7 +281,9 @@ send_peer(struct proc_pipe *p, uint32_t type, uint32_t id,
 	iov[0].iov_len = sizeof(dp->p);
 	iov[1].iov_base = (void *)dp->cand;
 	iov[1].iov_len = dp->p.candidates_len;
-	proc_composev(p, type, id, iov, dp->p.candidates_len > 0 ? 2 : 1);
+	if (proc_composev(p, type, id, iov, dp->p.candidates_len > 0 ? 2 :
+	    1) == -1)
+		fatalx("cannot answer %s", p->name);
 }
 
 /* The options concern the engine and wgd; dbd only checks them. */

@@ -120,7 +120,8 @@ usage(void)
 static void
 send_engine(uint32_t type, uint32_t id, const void *data, size_t len)
 {
-	proc_compose(&pipe_engine, type, id, data, len);
+	if (proc_compose(&pipe_engine, type, id, data, len) == -1)
+		fatalx("cannot answer the engine");
 }
 
 static void
@@ -685,104 +686,169 @@ key_target_ok(uint32_t id, const char *ifname)
 	return (0);
 }
 
-static void
-key_op(uint32_t type, uint32_t id, const struct in_wgkey *kp)
+/*
+ * A key request, checked: the name, the key field terminated, and for
+ * what changes a device's key, a link of ours (or none yet).  On a
+ * refusal it is answered and the key wiped.
+ */
+static int
+key_req_ok(uint32_t id, struct in_wgkey *k, int target)
 {
-	struct in_wgkey		 k = *kp;
-	struct pendkey		*pk;
-	struct link_rec		 lr;
+	if (!in_str_ok(k->ifname) || !in_ifname_ok(k->ifname) ||
+	    !in_str_ok(k->key)) {
+		sodium_memzero(k->key, sizeof(k->key));
+		answer_err(id, 400, "invalid key request");
+		return (0);
+	}
+	if (target && !key_target_ok(id, k->ifname)) {
+		sodium_memzero(k->key, sizeof(k->key));
+		return (0);
+	}
+	return (1);
+}
+
+/* Store a private key and give it to the device if it is up. */
+static void
+key_install(uint32_t id, const char *ifname, char *priv)
+{
 	struct wg_settings	 ws = { NULL, -1, -1 };
 	const struct wg_backend	*be;
-	char			 priv[IN_KEYSZ], pub[IN_KEYSZ], err[IN_ERRSZ];
+	char			 pub[IN_KEYSZ], err[IN_ERRSZ];
 
-	if (!in_str_ok(k.ifname) || !in_ifname_ok(k.ifname) ||
-	    !in_str_ok(k.key)) {
-		answer_err(id, 400, "invalid key request");
+	if (key_store(keydir, ifname, priv) == -1) {
+		snprintf(err, sizeof(err), "storing key: %s",
+		    strerror(errno));
+		sodium_memzero(priv, IN_KEYSZ);
+		answer_err(id, 500, err);
 		return;
 	}
-	if ((type == IMSG_WG_KEY_SET || type == IMSG_WG_KEY_NEW ||
-	    type == IMSG_WG_KEY_COMMIT) && !key_target_ok(id, k.ifname)) {
-		sodium_memzero(&k.key, sizeof(k.key));
+	/* an interface not up yet takes the key when it comes up */
+	ws.private_key = priv;
+	if ((be = backend_of(ifname)) != NULL &&
+	    be->set_device(ifname, &ws, err, sizeof(err)) == -1) {
+		sodium_memzero(priv, IN_KEYSZ);
+		answer_err(id, 500, err);
 		return;
 	}
-	switch (type) {
-	case IMSG_WG_KEY_SET:
-	case IMSG_WG_KEY_NEW:
-		if (type == IMSG_WG_KEY_SET) {
-			if (!in_key_ok(k.key)) {
-				answer_err(id, 400, "invalid private key");
-				return;
-			}
-			strlcpy(priv, k.key, sizeof(priv));
-		} else
-			key_generate(priv, pub);
-		sodium_memzero(&k.key, sizeof(k.key));
-		if (key_store(keydir, k.ifname, priv) == -1) {
-			snprintf(err, sizeof(err), "storing key: %s",
-			    strerror(errno));
-			answer_err(id, 500, err);
-			return;
-		}
-		/* an interface not up yet takes the key when it comes up */
-		ws.private_key = priv;
-		if ((be = backend_of(k.ifname)) != NULL &&
-		    be->set_device(k.ifname, &ws, err, sizeof(err)) == -1) {
-			sodium_memzero(priv, sizeof(priv));
-			answer_err(id, 500, err);
-			return;
-		}
-		key_public(priv, pub);
-		sodium_memzero(priv, sizeof(priv));
-		answer_key(id, k.ifname, pub, 0);
-		answer_ok(id);
-		break;
-	case IMSG_WG_KEY_PENDING:
-		if ((pk = pendkey_find(k.ifname)) != NULL)
-			pendkey_forget(pk);
-		if ((pk = calloc(1, sizeof(*pk))) == NULL)
-			fatal(NULL);
-		strlcpy(pk->ifname, k.ifname, sizeof(pk->ifname));
-		key_generate(pk->priv, pub);
-		TAILQ_INSERT_TAIL(&pendkeys, pk, entry);
-		answer_key(id, k.ifname, pub, 0);
-		answer_ok(id);
-		break;
-	case IMSG_WG_KEY_COMMIT:
-		if ((pk = pendkey_find(k.ifname)) == NULL) {
-			answer_err(id, 400, "no pending key");
-			return;
-		}
-		ws.private_key = pk->priv;
-		if (key_store(keydir, k.ifname, pk->priv) == -1 ||
-		    ((be = backend_of(k.ifname)) != NULL &&
-		    be->set_device(k.ifname, &ws, err, sizeof(err)) == -1)) {
-			answer_err(id, 500, "cannot apply the new key");
-			return;
-		}
+	key_public(priv, pub);
+	sodium_memzero(priv, IN_KEYSZ);
+	answer_key(id, ifname, pub, 0);
+	answer_ok(id);
+}
+
+static void
+key_set(uint32_t id, struct in_wgkey *k)
+{
+	char	priv[IN_KEYSZ];
+
+	if (!key_req_ok(id, k, 1))
+		return;
+	if (!in_key_ok(k->key)) {
+		sodium_memzero(k->key, sizeof(k->key));
+		answer_err(id, 400, "invalid private key");
+		return;
+	}
+	strlcpy(priv, k->key, sizeof(priv));
+	sodium_memzero(k->key, sizeof(k->key));
+	key_install(id, k->ifname, priv);
+}
+
+static void
+key_new(uint32_t id, struct in_wgkey *k)
+{
+	char	priv[IN_KEYSZ], pub[IN_KEYSZ];
+
+	if (!key_req_ok(id, k, 1))
+		return;
+	key_generate(priv, pub);
+	key_install(id, k->ifname, priv);
+}
+
+/* A new pair kept aside until the redeem that needs it succeeds. */
+static void
+key_pending(uint32_t id, struct in_wgkey *k)
+{
+	struct pendkey	*pk;
+	char		 pub[IN_KEYSZ];
+
+	if (!key_req_ok(id, k, 0))
+		return;
+	if ((pk = pendkey_find(k->ifname)) != NULL)
 		pendkey_forget(pk);
-		answer_ok(id);
-		break;
-	case IMSG_WG_KEY_ABORT:
-		if ((pk = pendkey_find(k.ifname)) != NULL)
-			pendkey_forget(pk);
-		answer_ok(id);
-		break;
-	case IMSG_WG_KEY_DELETE:
-		if (key_remove(keydir, k.ifname) == -1)
-			answer_err(id, 500, "cannot remove the key");
-		else
-			answer_ok(id);
-		break;
-	case IMSG_WG_LISTEN_PORT:
-		ws.listen_port = k.listen_port;	/* 0: WireGuard chooses */
-		if ((be = owned_or_answer(id, k.ifname, &lr)) == NULL)
-			break;
-		if (be->set_device(k.ifname, &ws, err, sizeof(err)) == -1)
-			answer_err(id, 500, err);
-		else
-			answer_ok(id);
-		break;
+	if ((pk = calloc(1, sizeof(*pk))) == NULL)
+		fatal(NULL);
+	strlcpy(pk->ifname, k->ifname, sizeof(pk->ifname));
+	key_generate(pk->priv, pub);
+	TAILQ_INSERT_TAIL(&pendkeys, pk, entry);
+	answer_key(id, k->ifname, pub, 0);
+	answer_ok(id);
+}
+
+static void
+key_commit(uint32_t id, struct in_wgkey *k)
+{
+	struct pendkey		*pk;
+	struct wg_settings	 ws = { NULL, -1, -1 };
+	const struct wg_backend	*be;
+	char			 err[IN_ERRSZ];
+
+	if (!key_req_ok(id, k, 1))
+		return;
+	if ((pk = pendkey_find(k->ifname)) == NULL) {
+		answer_err(id, 400, "no pending key");
+		return;
 	}
+	ws.private_key = pk->priv;
+	if (key_store(keydir, k->ifname, pk->priv) == -1 ||
+	    ((be = backend_of(k->ifname)) != NULL &&
+	    be->set_device(k->ifname, &ws, err, sizeof(err)) == -1)) {
+		answer_err(id, 500, "cannot apply the new key");
+		return;
+	}
+	pendkey_forget(pk);
+	answer_ok(id);
+}
+
+static void
+key_abort(uint32_t id, struct in_wgkey *k)
+{
+	struct pendkey	*pk;
+
+	if (!key_req_ok(id, k, 0))
+		return;
+	if ((pk = pendkey_find(k->ifname)) != NULL)
+		pendkey_forget(pk);
+	answer_ok(id);
+}
+
+static void
+key_delete(uint32_t id, struct in_wgkey *k)
+{
+	if (!key_req_ok(id, k, 0))
+		return;
+	if (key_remove(keydir, k->ifname) == -1)
+		answer_err(id, 500, "cannot remove the key");
+	else
+		answer_ok(id);
+}
+
+static void
+listen_port(uint32_t id, struct in_wgkey *k)
+{
+	struct wg_settings	 ws = { NULL, -1, -1 };
+	struct link_rec		 lr;
+	const struct wg_backend	*be;
+	char			 err[IN_ERRSZ];
+
+	if (!key_req_ok(id, k, 0))
+		return;
+	ws.listen_port = k->listen_port;	/* 0: WireGuard chooses */
+	if ((be = owned_or_answer(id, k->ifname, &lr)) == NULL)
+		return;
+	if (be->set_device(k->ifname, &ws, err, sizeof(err)) == -1)
+		answer_err(id, 500, err);
+	else
+		answer_ok(id);
 }
 
 static struct pending *
@@ -1081,7 +1147,7 @@ local_addrs(uint32_t id)
 
 /* PEER_SET / PEER_REMOVE on a link of ours, inside its network. */
 static void
-peer_op(uint32_t type, uint32_t id, const struct in_wgpeer *w)
+peer_apply(uint32_t id, const struct in_wgpeer *w, int set)
 {
 	struct wg_peer		 p;
 	struct link_rec		 lr;
@@ -1094,18 +1160,30 @@ peer_op(uint32_t type, uint32_t id, const struct in_wgpeer *w)
 	}
 	if ((be = owned_or_answer(id, w->ifname, &lr)) == NULL)
 		return;
-	if (!wgpeer_ok(w, &p, type == IMSG_WG_PEER_SET ? &lr.net : NULL,
+	if (!wgpeer_ok(w, &p, set ? &lr.net : NULL,
 	    err, sizeof(err))) {
 		answer_err(id, 403, err);
 		return;
 	}
-	if ((type == IMSG_WG_PEER_SET ?
+	if ((set ?
 	    be->peer_set(w->ifname, &p, err, sizeof(err)) :
 	    be->peer_remove(w->ifname, p.public_key, err,
 	    sizeof(err))) == -1)
 		answer_err(id, 500, err);
 	else
 		answer_ok(id);
+}
+
+static void
+peer_set(uint32_t id, const struct in_wgpeer *w)
+{
+	peer_apply(id, w, 1);
+}
+
+static void
+peer_remove(uint32_t id, const struct in_wgpeer *w)
+{
+	peer_apply(id, w, 0);
 }
 
 static void
@@ -1127,19 +1205,40 @@ dispatch_engine(struct proc_pipe *p, struct imsg *imsg)
 		if_down(id, &nr);
 		break;
 	case IMSG_WG_KEY_SET:
+		proc_get(p, imsg, &k, sizeof(k));
+		key_set(id, &k);
+		break;
 	case IMSG_WG_KEY_NEW:
+		proc_get(p, imsg, &k, sizeof(k));
+		key_new(id, &k);
+		break;
 	case IMSG_WG_KEY_PENDING:
+		proc_get(p, imsg, &k, sizeof(k));
+		key_pending(id, &k);
+		break;
 	case IMSG_WG_KEY_COMMIT:
+		proc_get(p, imsg, &k, sizeof(k));
+		key_commit(id, &k);
+		break;
 	case IMSG_WG_KEY_ABORT:
+		proc_get(p, imsg, &k, sizeof(k));
+		key_abort(id, &k);
+		break;
 	case IMSG_WG_KEY_DELETE:
+		proc_get(p, imsg, &k, sizeof(k));
+		key_delete(id, &k);
+		break;
 	case IMSG_WG_LISTEN_PORT:
 		proc_get(p, imsg, &k, sizeof(k));
-		key_op(imsg->hdr.type, id, &k);
+		listen_port(id, &k);
 		break;
 	case IMSG_WG_PEER_SET:
+		proc_get(p, imsg, &w, sizeof(w));
+		peer_set(id, &w);
+		break;
 	case IMSG_WG_PEER_REMOVE:
 		proc_get(p, imsg, &w, sizeof(w));
-		peer_op(imsg->hdr.type, id, &w);
+		peer_remove(id, &w);
 		break;
 	case IMSG_WG_SYNC_BEGIN:
 		netreq_get(p, imsg, &nr);

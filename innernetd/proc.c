@@ -112,9 +112,8 @@ proc_composev(struct proc_pipe *p, uint32_t type, uint32_t id,
 	if (p->flags & PROC_F_SHUT)
 		return (-1);
 	if (imsg_composev(&p->ibuf, type, id, 0, -1, iov, iovcnt) == -1) {
-		if (!(p->flags & PROC_F_CLIENT))
-			fatal("compose %s to %s", in_imsg_name(type),
-			    p->name);
+		/* the sender decides: a request fails, or the process */
+		log_warn("compose %s to %s", in_imsg_name(type), p->name);
 		return (-1);
 	}
 	proc_update(p);

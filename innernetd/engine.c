@@ -264,11 +264,10 @@ static int
 compose1(struct proc_pipe *p, uint32_t type, uint32_t id,
     const void *data, size_t len)
 {
-	struct iovec	iov;
-
-	iov.iov_base = (void *)data;
-	iov.iov_len = len;
-	return (pipe_compose(p, type, id, &iov, len > 0 ? 1 : 0));
+	if (proc_compose(p, type, id, data, len) == -1)
+		return (-1);
+	req_sent(p, type, id);
+	return (0);
 }
 
 int

@@ -88,8 +88,9 @@
 #define IN_MAXNETWORKS		64
 #define IN_MAXRANGES		32	/* allowed-ranges entries */
 /*
- * Peers wgd takes in one SYNC or hosts stream: a network's host
- * addresses, but never more than this (a /8 or an IPv6 network).
+ * Peers wgd takes in one SYNC, lines the parent takes in one hosts
+ * section: a network's host addresses, but never more than this (a /8
+ * or an IPv6 network).
  */
 #define IN_MAXNETPEERS		65536
 #define IN_MAXNATEXCLUDE	8	/* --exclude-nat-candidates CIDRs */

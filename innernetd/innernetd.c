@@ -22,8 +22,9 @@
  * that talk.  Afterwards, with five capabilities left, it only relays
  * configuration on SIGHUP, starts userspace WireGuard for wgd as wgd's
  * user (a sandboxed process cannot exec, and seccomp filters would
- * follow the exec), rewrites the hosts file, and takes the whole set
- * down when any child dies.
+ * follow the exec), rewrites the hosts file from the engine's lines
+ * (hosts.c), and takes the whole set down when any child dies.  Its
+ * pipes are proc.c's, as every process's.
  */
 
 #include <sys/types.h>

@@ -258,15 +258,8 @@ main(int argc, char *argv[], char *envp[])
 	setproctitle("%s", PROC_PARENT);
 	log_info("starting innernetd %s", INNERNET_VERSION);
 
-	/*
-	 * Non-blocking on both ends: two processes streaming to each other
-	 * must never both sit in send() with full buffers.  Every writer
-	 * queues and waits for EV_WRITE instead.
-	 */
 	for (j = 0; j < sizeof(pairs) / sizeof(pairs[0]); j++)
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, 0, pairs[j]) == -1)
-			fatal("socketpair");
+		proc_socketpair(pairs[j]);
 
 	/* Descriptor order is the child's PROC_FD_* order from 3 on. */
 	fds[0] = p_dbd[1];

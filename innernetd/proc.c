@@ -45,6 +45,19 @@ static struct {
 	const char	*sandbox;	/* NULL: sandbox_state() */
 } proc_self;
 
+/*
+ * A pipe between two processes of the set, made by the parent before it
+ * starts them.  Non-blocking on both ends (see above); each child finds
+ * its end at its PROC_FD_* descriptor.
+ */
+void
+proc_socketpair(int sv[2])
+{
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
+	    sv) == -1)
+		fatal("socketpair");
+}
+
 void
 proc_info(const char *name, const char *root, const char *sandbox)
 {

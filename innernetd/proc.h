@@ -54,6 +54,8 @@ struct proc_pipe {
 #define PROC_F_INSIDE	0x04	/* its handler is running */
 #define PROC_F_SHUT	0x08	/* closed, closed() not yet called */
 
+void	proc_socketpair(int [2]);
+
 /* What this process says of itself in IMSG_PROCINFO. */
 void	proc_info(const char *, const char *, const char *);
 

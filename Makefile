@@ -172,8 +172,10 @@ deps:
 		build-essential clang pkg-config libevent-dev libsqlite3-dev \
 		libmnl-dev libsodium-dev libbsd-dev libyaml-dev libjansson-dev \
 		wireguard-go wireguard-tools iproute2 iputils-ping procps \
-		sqlite3 mandoc netcat-openbsd curl jq nftables wrk systemd \
-		gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+		sqlite3 mandoc netcat-openbsd curl jq nftables wrk systemd python3 \
+		gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
+		gcc-i686-linux-gnu libc6-dev-i386-cross \
+		gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
 
 # The demo installs what it lacks first, so it is one command on a fresh
 # Debian machine.

@@ -60,8 +60,9 @@
 
 /*
  * A peer set being received, by request id: at most one per network,
- * and no more peers than the network has host addresses.  A refused stream keeps its first error and drops
- * what follows, so a bad list costs no memory.
+ * and no more peers than the network has host addresses.  A refused
+ * stream keeps its first error and drops what follows, so a bad list
+ * costs no memory.
  */
 struct pending {
 	TAILQ_ENTRY(pending) entry;

@@ -64,7 +64,7 @@ struct hosts_req {
 	struct in_hostent *ents;
 	size_t		 n, cap;
 	int		 ended;		/* PARENT_HOSTS_END came */
-	int		 known;		/* wgd answered: net, or status */
+	int		 known;		/* wgd answered: net or status */
 	struct in_prefix net;
 	int		 status;	/* wgd's refusal */
 	char		 err[IN_ERRSZ];

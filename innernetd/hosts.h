@@ -44,7 +44,8 @@ int	hosts_rewrite(const char *, const char *, const struct in_hostent *,
 	    size_t, char *, size_t);
 int	hosts_entry_ok(const struct in_hostent *, const char *,
 	    const struct in_prefix *, char *, size_t);
-void	hosts_suffix(const char *, const struct in_netopts *, char *, size_t);
+void	hosts_suffix(const char *, const struct in_netopts *, char *,
+	    size_t);
 int	hosts_build(const char *, const char *, const struct in_hostent *,
 	    size_t, char **, size_t *, int *, char *, size_t);
 int	hosts_write(const char *, const char *, size_t, char *, size_t);

@@ -24,8 +24,9 @@
  * parent (the configuration with the default allowed-ranges, starting
  * wireguard-go when asked), sends what VERB says as an engine could (or,
  * for "link", as the parent does), and prints the answer: "ok", "err
- * STATUS MESSAGE", "link CIDR", or "exit" when wgd went away.  Each run is a new wgd, so whatever it keeps across a
- * restart is tested on every run.  Verbs:
+ * STATUS MESSAGE", "link CIDR", or "exit" when wgd went away.  Each run
+ * is a new wgd, so whatever it keeps across a restart is tested on every
+ * run.  Verbs:
  *
  *	up NAME ADDRESS/LEN ROUTE		IF_UP, userspace WireGuard
  *	down NAME				IF_DOWN

@@ -744,7 +744,7 @@ client_down(struct engine_net *en, server_cb cb, void *arg)
 	en->net.flags |= IN_NETF_DOWN;
 	netreq_set(&nr, en->net.name);
 	wg_fire(IMSG_WG_IF_DOWN, &nr, sizeof(nr));
-	wg_fire(IMSG_WG_HOSTS_CLEAR, &nr, sizeof(nr));
+	engine_parent_fire(IMSG_PARENT_HOSTS_END, &nr, sizeof(nr));
 	log_info("%s: down", en->net.name);
 	net_update(en, cb, arg);
 }

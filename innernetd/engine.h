@@ -32,6 +32,7 @@
 
 #include "imsg.h"
 #include "innernet.h"
+#include "proc.h"
 
 struct evhttp;
 struct evhttp_request;
@@ -175,6 +176,7 @@ int	 engine_db_compose(uint32_t, uint32_t, const void *, size_t);
 int	 engine_db_composev(uint32_t, uint32_t, const struct iovec *, int);
 int	 engine_wg_compose(uint32_t, uint32_t, const void *, size_t);
 int	 engine_parent_compose(uint32_t, uint32_t, const void *, size_t);
+void	 engine_parent_fire(uint32_t, const void *, size_t);
 
 struct engine_net *engine_net_find(const char *);
 struct engine_net *engine_net_add(const struct in_network *);

@@ -442,7 +442,7 @@ net_delete_send(struct net_delete *d)
 		rc = engine_wg_compose(IMSG_WG_IF_DOWN, id, &nr, sizeof(nr));
 		break;
 	case 1:
-		rc = engine_wg_compose(IMSG_WG_HOSTS_CLEAR, id, &nr,
+		rc = engine_parent_compose(IMSG_PARENT_HOSTS_END, id, &nr,
 		    sizeof(nr));
 		break;
 	case 2:

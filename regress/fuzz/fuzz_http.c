@@ -168,6 +168,13 @@ engine_wg_compose(uint32_t type, uint32_t id, const void *data, size_t len)
 }
 
 int
+engine_parent_compose(uint32_t type, uint32_t id, const void *data,
+    size_t len)
+{
+	return (-1);
+}
+
+int
 engine_imsg_error(struct imsg *imsg, struct in_error *e)
 {
 	return (0);

@@ -21,7 +21,9 @@
  * into IMSG_CTL_DATA chunks and closed by IMSG_CTL_END; the answer comes
  * back the same way: {"ok": true, "result": ...} or {"ok": false,
  * "status": N, "error": "..."}.  Each connection is one of proc.c's,
- * in client mode: whatever goes wrong closes it, and only it.
+ * in client mode: whatever goes wrong closes it, and only it.  What a
+ * request means is not ours to know: the engine hands control_init()
+ * the handler (ctl.c's), so the socket never calls up into the verbs.
  */
 
 #include <sys/types.h>
@@ -55,6 +57,7 @@ struct ctl_conn {
 static TAILQ_HEAD(, ctl_conn)	ctl_conns = TAILQ_HEAD_INITIALIZER(ctl_conns);
 static struct event		ctl_accept_ev, ctl_pause_ev;
 static int			ctl_fd = -1, ctl_nconns;
+static control_cb		ctl_handler;
 
 static void	control_accept(int, short, void *);
 static void	control_dispatch(struct proc_pipe *, struct imsg *);
@@ -63,7 +66,7 @@ static void	control_close(struct ctl_conn *);
 static void	control_send(struct ctl_conn *, json_t *);
 
 void
-control_init(int fd)
+control_init(int fd, control_cb handler)
 {
 	int	flags;
 
@@ -71,6 +74,7 @@ control_init(int fd)
 	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1)
 		fatal("control socket");
 	ctl_fd = fd;
+	ctl_handler = handler;
 	event_set(&ctl_accept_ev, fd, EV_READ | EV_PERSIST, control_accept,
 	    NULL);
 	event_add(&ctl_accept_ev, NULL);
@@ -224,7 +228,7 @@ control_request(struct ctl_conn *c)
 		return;
 	}
 	c->busy = 1;
-	ctl_dispatch(c, req);
+	ctl_handler(c, req);
 	json_decref(req);
 }
 

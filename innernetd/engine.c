@@ -857,7 +857,7 @@ engine_configured(void)
 	configured = 1;
 	net_role_set(IN_ROLE_SERVER, &server_role);
 	net_role_set(IN_ROLE_CLIENT, &client_role);
-	control_init(PROC_FD_CONTROL);
+	control_init(PROC_FD_CONTROL, ctl_dispatch);
 	id = engine_req_new(networks_loaded, NULL);
 	if (engine_db_compose(IMSG_DB_NETWORKS_REQ, id, NULL, 0) == -1)
 		fatalx("cannot ask dbd for the networks");

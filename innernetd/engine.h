@@ -371,9 +371,14 @@ void	 api_user(struct api_req *, struct engine_net *, struct ns_peer *,
 void	 api_admin(struct api_req *, struct engine_net *, struct ns_peer *,
 	    int, char **, int);
 
-/* control.c: the UNIX control socket, JSON documents over imsg */
+/*
+ * control.c: the UNIX control socket, JSON documents over imsg.  Each
+ * request document goes to the handler given at init, which answers it
+ * exactly once with control_reply() or control_reply_error().
+ */
 struct ctl_conn;
-void	 control_init(int);
+typedef void	(*control_cb)(struct ctl_conn *, json_t *);
+void	 control_init(int, control_cb);
 void	 control_reply(struct ctl_conn *, json_t *);	/* steals ref */
 void	 control_progress(struct ctl_conn *, const char *);
 void	 control_reply_error(struct ctl_conn *, int, const char *, ...)

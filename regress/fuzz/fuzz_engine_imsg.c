@@ -141,7 +141,7 @@ delivering_lost(void)
 
 /* The control socket stays closed. */
 void
-control_init(int fd)
+control_init(int fd, control_cb handler)
 {
 }
 

@@ -15,14 +15,16 @@
  */
 
 /*
- * Opening the databases: file layout, pragmas, the schema and upstream's
- * migrations, the statement cache, transactions and error mapping.
+ * What every table's file shares: file layout, opening a database file
+ * with our pragmas, the schema and upstream's migrations, the statement
+ * cache, transactions and error mapping.  It calls none of the tables'
+ * files; opening a network (its row read, or recorded from an upstream
+ * database) is db_network.c's.
  */
 
 #include <sys/types.h>
 #include <sys/stat.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -415,61 +417,48 @@ table_exists(sqlite3 *conn, const char *table, int *exists,
 
 /*
  * Upstream's auto_migrate: version 1 added invite_expires, version 2 the
- * candidates.  A database written by an upstream server opens as is; our
- * network table is added if missing, filled from what the database says.
+ * candidates.  A database written by an upstream server opens as is.
+ * Run inside the caller's transaction; *version is what the database
+ * was, and *network says whether it had our network table: when it had
+ * not, the table is made here and the caller fills its row from what
+ * the database says.
  */
-static int
-migrate_server(struct db *db, const char *name, struct in_error *err)
+int
+db_migrate_server(struct db *db, const char *name, int *version,
+    int *network, struct in_error *err)
 {
-	int	version, exists;
+	int	exists;
 
-	if (pragma_int(db->conn, "PRAGMA user_version", &version, err) == -1)
+	if (pragma_int(db->conn, "PRAGMA user_version", version, err) == -1)
 		return (-1);
-	if (version > IN_DB_VERSION)
+	if (*version > IN_DB_VERSION)
 		return (db_fail(err, 500, "%s: database version %d is newer "
-		    "than %d", name, version, IN_DB_VERSION));
+		    "than %d", name, *version, IN_DB_VERSION));
 	if (table_exists(db->conn, "peers", &exists, err) == -1)
 		return (-1);
 	if (!exists)
 		return (db_fail(err, 500, "%s: not an innernet server "
 		    "database (no peers table)", name));
-	if (db_begin(db, err) == -1)
-		return (-1);
-	if (version < 1 && db_exec(db->conn,
+	if (*version < 1 && db_exec(db->conn,
 	    "ALTER TABLE peers ADD COLUMN invite_expires INTEGER", err) == -1)
-		goto fail;
-	if (version < 2 && db_exec(db->conn,
-	    "ALTER TABLE peers ADD COLUMN candidates TEXT", err) == -1)
-		goto fail;
-	if (version != IN_DB_VERSION && db_exec(db->conn,
-	    "PRAGMA user_version = 2", err) == -1)
-		goto fail;
-	if (db_exec(db->conn, schema_deleted, err) == -1)
-		goto fail;
-	if (table_exists(db->conn, "innernet_network", &exists, err) == -1)
-		goto fail;
-	if (!exists) {
-		if (db_exec(db->conn, schema_network, err) == -1)
-			goto fail;
-		if (db_network_from_upstream(db, name, &db->net, err) == -1 ||
-		    db_network_write(db->conn, &db->net, err) == -1)
-			goto fail;
-		log_info("%s: recorded the network of an upstream database",
-		    name);
-	}
-	if (db_commit(db, err) == -1)
 		return (-1);
-	if (version != IN_DB_VERSION)
-		log_info("%s: migrated the database from version %d to %d",
-		    name, version, IN_DB_VERSION);
+	if (*version < 2 && db_exec(db->conn,
+	    "ALTER TABLE peers ADD COLUMN candidates TEXT", err) == -1)
+		return (-1);
+	if (*version != IN_DB_VERSION && db_exec(db->conn,
+	    "PRAGMA user_version = 2", err) == -1)
+		return (-1);
+	if (db_exec(db->conn, schema_deleted, err) == -1)
+		return (-1);
+	if (table_exists(db->conn, "innernet_network", network, err) == -1)
+		return (-1);
+	if (!*network && db_exec(db->conn, schema_network, err) == -1)
+		return (-1);
 	return (0);
- fail:
-	db_rollback(db);
-	return (-1);
 }
 
-static int
-migrate_client(struct db *db, const char *name, struct in_error *err)
+int
+db_migrate_client(struct db *db, struct in_error *err)
 {
 	if (db_begin(db, err) == -1)
 		return (-1);
@@ -478,37 +467,6 @@ migrate_client(struct db *db, const char *name, struct in_error *err)
 		return (-1);
 	}
 	return (db_commit(db, err));
-}
-
-/* A column our network row gained after its first release. */
-static int
-network_column(sqlite3 *conn, const char *name, const char *decl,
-    struct in_error *err)
-{
-	sqlite3_stmt	*st;
-	char		 sql[256];
-
-	snprintf(sql, sizeof(sql), "SELECT %s FROM innernet_network", name);
-	if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_finalize(st);
-		return (0);
-	}
-	snprintf(sql, sizeof(sql), "ALTER TABLE innernet_network ADD COLUMN "
-	    "%s %s", name, decl);
-	return (db_exec(conn, sql, err));
-}
-
-static int
-network_flags_column(sqlite3 *conn, struct in_error *err)
-{
-	if (network_column(conn, "flags", "INTEGER NOT NULL DEFAULT 0",
-	    err) == -1 ||
-	    network_column(conn, "fetch_interval", "INTEGER NOT NULL "
-	    "DEFAULT 0", err) == -1 ||
-	    network_column(conn, "nat_exclude", "TEXT NOT NULL DEFAULT ''",
-	    err) == -1)
-		return (-1);
-	return (0);
 }
 
 /* Wrap a connection; pragmas every connection of ours runs with. */
@@ -542,11 +500,11 @@ db_wrap(sqlite3 *conn, const char *path, struct in_error *err)
 }
 
 /*
- * Open an existing database of the given role, bring it to the current
- * version and read its network row.
+ * Open an existing database file with the pragmas of ours; db_open()
+ * (db_network.c) then brings it to the current version.
  */
 struct db *
-db_open(const char *path, int role, const char *name, struct in_error *err)
+db_open_file(const char *path, struct in_error *err)
 {
 	sqlite3		*conn = NULL;
 	struct db	*db;
@@ -572,19 +530,6 @@ db_open(const char *path, int role, const char *name, struct in_error *err)
 		goto fail;
 	if (!fk) {
 		db_fail(err, 500, "%s: SQLite without foreign keys", path);
-		goto fail;
-	}
-	if (role == IN_ROLE_SERVER) {
-		if (migrate_server(db, name, err) == -1)
-			goto fail;
-	} else if (migrate_client(db, name, err) == -1)
-		goto fail;
-	if (network_flags_column(conn, err) == -1 ||
-	    db_network_read(conn, name, &db->net, err) == -1)
-		goto fail;
-	if (db->net.role != role) {
-		db_fail(err, 500, "%s: the database is not of the %s role",
-		    name, role == IN_ROLE_SERVER ? "server" : "client");
 		goto fail;
 	}
 	return (db);
@@ -618,88 +563,4 @@ db_fsync_dir(const char *dir)
 		rc = -1;
 	close(fd);
 	return (rc);
-}
-
-/* "<net>.db" with a valid network name; anything else is not ours. */
-static int
-db_filename(const char *file, char *name, size_t len)
-{
-	size_t	n = strlen(file), s = strlen(DBD_SUFFIX);
-
-	if (n <= s || strcmp(file + n - s, DBD_SUFFIX) != 0 || n - s >= len)
-		return (-1);
-	memcpy(name, file, n - s);
-	name[n - s] = '\0';
-	return (in_ifname_ok(name) ? 0 : -1);
-}
-
-static void
-open_role(struct dbenv *env, int role)
-{
-	char		 dir[IN_PATHSZ * 2], path[IN_PATHSZ * 2];
-	char		 name[IN_IFNAMSZ];
-	struct in_error	 err;
-	struct dirent	*de;
-	struct db	*db;
-	DIR		*d;
-	int		 n;
-
-	n = snprintf(dir, sizeof(dir), "%s/%s", env->dir, role_dir(role));
-	if (n < 0 || (size_t)n >= sizeof(dir))
-		fatalx("state directory name too long");
-	if ((d = opendir(dir)) == NULL)
-		fatal("%s", dir);
-	while ((de = readdir(d)) != NULL) {
-		/* a create that never finished leaves its temporary file */
-		if (strncmp(de->d_name, DBD_TMPPREFIX,
-		    strlen(DBD_TMPPREFIX)) == 0) {
-			n = snprintf(path, sizeof(path), "%s/%s", dir,
-			    de->d_name);
-			if (n > 0 && (size_t)n < sizeof(path)) {
-				log_info("removing leftover %s", path);
-				unlink(path);
-			}
-			continue;
-		}
-		if (db_filename(de->d_name, name, sizeof(name)) == -1)
-			continue;
-		if (db_find(env, name) != NULL) {
-			log_warnx("network %s exists in both server and "
-			    "client roles; ignoring the client one", name);
-			continue;
-		}
-		if (db_path(env, role, "", name, path, sizeof(path)) == -1)
-			continue;
-		if ((db = db_open(path, role, name, &err)) == NULL) {
-			log_warnx("cannot open network %s: %s", name, err.msg);
-			continue;
-		}
-		TAILQ_INSERT_TAIL(&env->dbs, db, entry);
-		log_debug("opened %s", path);
-	}
-	closedir(d);
-}
-
-int
-dbenv_open_all(struct dbenv *env)
-{
-	int	n = 0;
-	struct db *db;
-
-	open_role(env, IN_ROLE_SERVER);
-	open_role(env, IN_ROLE_CLIENT);
-	TAILQ_FOREACH(db, &env->dbs, entry)
-		n++;
-	return (n);
-}
-
-void
-dbenv_close_all(struct dbenv *env)
-{
-	struct db	*db;
-
-	while ((db = TAILQ_FIRST(&env->dbs)) != NULL) {
-		TAILQ_REMOVE(&env->dbs, db, entry);
-		db_close(db);
-	}
 }

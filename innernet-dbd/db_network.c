@@ -15,14 +15,18 @@
  */
 
 /*
- * Whole networks: the innernet_network row, creating a network the way
- * `innernet-server new` does, updating and deleting it.
+ * Whole networks: the innernet_network row, opening every network's
+ * database at start (upstream's migrations, the row read), creating a
+ * network the way `innernet-server new` does, updating and deleting it.
+ * db.c below holds the SQLite helpers and the schema, and calls nothing
+ * here.
  */
 
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -347,6 +351,171 @@ role_dirpath(const struct dbenv *env, int role, char *buf, size_t len)
 	n = snprintf(buf, len, "%s/%s", env->dir,
 	    role == IN_ROLE_SERVER ? DBD_SERVERDIR : DBD_CLIENTDIR);
 	return (n < 0 || (size_t)n >= len ? -1 : 0);
+}
+
+/* A column our network row gained after its first release. */
+static int
+network_column(sqlite3 *conn, const char *name, const char *decl,
+    struct in_error *err)
+{
+	sqlite3_stmt	*st;
+	char		 sql[256];
+
+	snprintf(sql, sizeof(sql), "SELECT %s FROM innernet_network", name);
+	if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_finalize(st);
+		return (0);
+	}
+	snprintf(sql, sizeof(sql), "ALTER TABLE innernet_network ADD COLUMN "
+	    "%s %s", name, decl);
+	return (db_exec(conn, sql, err));
+}
+
+static int
+network_flags_column(sqlite3 *conn, struct in_error *err)
+{
+	if (network_column(conn, "flags", "INTEGER NOT NULL DEFAULT 0",
+	    err) == -1 ||
+	    network_column(conn, "fetch_interval", "INTEGER NOT NULL "
+	    "DEFAULT 0", err) == -1 ||
+	    network_column(conn, "nat_exclude", "TEXT NOT NULL DEFAULT ''",
+	    err) == -1)
+		return (-1);
+	return (0);
+}
+
+/*
+ * Open an existing database of the given role, bring it to the current
+ * version and read its network row.  A database written by an upstream
+ * server has no network row yet: it is recorded from what the database
+ * says, in the migration's transaction.
+ */
+struct db *
+db_open(const char *path, int role, const char *name, struct in_error *err)
+{
+	struct db	*db;
+	int		 version, network;
+
+	if ((db = db_open_file(path, err)) == NULL)
+		return (NULL);
+	if (role == IN_ROLE_SERVER) {
+		if (db_begin(db, err) == -1)
+			goto fail;
+		if (db_migrate_server(db, name, &version, &network,
+		    err) == -1)
+			goto rollback;
+		if (!network) {
+			if (db_network_from_upstream(db, name, &db->net,
+			    err) == -1 ||
+			    db_network_write(db->conn, &db->net, err) == -1)
+				goto rollback;
+			log_info("%s: recorded the network of an upstream "
+			    "database", name);
+		}
+		if (db_commit(db, err) == -1)
+			goto fail;
+		if (version != IN_DB_VERSION)
+			log_info("%s: migrated the database from version %d "
+			    "to %d", name, version, IN_DB_VERSION);
+	} else if (db_migrate_client(db, err) == -1)
+		goto fail;
+	if (network_flags_column(db->conn, err) == -1 ||
+	    db_network_read(db->conn, name, &db->net, err) == -1)
+		goto fail;
+	if (db->net.role != role) {
+		db_fail(err, 500, "%s: the database is not of the %s role",
+		    name, role == IN_ROLE_SERVER ? "server" : "client");
+		goto fail;
+	}
+	return (db);
+ rollback:
+	db_rollback(db);
+ fail:
+	db_close(db);
+	return (NULL);
+}
+
+/* "<net>.db" with a valid network name; anything else is not ours. */
+static int
+db_filename(const char *file, char *name, size_t len)
+{
+	size_t	n = strlen(file), s = strlen(DBD_SUFFIX);
+
+	if (n <= s || strcmp(file + n - s, DBD_SUFFIX) != 0 || n - s >= len)
+		return (-1);
+	memcpy(name, file, n - s);
+	name[n - s] = '\0';
+	return (in_ifname_ok(name) ? 0 : -1);
+}
+
+static void
+open_role(struct dbenv *env, int role)
+{
+	char		 dir[IN_PATHSZ * 2], path[IN_PATHSZ * 2];
+	char		 name[IN_IFNAMSZ];
+	struct in_error	 err;
+	struct dirent	*de;
+	struct db	*db;
+	DIR		*d;
+	int		 n;
+
+	if (role_dirpath(env, role, dir, sizeof(dir)) == -1)
+		fatalx("state directory name too long");
+	if ((d = opendir(dir)) == NULL)
+		fatal("%s", dir);
+	while ((de = readdir(d)) != NULL) {
+		/* a create that never finished leaves its temporary file */
+		if (strncmp(de->d_name, DBD_TMPPREFIX,
+		    strlen(DBD_TMPPREFIX)) == 0) {
+			n = snprintf(path, sizeof(path), "%s/%s", dir,
+			    de->d_name);
+			if (n > 0 && (size_t)n < sizeof(path)) {
+				log_info("removing leftover %s", path);
+				unlink(path);
+			}
+			continue;
+		}
+		if (db_filename(de->d_name, name, sizeof(name)) == -1)
+			continue;
+		if (db_find(env, name) != NULL) {
+			log_warnx("network %s exists in both server and "
+			    "client roles; ignoring the client one", name);
+			continue;
+		}
+		if (db_path(env, role, "", name, path, sizeof(path)) == -1)
+			continue;
+		if ((db = db_open(path, role, name, &err)) == NULL) {
+			log_warnx("cannot open network %s: %s", name, err.msg);
+			continue;
+		}
+		TAILQ_INSERT_TAIL(&env->dbs, db, entry);
+		log_debug("opened %s", path);
+	}
+	closedir(d);
+}
+
+int
+dbenv_open_all(struct dbenv *env)
+{
+	int	n = 0;
+	struct db *db;
+
+	open_role(env, IN_ROLE_SERVER);
+	open_role(env, IN_ROLE_CLIENT);
+	TAILQ_FOREACH(db, &env->dbs, entry)
+		n++;
+	return (n);
+}
+
+void
+dbenv_close_all(struct dbenv *env)
+{
+	struct db	*db;
+
+	while ((db = TAILQ_FIRST(&env->dbs)) != NULL) {
+		TAILQ_REMOVE(&env->dbs, db, entry);
+		db_close(db);
+	}
 }
 
 /*

@@ -75,16 +75,17 @@ typedef int	(*db_assoc_cb)(const struct in_assoc *, void *);
 
 /* db.c: files, schema, migrations, transactions, errors */
 void		 dbenv_init(struct dbenv *, const char *);
-int		 dbenv_open_all(struct dbenv *);
-void		 dbenv_close_all(struct dbenv *);
 struct db	*db_find(struct dbenv *, const char *);
 int		 db_path(const struct dbenv *, int, const char *,
 		    const char *, char *, size_t);
-struct db	*db_open(const char *, int, const char *, struct in_error *);
+struct db	*db_open_file(const char *, struct in_error *);
 struct db	*db_wrap(sqlite3 *, const char *, struct in_error *);
 void		 db_close(struct db *);
 int		 db_schema_server(sqlite3 *, struct in_error *);
 int		 db_schema_client(sqlite3 *, struct in_error *);
+int		 db_migrate_server(struct db *, const char *, int *, int *,
+		    struct in_error *);
+int		 db_migrate_client(struct db *, struct in_error *);
 sqlite3_stmt	*db_stmt(struct db *, const char *, struct in_error *);
 int		 db_exec(sqlite3 *, const char *, struct in_error *);
 int		 db_begin(struct db *, struct in_error *);
@@ -103,6 +104,9 @@ int		 db_column_ip(sqlite3_stmt *, int, struct in_ip *);
 int		 db_fsync_dir(const char *);
 
 /* db_network.c: the innernet_network row and whole networks */
+int		 dbenv_open_all(struct dbenv *);
+void		 dbenv_close_all(struct dbenv *);
+struct db	*db_open(const char *, int, const char *, struct in_error *);
 int		 db_network_read(sqlite3 *, const char *,
 		    struct in_network *, struct in_error *);
 int		 db_network_write(sqlite3 *, const struct in_network *,

@@ -86,8 +86,8 @@ COMMON_SRCS	:= $(IMSG_SRCS) $(COMPAT_SRCS) \
 PARENT_SRCS	:= innernetd/innernetd.c innernetd/config.c innernetd/hosts.c
 # The engine: setup and registry, control socket, the network machine,
 # the server role, the client role and install, then what they share.
-ENGINE_SRCS	:= innernetd/engine.c innernetd/control.c innernetd/ctl.c \
-	innernetd/import.c innernetd/net.c \
+ENGINE_SRCS	:= innernetd/engine.c innernetd/req.c innernetd/netlist.c \
+	innernetd/control.c innernetd/ctl.c innernetd/import.c innernetd/net.c \
 	innernetd/server.c innernetd/server_wg.c innernetd/http.c \
 	innernetd/api_user.c innernetd/api_admin.c innernetd/statedoc.c \
 	innernetd/client.c innernetd/client_wg.c innernetd/client_admin.c \

@@ -15,16 +15,17 @@
  */
 
 /*
- * The engine process: setup and sandbox, the three pipes (parent, dbd,
- * wgd) and the registry of requests in flight to dbd and wgd.  Answers
- * are checked for size and terminated strings here, once, so callbacks
- * can trust what they get.
+ * The engine process: setup and sandbox, then what comes unasked on the
+ * pipes (the parent's configuration, dbd's expired peers) and the start
+ * of every network once configured.  This is the top of the engine: it
+ * calls down into the roles, the API and the control socket, and gives
+ * the lower files their callbacks (the pipes' handlers to req.c, the
+ * verbs to control.c); nothing calls back up into it.
  */
 
 #include <sys/types.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/tree.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -43,56 +44,12 @@
 #include "engine.h"
 #include "compat.h"
 
-struct engine_req {
-	RB_ENTRY(engine_req)	 entry;
-	uint32_t		 id;
-	engine_cb		 cb;
-	void			*arg;
-	struct proc_pipe	*pipe;	/* where the request went */
-	uint32_t		 type;	/* what it asked */
-	int			 owned;	/* arg is ours, freed at the end */
-};
-
-static int
-req_cmp(struct engine_req *a, struct engine_req *b)
-{
-	return (a->id < b->id ? -1 : a->id > b->id);
-}
-
-RB_HEAD(engine_reqs, engine_req);
-RB_PROTOTYPE(engine_reqs, engine_req, entry, req_cmp);
-RB_GENERATE(engine_reqs, engine_req, entry, req_cmp);
-
-struct engine_nets	 engine_nets = TAILQ_HEAD_INITIALIZER(engine_nets);
-struct in_conf_global	 engine_conf;
-struct event_base	*engine_base;
-struct evdns_base	*engine_dns;
-
-static struct engine_reqs	 reqs = RB_INITIALIZER(&reqs);
-static uint32_t			 req_next = 1;
-static struct proc_pipe		 pipe_parent, pipe_dbd, pipe_wgd;
-
-/* Configuration being received, applied at IMSG_CONF_END. */
-static struct in_conf_global	 conf_pending;
-static struct in_netopts	 netopts[IN_MAXNETWORKS], netopts_pending[
-				    IN_MAXNETWORKS];
-static size_t			 nnetopts, nnetopts_pending;
-static struct in_prefix		 ranges[IN_MAXRANGES], ranges_pending[
-				    IN_MAXRANGES];
-static size_t			 nranges, nranges_pending;
-static int			 configured;
+static int	configured;
 
 static __attribute__((__noreturn__)) void engine_usage(void);
-static int	pipe_compose(struct proc_pipe *, uint32_t, uint32_t,
-		    const struct iovec *, int);
-static void	dispatch_parent(struct proc_pipe *, struct imsg *);
-static void	dispatch_dbd(struct proc_pipe *, struct imsg *);
-static void	dispatch_wgd(struct proc_pipe *, struct imsg *);
-static void	req_deliver(struct proc_pipe *, struct imsg *, int);
-static void	req_sent(struct proc_pipe *, uint32_t, uint32_t);
-static int	req_answered_by(uint32_t, uint32_t);
+static void	parent_msg(struct proc_pipe *, struct imsg *);
+static void	dbd_msg(struct proc_pipe *, struct imsg *);
 static void	engine_configured(void);
-static void	parent_log_answer(struct imsg *, void *);
 static void	networks_loaded(struct imsg *, void *);
 static void	engine_sig(int, short, void *);
 static void	engine_violate(int, short, void *);
@@ -206,12 +163,7 @@ engine_main(int argc, char **argv)
 		fatal("pledge");
 
 	proc_info(PROC_ENGINE, INNERNET_EMPTYDIR, NULL);
-	proc_pipe_init(&pipe_parent, PROC_PARENT, PROC_FD_PARENT,
-	    dispatch_parent, NULL, NULL);
-	proc_pipe_init(&pipe_dbd, PROC_DBD, PROC_FD_DBD, dispatch_dbd, NULL,
-	    NULL);
-	proc_pipe_init(&pipe_wgd, PROC_WGD, PROC_FD_WGD, dispatch_wgd, NULL,
-	    NULL);
+	engine_pipes_init(parent_msg, dbd_msg);
 
 	signal_set(&ev_sigint, SIGINT, engine_sig, NULL);
 	signal_set(&ev_sigterm, SIGTERM, engine_sig, NULL);
@@ -251,590 +203,53 @@ engine_sig(int sig, short event, void *arg)
 	}
 }
 
-static int
-pipe_compose(struct proc_pipe *p, uint32_t type, uint32_t id,
-    const struct iovec *iov, int iovcnt)
-{
-	if (proc_composev(p, type, id, iov, iovcnt) == -1)
-		return (-1);
-	req_sent(p, type, id);
-	return (0);
-}
-
-static int
-compose1(struct proc_pipe *p, uint32_t type, uint32_t id,
-    const void *data, size_t len)
-{
-	if (proc_compose(p, type, id, data, len) == -1)
-		return (-1);
-	req_sent(p, type, id);
-	return (0);
-}
-
-int
-engine_db_compose(uint32_t type, uint32_t id, const void *data, size_t len)
-{
-	return (compose1(&pipe_dbd, type, id, data, len));
-}
-
-int
-engine_db_composev(uint32_t type, uint32_t id, const struct iovec *iov,
-    int iovcnt)
-{
-	return (pipe_compose(&pipe_dbd, type, id, iov, iovcnt));
-}
-
-int
-engine_wg_compose(uint32_t type, uint32_t id, const void *data, size_t len)
-{
-	return (compose1(&pipe_wgd, type, id, data, len));
-}
-
-int
-engine_parent_compose(uint32_t type, uint32_t id, const void *data,
-    size_t len)
-{
-	return (compose1(&pipe_parent, type, id, data, len));
-}
-
-/* A request to the parent whose answer is only logged. */
-void
-engine_parent_fire(uint32_t type, const void *data, size_t len)
-{
-	uint32_t	id;
-
-	id = engine_req_new(parent_log_answer, NULL);
-	if (engine_parent_compose(type, id, data, len) == -1)
-		engine_req_cancel(id);
-}
-
-/* Request ids: never 0 (unsolicited messages), never one in use. */
-uint32_t
-engine_req_new(engine_cb cb, void *arg)
-{
-	struct engine_req	*r, key;
-
-	if ((r = calloc(1, sizeof(*r))) == NULL)
-		fatal("request");
-	for (;;) {
-		key.id = req_next++;
-		if (key.id != 0 && RB_FIND(engine_reqs, &reqs, &key) == NULL)
-			break;
-	}
-	r->id = key.id;
-	r->cb = cb;
-	r->arg = arg;
-	RB_INSERT(engine_reqs, &reqs, r);
-	return (r->id);
-}
-
-/*
- * A request whose context the registry keeps: arg, allocated by the
- * caller (engine_req_adopt), or a copy of ctx (engine_req_new_ctx), is
- * handed to every answer's callback and freed when the request ends or
- * is cancelled, so no callback frees its argument.
- */
-uint32_t
-engine_req_adopt(engine_cb cb, void *arg)
-{
-	struct engine_req	*r, key;
-
-	key.id = engine_req_new(cb, arg);
-	r = RB_FIND(engine_reqs, &reqs, &key);
-	r->owned = 1;
-	return (key.id);
-}
-
-uint32_t
-engine_req_new_ctx(engine_cb cb, const void *ctx, size_t len)
-{
-	void	*copy;
-
-	if ((copy = malloc(len)) == NULL)
-		fatal("request");
-	memcpy(copy, ctx, len);
-	return (engine_req_adopt(cb, copy));
-}
-
+/* The parent's configuration; answers to requests are req.c's. */
 static void
-req_free(struct engine_req *r)
-{
-	if (r->owned)
-		free(r->arg);
-	free(r);
-}
-
-void
-engine_req_cancel(uint32_t id)
-{
-	struct engine_req	*r, key;
-
-	key.id = id;
-	if ((r = RB_FIND(engine_reqs, &reqs, &key)) == NULL)
-		return;
-	RB_REMOVE(engine_reqs, &reqs, r);
-	req_free(r);
-}
-
-/* A request's first message says where it went and what it asks. */
-static void
-req_sent(struct proc_pipe *p, uint32_t type, uint32_t id)
-{
-	struct engine_req	*r, key;
-
-	key.id = id;
-	if (id == 0 || type == IMSG_PROCINFO ||
-	    (r = RB_FIND(engine_reqs, &reqs, &key)) == NULL || r->pipe != NULL)
-		return;
-	r->pipe = p;
-	r->type = type;
-}
-
-/*
- * Can "answer" come for a request that began with "type"?  Any end of
- * the request's process (OK, ERR, END), and only the rows it asks for:
- * a callback may take another row for its end, free its state and be
- * called again by the real end.
- */
-static int
-req_answered_by(uint32_t type, uint32_t answer)
-{
-	if (type == IMSG_PROCINFO_REQ)
-		return (answer == IMSG_PROCINFO);
-	switch (answer) {
-	case IMSG_DB_OK:
-	case IMSG_DB_ERR:
-	case IMSG_DB_END:
-	case IMSG_WG_OK:
-	case IMSG_WG_ERR:
-	case IMSG_WG_END:
-		return (1);
-	case IMSG_DB_NETWORK:
-		return (type == IMSG_DB_NETWORKS_REQ ||
-		    type == IMSG_DB_NETWORK_CREATE ||
-		    type == IMSG_DB_NETWORK_IMPORT);
-	case IMSG_DB_PEER:
-		return (type == IMSG_DB_LOAD || type == IMSG_DB_PEER_ADD ||
-		    type == IMSG_DB_PEER_UPDATE ||
-		    type == IMSG_DB_PEER_REDEEM ||
-		    type == IMSG_DB_PEER_DELETE);
-	case IMSG_DB_OVERRIDE:
-		return (type == IMSG_DB_LOAD);
-	case IMSG_DB_CIDR:
-		return (type == IMSG_DB_LOAD || type == IMSG_DB_CIDR_ADD ||
-		    type == IMSG_DB_CIDR_UPDATE);
-	case IMSG_DB_ASSOC:
-		return (type == IMSG_DB_LOAD || type == IMSG_DB_ASSOC_ADD);
-	case IMSG_WG_KEY:
-		return (type == IMSG_WG_IF_UP || type == IMSG_WG_KEY_SET ||
-		    type == IMSG_WG_KEY_NEW || type == IMSG_WG_KEY_PENDING);
-	case IMSG_WG_STAT:
-		return (type == IMSG_WG_STATS_REQ ||
-		    type == IMSG_WG_ENDPOINTS_REQ);
-	case IMSG_WG_ADDR:
-		return (type == IMSG_WG_ADDRS_REQ);
-	default:
-		return (0);
-	}
-}
-
-/*
- * Hand an answer to its request.  The entry leaves the registry before a
- * final answer's callback runs, so the callback may start new requests
- * or cancel this one without harm.  Answers to cancelled requests are
- * dropped.
- */
-static void
-req_deliver(struct proc_pipe *p, struct imsg *imsg, int final)
-{
-	struct engine_req	*r, key;
-
-	key.id = imsg->hdr.peerid;
-	if ((r = RB_FIND(engine_reqs, &reqs, &key)) == NULL) {
-		log_debug("%s: %s for no request (%u)", p->name,
-		    in_imsg_name(imsg->hdr.type), imsg->hdr.peerid);
-		return;
-	}
-	/* only the process asked answers, and only with what was asked */
-	if (r->pipe != NULL && (r->pipe != p ||
-	    !req_answered_by(r->type, imsg->hdr.type)))
-		fatalx("%s: %s does not answer %s", p->name,
-		    in_imsg_name(imsg->hdr.type), in_imsg_name(r->type));
-	if (final)
-		RB_REMOVE(engine_reqs, &reqs, r);
-	r->cb(imsg, r->arg);
-	if (final)
-		req_free(r);
-}
-
-int
-engine_imsg_error(struct imsg *imsg, struct in_error *e)
-{
-	switch (imsg->hdr.type) {
-	case IMSG_DB_ERR:
-	case IMSG_WG_ERR:
-		if (imsg_get_data(imsg, e, sizeof(*e)) == -1)
-			fatalx("bad error answer");
-		return (1);
-	default:
-		return (0);
-	}
-}
-
-/*
- * May a network live at this root CIDR?  Checked before anything is
- * made, so `new' and `install' fail at once with the key to change;
- * wgd refuses such a network anyway.
- */
-int
-engine_net_allowed(const struct in_prefix *net, char *err, size_t errlen)
-{
-	char	s[IN_CIDRSTRSZ];
-
-	if (in_prefix_in_ranges(net, ranges, nranges))
-		return (1);
-	if (in_prefix_str(net, s, sizeof(s)) == -1)
-		strlcpy(s, "the network", sizeof(s));
-	snprintf(err, errlen, "%s lies outside allowed-ranges in "
-	    "innernet.conf(5); add a range holding it there first", s);
-	return (0);
-}
-
-/* The parent's configuration, applied at IMSG_CONF_END. */
-static void
-conf_global(const struct in_conf_global *g)
-{
-	if (!in_str_ok(g->user) || !in_str_ok(g->state_dir) ||
-	    !in_str_ok(g->socket_path) || !in_str_ok(g->hosts_file) ||
-	    !in_str_ok(g->wg_userspace))
-		fatalx("parent: unterminated string in CONF_GLOBAL");
-	conf_pending = *g;
-	nnetopts_pending = 0;
-	nranges_pending = 0;
-}
-
-static void
-conf_range(const struct in_conf_range *r)
-{
-	if (nranges_pending >= IN_MAXRANGES)
-		fatalx("parent: too many allowed ranges");
-	ranges_pending[nranges_pending++] = r->range;
-}
-
-static void
-conf_netopts(const struct in_netopts *o)
-{
-	if (!in_str_ok(o->name) || !in_str_ok(o->host_suffix))
-		fatalx("parent: unterminated string in CONF_NETOPTS");
-	if (nnetopts_pending >= IN_MAXNETWORKS)
-		fatalx("parent: too many networks");
-	netopts_pending[nnetopts_pending++] = *o;
-}
-
-static void
-conf_end(void)
-{
-	engine_conf = conf_pending;
-	memcpy(netopts, netopts_pending, sizeof(netopts));
-	nnetopts = nnetopts_pending;
-	memcpy(ranges, ranges_pending, sizeof(ranges));
-	nranges = nranges_pending;
-	engine_configured();
-}
-
-/*
- * Answers to our requests are checked here, once, then handed to the
- * request's callback: callbacks trust what they get.
- */
-static void
-answer_end(struct proc_pipe *p, struct imsg *imsg)
-{
-	req_deliver(p, imsg, 1);
-}
-
-static void
-answer_error(struct proc_pipe *p, struct imsg *imsg, const struct in_error *e)
-{
-	if (!in_str_ok(e->msg))
-		proc_bad(p, imsg, "unterminated error message");
-	req_deliver(p, imsg, 1);
-}
-
-static void
-answer_procinfo(struct proc_pipe *p, struct imsg *imsg)
-{
-	proc_procinfo_check(p, imsg);
-	req_deliver(p, imsg, 1);
-}
-
-static void
-row_network(struct proc_pipe *p, struct imsg *imsg, const struct in_network *n)
-{
-	if (!in_str_ok(n->name) || !in_str_ok(n->public_key) ||
-	    !in_str_ok(n->server_public_key) ||
-	    !in_str_ok(n->external_endpoint) ||
-	    !in_str_ok(n->override_endpoint) || !in_ifname_ok(n->name))
-		proc_bad(p, imsg, "network");
-	req_deliver(p, imsg, 0);
-}
-
-static void
-row_peer(struct proc_pipe *p, struct imsg *imsg)
-{
-	struct in_peer	 peer;
-	const char	*cand;
-
-	cand = proc_get_peer(p, imsg, &peer, sizeof(peer));
-	if (!in_peer_candidates_ok(&peer, cand, peer.candidates_len))
-		proc_bad(p, imsg, "candidates");
-	if (peer.ip.af != AF_INET && peer.ip.af != AF_INET6)
-		proc_bad(p, imsg, "address family");
-	req_deliver(p, imsg, 0);
-}
-
-static void
-row_cidr(struct proc_pipe *p, struct imsg *imsg, const struct in_cidr *c)
-{
-	if (!in_str_ok(c->name) || (c->cidr.ip.af != AF_INET &&
-	    c->cidr.ip.af != AF_INET6))
-		proc_bad(p, imsg, "CIDR");
-	req_deliver(p, imsg, 0);
-}
-
-static void
-row_override(struct proc_pipe *p, struct imsg *imsg,
-    const struct in_override *o)
-{
-	if (!in_str_ok(o->network) || !in_str_ok(o->public_key) ||
-	    !in_str_ok(o->endpoint))
-		proc_bad(p, imsg, "override");
-	req_deliver(p, imsg, 0);
-}
-
-static void
-row_key(struct proc_pipe *p, struct imsg *imsg, const struct in_wgkey *k)
-{
-	if (!in_str_ok(k->ifname) || !in_str_ok(k->key))
-		proc_bad(p, imsg, "key");
-	req_deliver(p, imsg, 0);
-}
-
-static void
-row_stat(struct proc_pipe *p, struct imsg *imsg, const struct in_wgstat *s)
-{
-	if (!in_str_ok(s->ifname) || !in_str_ok(s->public_key) ||
-	    !in_str_ok(s->endpoint))
-		proc_bad(p, imsg, "stat");
-	req_deliver(p, imsg, 0);
-}
-
-static void
-row_addr(struct proc_pipe *p, struct imsg *imsg, const struct in_ip *ip)
-{
-	if (ip->af != AF_INET && ip->af != AF_INET6)
-		proc_bad(p, imsg, "address family");
-	req_deliver(p, imsg, 0);
-}
-
-static void
-peer_expired(struct proc_pipe *p, struct imsg *imsg,
-    const struct in_netreq *nr)
-{
-	if (!in_str_ok(nr->network))
-		proc_bad(p, imsg, "network name");
-	server_peer_expired(nr->network, nr->id);
-}
-
-static void
-dispatch_parent(struct proc_pipe *p, struct imsg *imsg)
+parent_msg(struct proc_pipe *p, struct imsg *imsg)
 {
 	struct in_conf_global	g;
 	struct in_conf_range	r;
 	struct in_netopts	o;
-	struct in_error		e;
 
 	switch (imsg->hdr.type) {
 	case IMSG_CONF_GLOBAL:
 		proc_get(p, imsg, &g, sizeof(g));
-		conf_global(&g);
+		engine_conf_global(&g);
 		break;
 	case IMSG_CONF_RANGE:
 		proc_get(p, imsg, &r, sizeof(r));
-		conf_range(&r);
+		engine_conf_range(&r);
 		break;
 	case IMSG_CONF_NETOPTS:
 		proc_get(p, imsg, &o, sizeof(o));
-		conf_netopts(&o);
+		engine_conf_netopts(&o);
 		break;
 	case IMSG_CONF_END:
 		proc_get_none(p, imsg);
-		conf_end();
-		break;
-	case IMSG_WG_OK:
-		proc_get_none(p, imsg);
-		answer_end(p, imsg);
-		break;
-	case IMSG_WG_ERR:
-		proc_get(p, imsg, &e, sizeof(e));
-		answer_error(p, imsg, &e);
-		break;
-	case IMSG_PROCINFO:
-		answer_procinfo(p, imsg);
+		engine_conf_end();
+		engine_configured();
 		break;
 	default:
 		proc_bad(p, imsg, "unexpected");
 	}
 }
 
+/* dbd's sweeper removed a peer whose invitation expired. */
 static void
-dispatch_dbd(struct proc_pipe *p, struct imsg *imsg)
+dbd_msg(struct proc_pipe *p, struct imsg *imsg)
 {
-	struct in_network	net;
-	struct in_cidr		cidr;
-	struct in_assoc		assoc;
-	struct in_override	ov;
 	struct in_netreq	nr;
-	struct in_error		e;
 
 	switch (imsg->hdr.type) {
-	case IMSG_DB_OK:
-	case IMSG_DB_END:
-		proc_get_none(p, imsg);
-		answer_end(p, imsg);
-		break;
-	case IMSG_DB_ERR:
-		proc_get(p, imsg, &e, sizeof(e));
-		answer_error(p, imsg, &e);
-		break;
-	case IMSG_DB_NETWORK:
-		proc_get(p, imsg, &net, sizeof(net));
-		row_network(p, imsg, &net);
-		break;
-	case IMSG_DB_PEER:
-		row_peer(p, imsg);
-		break;
-	case IMSG_DB_CIDR:
-		proc_get(p, imsg, &cidr, sizeof(cidr));
-		row_cidr(p, imsg, &cidr);
-		break;
-	case IMSG_DB_ASSOC:
-		proc_get(p, imsg, &assoc, sizeof(assoc));
-		req_deliver(p, imsg, 0);
-		break;
-	case IMSG_DB_OVERRIDE:
-		proc_get(p, imsg, &ov, sizeof(ov));
-		row_override(p, imsg, &ov);
-		break;
 	case IMSG_DB_PEER_EXPIRED:
 		proc_get(p, imsg, &nr, sizeof(nr));
-		peer_expired(p, imsg, &nr);
-		break;
-	case IMSG_PROCINFO:
-		answer_procinfo(p, imsg);
-		break;
-	default:
-		proc_bad(p, imsg, "unexpected");
-	}
-}
-
-static void
-dispatch_wgd(struct proc_pipe *p, struct imsg *imsg)
-{
-	struct in_wgkey		k;
-	struct in_wgstat	st;
-	struct in_ip		ip;
-	struct in_error		e;
-
-	switch (imsg->hdr.type) {
-	case IMSG_WG_OK:
-	case IMSG_WG_END:
-		proc_get_none(p, imsg);
-		answer_end(p, imsg);
-		break;
-	case IMSG_WG_ERR:
-		proc_get(p, imsg, &e, sizeof(e));
-		answer_error(p, imsg, &e);
-		break;
-	case IMSG_WG_KEY:
-		proc_get(p, imsg, &k, sizeof(k));
-		row_key(p, imsg, &k);
-		break;
-	case IMSG_WG_STAT:
-		proc_get(p, imsg, &st, sizeof(st));
-		row_stat(p, imsg, &st);
-		break;
-	case IMSG_WG_ADDR:
-		proc_get(p, imsg, &ip, sizeof(ip));
-		row_addr(p, imsg, &ip);
-		break;
-	case IMSG_PROCINFO:
-		answer_procinfo(p, imsg);
+		if (!in_str_ok(nr.network))
+			proc_bad(p, imsg, "network name");
+		server_peer_expired(nr.network, nr.id);
 		break;
 	default:
 		proc_bad(p, imsg, "unexpected");
 	}
-}
-
-static void
-parent_log_answer(struct imsg *imsg, void *arg)
-{
-	struct in_error	e;
-
-	if (engine_imsg_error(imsg, &e))
-		log_warnx("parent: %s", e.msg);
-}
-
-const struct in_netopts *
-engine_netopts(const char *name)
-{
-	size_t	i;
-
-	for (i = 0; i < nnetopts; i++)
-		if (strcmp(netopts[i].name, name) == 0)
-			return (&netopts[i]);
-	return (NULL);
-}
-
-struct engine_net *
-engine_net_find(const char *name)
-{
-	struct engine_net	*en;
-
-	TAILQ_FOREACH(en, &engine_nets, entry)
-		if (strcmp(en->net.name, name) == 0)
-			return (en);
-	return (NULL);
-}
-
-struct engine_net *
-engine_net_add(const struct in_network *net)
-{
-	struct engine_net	*en;
-	const struct in_netopts	*o;
-
-	if ((en = engine_net_find(net->name)) != NULL)
-		return (en);
-	if ((en = calloc(1, sizeof(*en))) == NULL)
-		fatal("network");
-	en->net = *net;
-	if ((o = engine_netopts(net->name)) != NULL)
-		en->opts = *o;
-	else
-		strlcpy(en->opts.name, net->name, sizeof(en->opts.name));
-	ns_init(&en->state);
-	ns_init(&en->cache);
-	TAILQ_INSERT_TAIL(&engine_nets, en, entry);
-	return (en);
-}
-
-/* The caller has stopped the network's role (timers, listener) first. */
-void
-engine_net_remove(struct engine_net *en)
-{
-	TAILQ_REMOVE(&engine_nets, en, entry);
-	ns_clear(&en->state);
-	ns_clear(&en->cache);
-	free(en);
 }
 
 static void

@@ -149,22 +149,37 @@ struct engine_net {
 };
 TAILQ_HEAD(engine_nets, engine_net);
 
+/*
+ * netlist.c: the networks, the parent's configuration (staged by
+ * engine_conf_global() and the rest, applied by engine_conf_end()) and
+ * the event base and resolver engine.c makes.
+ */
 extern struct engine_nets	 engine_nets;
 extern struct in_conf_global	 engine_conf;
 int	 engine_net_allowed(const struct in_prefix *, char *, size_t);
 extern struct event_base	*engine_base;
 extern struct evdns_base	*engine_dns;	/* set up before chroot */
+void	 engine_conf_global(const struct in_conf_global *);
+void	 engine_conf_range(const struct in_conf_range *);
+void	 engine_conf_netopts(const struct in_netopts *);
+void	 engine_conf_end(void);
+struct engine_net *engine_net_find(const char *);
+struct engine_net *engine_net_add(const struct in_network *);
+void	 engine_net_remove(struct engine_net *);
+const struct in_netopts *engine_netopts(const char *);
 
 /*
- * Requests to dbd and wgd.  engine_req_new() registers a callback and
- * returns the request id to put in hdr.peerid of every message of the
- * request.  The callback runs for each answer with that id; the request
- * ends after an answer of type *_OK, *_ERR or *_END has been delivered
- * (the callback sees it, then the request is forgotten).  If the peer
- * process goes away the engine exits, so callbacks never dangle.
- * engine_req_new_ctx() gives the callback a copy of a context and
- * engine_req_adopt() a context the caller allocated: either is the
- * registry's, freed when the request ends or is cancelled.
+ * req.c: requests to dbd, wgd and the parent.  engine_req_new()
+ * registers a callback and returns the request id to put in hdr.peerid
+ * of every message of the request.  The callback runs for each answer
+ * with that id; the request ends after an answer of type *_OK, *_ERR or
+ * *_END has been delivered (the callback sees it, then the request is
+ * forgotten).  If the peer process goes away the engine exits, so
+ * callbacks never dangle.  engine_req_new_ctx() gives the callback a
+ * copy of a context and engine_req_adopt() a context the caller
+ * allocated: either is the registry's, freed when the request ends or
+ * is cancelled.  engine_pipes_init() takes the handlers of what the
+ * parent and dbd send unasked.
  */
 typedef void	(*engine_cb)(struct imsg *, void *);
 
@@ -177,11 +192,8 @@ int	 engine_db_composev(uint32_t, uint32_t, const struct iovec *, int);
 int	 engine_wg_compose(uint32_t, uint32_t, const void *, size_t);
 int	 engine_parent_compose(uint32_t, uint32_t, const void *, size_t);
 void	 engine_parent_fire(uint32_t, const void *, size_t);
-
-struct engine_net *engine_net_find(const char *);
-struct engine_net *engine_net_add(const struct in_network *);
-void	 engine_net_remove(struct engine_net *);
-const struct in_netopts *engine_netopts(const char *);
+int	 engine_imsg_error(struct imsg *, struct in_error *);
+void	 engine_pipes_init(proc_dispatch_cb, proc_dispatch_cb);
 
 /*
  * net.c: the lifecycle's machine and what every role shares.  A role
@@ -238,9 +250,6 @@ void	 net_resolve(const char *, resolve_cb, const void *, size_t);
 int	 numeric_endpoint(const char *, char *, size_t);
 int	 candidate_append(char *, size_t, size_t *, const struct in_ip *,
 	    uint16_t, int);
-
-/* engine.c: helpers on answers */
-int	 engine_imsg_error(struct imsg *, struct in_error *);
 
 /* netstate.c: the mirror and the visibility rule */
 void	 ns_init(struct netstate *);

@@ -46,15 +46,17 @@ $(FZ)/fuzz_wgd_imsg: FUZZ_CFLAGS += -Iinnernet-wgd -Iregress/fuzz
 $(FZ)/fuzz_wgd_imsg: innernet-wgd/wgd.c innernet-wgd/wgd.h \
 	regress/fuzz/fuzzlog.h
 # The engine's imsg dispatch and the request callbacks behind it:
-# engine.c is compiled into the harness; the control socket, the
-# parent's files and innernetctl's verbs are left out.
-fuzz_engine_imsg_SRCS := $(filter-out innernetd/engine.c \
-	innernetd/control.c innernetd/ctl.c innernetd/import.c, \
-	$(ENGINE_SRCS)) $(FUZZ_DISPATCH_SRCS)
+# engine.c, req.c and netlist.c are compiled into the harness; the
+# control socket, the parent's files and innernetctl's verbs are left
+# out.
+fuzz_engine_imsg_SRCS := $(filter-out innernetd/engine.c innernetd/req.c \
+	innernetd/netlist.c innernetd/control.c innernetd/ctl.c \
+	innernetd/import.c, $(ENGINE_SRCS)) $(FUZZ_DISPATCH_SRCS)
 fuzz_engine_imsg_LIBS = $(LIB_EVENT) $(LIB_JANSSON) $(LIB_SODIUM) \
 	$(LIB_BSD)
 $(FZ)/fuzz_engine_imsg: FUZZ_CFLAGS += -Iregress/fuzz
-$(FZ)/fuzz_engine_imsg: innernetd/engine.c innernetd/engine.h \
+$(FZ)/fuzz_engine_imsg: innernetd/engine.c innernetd/req.c \
+	innernetd/netlist.c innernetd/engine.h \
 	regress/fuzz/fuzzlog.h
 
 FUZZ_TARGETS	:= fuzz_imsg fuzz_config fuzz_invite fuzz_json fuzz_http \

@@ -17,8 +17,9 @@
 /*
  * What dbd, wgd and the parent could send the engine.  Each input is a
  * sequence of messages, framed as imsgs and taken by the engine's own
- * imsg_get loop and dispatch (engine.c is compiled in here, so its
- * pipes, request registry and configuration are reachable), going on to
+ * imsg_get loop and dispatch (engine.c, req.c and netlist.c are
+ * compiled in here, so the pipes, the request registry and the
+ * configuration are reachable), going on to
  * the real request callbacks of server.c and client.c.  The engine
  * starts as it does under innernetd: the parent's configuration, then
  * its request for the networks, which the input answers.
@@ -43,6 +44,8 @@
 #include "fuzzlog.h"
 
 #include "engine.c"
+#include "req.c"
+#include "netlist.c"
 
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -585,6 +588,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		signal(SIGPIPE, SIG_IGN);
 		if ((engine_base = event_init()) == NULL)
 			abort();
+		parent_unasked = parent_msg;
+		dbd_unasked = dbd_msg;
 		pipe_setup(0, &pipe_parent, PROC_PARENT, dispatch_parent);
 		pipe_setup(1, &pipe_dbd, PROC_DBD, dispatch_dbd);
 		pipe_setup(2, &pipe_wgd, PROC_WGD, dispatch_wgd);

@@ -20,7 +20,8 @@
  * of every network once configured.  This is the top of the engine: it
  * calls down into the roles, the API and the control socket, and gives
  * the lower files their callbacks (the pipes' handlers to req.c, the
- * verbs to control.c); nothing calls back up into it.
+ * roles to net.c, the API's routes to http.c, the verbs to control.c);
+ * nothing calls back up into it.
  */
 
 #include <sys/types.h>
@@ -272,6 +273,7 @@ engine_configured(void)
 	configured = 1;
 	net_role_set(IN_ROLE_SERVER, &server_role);
 	net_role_set(IN_ROLE_CLIENT, &client_role);
+	http_routes(api_user, api_admin);
 	control_init(PROC_FD_CONTROL, ctl_dispatch);
 	id = engine_req_new(networks_loaded, NULL);
 	if (engine_db_compose(IMSG_DB_NETWORKS_REQ, id, NULL, 0) == -1)

@@ -313,7 +313,16 @@ int	 server_state_write(struct engine_net *, const struct ns_peer *, int,
 json_t	*state_peer_json(const struct ns_peer *);
 json_t	*state_cidrs_json(struct netstate *);
 
-/* http.c: API server per server-role network */
+/*
+ * http.c: API server per server-role network.  The route handlers
+ * (api_user, api_admin) are given once by http_routes(), before any
+ * network starts; one gets the request, the network, the caller, the
+ * method and the path's components after /v1/user or /v1/admin.
+ */
+struct api_req;
+typedef void	(*api_route_cb)(struct api_req *, struct engine_net *,
+		    struct ns_peer *, int, char **, int);
+void	 http_routes(api_route_cb, api_route_cb);
 int	 http_start(struct engine_net *);
 void	 http_stop(struct engine_net *);
 void	 http_state_invalidate(struct engine_net *);
@@ -368,13 +377,14 @@ void	 server_assoc_delete(struct engine_net *, int64_t, server_cb,
  * with the status and JSON; api_done_empty() sends no body (upstream
  * answers POST /v1/admin/associations with an empty 201).
  */
-struct api_req;
 enum api_method { API_GET = 1, API_POST, API_PUT, API_DELETE };
 json_t	*api_body(struct api_req *);
 void	 api_done(void *, int, const char *, json_t *);
 void	 api_done_empty(void *, int, const char *, json_t *);
 void	 api_reply_state(struct api_req *, struct engine_net *,
 	    struct ns_peer *);
+
+/* api_user.c, api_admin.c: the routes engine.c gives http_routes() */
 void	 api_user(struct api_req *, struct engine_net *, struct ns_peer *,
 	    int, char **, int);
 void	 api_admin(struct api_req *, struct engine_net *, struct ns_peer *,

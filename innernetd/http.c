@@ -19,7 +19,10 @@
  * server's overlay address and the network's port, bound to the WireGuard
  * interface, so the tunnel's cryptography vouches for the source address
  * that names the caller.  Here: limits, the server key header, the caller
- * lookup, routing to api_user.c and api_admin.c, and answers.  The state
+ * lookup, routing to the handlers of /v1/user and /v1/admin (api_user.c
+ * and api_admin.c, which engine.c gives http_routes(): they call the
+ * server's operations, which start and stop this listener, so this file
+ * knows them only by pointer), and answers.  The state
  * document is the hot path: it is serialised once per visibility class
  * (the caller's CIDR) and generation, then handed to every caller of
  * that class by reference, with an ETag for conditional requests.
@@ -156,6 +159,7 @@ struct http_srv {
  * room is chosen among all networks' (see conn_victim()).
  */
 static struct http_conns	 http_conns = RB_INITIALIZER(&http_conns);
+static api_route_cb		 route_user, route_admin;
 static struct http_conn_list	 http_all =
 				    TAILQ_HEAD_INITIALIZER(http_all);
 static struct http_sources	 http_sources =
@@ -1036,6 +1040,14 @@ http_check_probe(struct engine_net *en)
 		    en->net.name);
 }
 
+/* The handlers of /v1/user/... and /v1/admin/..., before any start. */
+void
+http_routes(api_route_cb user, api_route_cb admin)
+{
+	route_user = user;
+	route_admin = admin;
+}
+
 int
 http_start(struct engine_net *en)
 {
@@ -1476,7 +1488,7 @@ http_request(struct evhttp_request *req, void *arg)
 	    method == API_GET ? "GET" : method == API_POST ? "POST" :
 	    method == API_PUT ? "PUT" : "DELETE", path, caller->p.name);
 	if (strcmp(comps[1], "user") == 0)
-		api_user(ar, en, caller, method, comps + 2, n - 2);
+		route_user(ar, en, caller, method, comps + 2, n - 2);
 	else
-		api_admin(ar, en, caller, method, comps + 2, n - 2);
+		route_admin(ar, en, caller, method, comps + 2, n - 2);
 }

@@ -235,6 +235,7 @@ fuzz_init(void)
 	int		port;
 
 	engine_base = event_base_new();
+	http_routes(api_user, api_admin);
 	engine_conf.timeout = 1;
 	engine_conf.max_connections = 64;
 	engine_conf.max_per_source = 64;	/* every input comes from one */

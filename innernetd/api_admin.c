@@ -27,7 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "engine_local.h"
 
 enum admin_table { ADMIN_PEERS, ADMIN_CIDRS, ADMIN_ASSOCS };
 

@@ -23,7 +23,7 @@
 
 #include <string.h>
 
-#include "engine.h"
+#include "engine_local.h"
 
 static int
 user_capable(const struct ns_peer *p)

@@ -40,7 +40,7 @@
 #include <jansson.h>
 
 #include "compat.h"
-#include "engine.h"
+#include "engine_local.h"
 #include "client.h"
 
 #define CLIENT_HTTP_TIMEOUT	10	/* seconds per API request */

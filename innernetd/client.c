@@ -45,7 +45,7 @@
 #include <jansson.h>
 
 #include "compat.h"
-#include "engine.h"
+#include "engine_local.h"
 #include "client.h"
 
 struct fetchctx;

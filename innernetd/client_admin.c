@@ -40,7 +40,7 @@
 #include <jansson.h>
 
 #include "compat.h"
-#include "engine.h"
+#include "engine_local.h"
 #include "client.h"
 
 /* Admin verbs from this peer: the server's admin API over the tunnel. */

@@ -40,7 +40,7 @@
 #include <jansson.h>
 
 #include "compat.h"
-#include "engine.h"
+#include "engine_local.h"
 #include "client.h"
 
 /* WireGuard statistics, kept sorted by key for lookups. */

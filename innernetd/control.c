@@ -41,7 +41,7 @@
 #include <event.h>
 #include <jansson.h>
 
-#include "engine.h"
+#include "engine_local.h"
 
 #define CONTROL_MAXCONNS	64
 

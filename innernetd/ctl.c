@@ -38,7 +38,7 @@
 #include <jansson.h>
 
 #include "compat.h"
-#include "engine.h"
+#include "engine_local.h"
 
 #define CTL_INVITE_TTL		(14 * 86400)	/* upstream's default */
 #define CTL_INVITE_MAXTTL	(10LL * 365 * 86400)

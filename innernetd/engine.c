@@ -42,7 +42,7 @@
 #include <event2/dns.h>
 #include <sodium.h>
 
-#include "engine.h"
+#include "engine_local.h"
 #include "compat.h"
 
 static int	configured;

@@ -25,7 +25,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "engine.h"
+#include "engine_local.h"
 
 int
 hosts_enabled(struct engine_net *en)

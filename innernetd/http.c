@@ -53,7 +53,7 @@
 #include <sodium.h>
 
 #include "compat.h"
-#include "engine.h"
+#include "engine_local.h"
 
 #define HTTP_KEY_HEADER		"X-Innernet-Server-Key"
 #define HTTP_MAX_HEADERS	(8 * 1024)

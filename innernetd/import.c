@@ -34,7 +34,7 @@
 #include <jansson.h>
 
 #include "compat.h"
-#include "engine.h"
+#include "engine_local.h"
 
 struct import {
 	server_cb		 cb;

@@ -61,7 +61,7 @@
 #include "innernet.h"
 #include "compat.h"
 #include "config.h"
-#include "engine.h"
+#include "engine_local.h"
 #include "hosts.h"
 #include "proc.h"
 

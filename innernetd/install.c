@@ -44,7 +44,7 @@
 #include <jansson.h>
 
 #include "compat.h"
-#include "engine.h"
+#include "engine_local.h"
 #include "client.h"
 
 #define REDEEM_TRIES		3

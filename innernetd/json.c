@@ -31,7 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "engine_local.h"
 
 /*
  * jansson's strings may hold a private key (an invitation's): every

@@ -42,7 +42,7 @@
 #include <event.h>
 #include <event2/dns.h>
 
-#include "engine.h"
+#include "engine_local.h"
 
 /* A step of a start: the network's run, and which start of it. */
 struct net_step {

@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "engine_local.h"
 
 struct engine_nets	 engine_nets = TAILQ_HEAD_INITIALIZER(engine_nets);
 struct in_conf_global	 engine_conf;

@@ -31,7 +31,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "engine.h"
+#include "engine_local.h"
 
 struct ns_hash {
 	uint32_t	*slots;		/* peer index + 1, 0 = empty */

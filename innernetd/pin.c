@@ -34,7 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "engine_local.h"
 
 /* Lookups in the fetched state and in the peers kept so far. */
 static struct ns_peer *

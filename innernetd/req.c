@@ -32,7 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "engine_local.h"
 
 struct engine_req {
 	RB_ENTRY(engine_req)	 entry;

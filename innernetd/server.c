@@ -35,7 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine.h"
+#include "engine_local.h"
 #include "server.h"
 
 #define HOSTS_DELAY_MS	300	/* gather bursts of changes into one rewrite */

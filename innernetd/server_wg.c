@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "engine_local.h"
 #include "server.h"
 
 static void	refresh_answer(struct imsg *, void *);

@@ -26,7 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine.h"
+#include "engine_local.h"
 
 /* A peer with its observed endpoint among its candidates. */
 json_t *

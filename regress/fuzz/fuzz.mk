@@ -56,7 +56,7 @@ fuzz_engine_imsg_LIBS = $(LIB_EVENT) $(LIB_JANSSON) $(LIB_SODIUM) \
 	$(LIB_BSD)
 $(FZ)/fuzz_engine_imsg: FUZZ_CFLAGS += -Iregress/fuzz
 $(FZ)/fuzz_engine_imsg: innernetd/engine.c innernetd/req.c \
-	innernetd/netlist.c innernetd/engine.h \
+	innernetd/netlist.c innernetd/engine_local.h \
 	regress/fuzz/fuzzlog.h
 
 FUZZ_TARGETS	:= fuzz_imsg fuzz_config fuzz_invite fuzz_json fuzz_http \

@@ -52,7 +52,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
-#include "engine.h"
+#include "engine_local.h"
 
 #define FUZZ_KEY	"YBVIgpfLbi/knrMCTEb0L6eVy0daiZnJJQkxBK9s+2I="
 #define FUZZ_MAXIN	(64 * 1024)

@@ -34,7 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "engine_local.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

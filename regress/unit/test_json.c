@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "engine_local.h"
 
 #define KEY1	"YBVIgpfLbi/knrMCTEb0L6eVy0daiZnJJQkxBK9s+2I="
 

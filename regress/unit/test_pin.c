@@ -31,7 +31,7 @@
 
 #include <sodium.h>
 
-#include "engine.h"
+#include "engine_local.h"
 
 /*
  * A 50,000-peer mass removal is checked by its work, not its time: the

@@ -18,11 +18,14 @@
  * The engine: the unprivileged, network-facing process.  It serves the
  * innernet HTTP API of every server-role network, fetches state for every
  * client-role network, answers innernetctl on the control socket, and
- * drives dbd and wgd by imsg.  Internal to innernetd/.
+ * drives dbd and wgd by imsg.  Internal to innernetd/: every file of the
+ * engine includes this one, which belongs to none of them.  engine.c is
+ * the top and calls down; netlist.c and req.c are the bottom that all
+ * the others call, and call nothing above them.
  */
 
-#ifndef ENGINE_H
-#define ENGINE_H
+#ifndef ENGINE_LOCAL_H
+#define ENGINE_LOCAL_H
 
 #include <sys/queue.h>
 #include <sys/uio.h>
@@ -441,4 +444,4 @@ json_t	*client_cidrs_json(struct engine_net *);
 /* import.c: innernetctl import of an upstream server or client */
 void	 engine_import(json_t *, server_cb, void *);
 
-#endif /* ENGINE_H */
+#endif /* ENGINE_LOCAL_H */

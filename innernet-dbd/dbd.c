@@ -42,7 +42,7 @@
 #include "imsg.h"
 #include "compat.h"
 #include "dbd.h"
-#include "proc.h"
+#include "innernet.h"
 
 TAILQ_HEAD(store_list, db_store);
 

@@ -55,7 +55,7 @@
 
 #include "imsg.h"
 #include "compat.h"
-#include "proc.h"
+#include "innernet.h"
 #include "wgd.h"
 
 /*

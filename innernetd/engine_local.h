@@ -35,7 +35,6 @@
 
 #include "imsg.h"
 #include "innernet.h"
-#include "proc.h"
 
 struct evhttp;
 struct evhttp_request;

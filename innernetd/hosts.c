@@ -48,7 +48,7 @@
 
 #include "config.h"
 #include "hosts.h"
-#include "proc.h"
+#include "innernet.h"
 
 #define HOSTS_MAXSIZE	(16 * 1024 * 1024)
 

@@ -63,7 +63,6 @@
 #include "config.h"
 #include "engine_local.h"
 #include "hosts.h"
-#include "proc.h"
 
 enum child_id {
 	CHILD_ENGINE,

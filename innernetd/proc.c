@@ -31,7 +31,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "proc.h"
+#include "innernet.h"
 #include "compat.h"
 
 static void	proc_handler(int, short, void *);

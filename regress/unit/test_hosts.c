@@ -34,7 +34,7 @@
 
 #include "config.h"
 #include "hosts.h"
-#include "proc.h"
+#include "innernet.h"
 
 static int	failed;
 

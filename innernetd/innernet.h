@@ -607,11 +607,12 @@ int	 in_peer_candidates_ok(const struct in_peer *, const void *, size_t);
 const char *in_imsg_name(unsigned int);
 
 /*
- * proc.c, linked by every program: the pipes between the processes of the set, and the control socket's
- * client connections: one imsg connection each, read and written by
- * proc.c.  A program gives each pipe its dispatch function, which sees
- * only the program's own messages; proc.c answers IMSG_PROCINFO_REQ on
- * the set's pipes itself, the same way in every process.
+ * proc.c, linked by every program: the pipes between the processes of
+ * the set, and the control socket's client connections, one imsg
+ * connection each.  A program gives each pipe its dispatch function,
+ * which sees only the program's own messages; proc.c answers
+ * IMSG_PROCINFO_REQ on the set's pipes itself, the same way in every
+ * process.
  */
 
 struct proc_pipe;

@@ -535,6 +535,34 @@ peer_payload(struct dbd_pipe *p, struct imsg *imsg, size_t off, size_t head,
 	return (data + head);
 }
 
+/* The version of a server network's state (db_version.c). */
+static void
+dbd_version(struct dbd_pipe *p, struct imsg *imsg)
+{
+	struct in_version	 v;
+	struct in_error		 err;
+	struct db		*db;
+	uint32_t		 id = imsg->hdr.peerid;
+	int			 rc;
+
+	need_len(p, imsg, sizeof(v));
+	memcpy(&v, imsg->data, sizeof(v));
+	need_str(p, imsg, in_str_ok(v.network));
+	if ((db = request_db(p, id, v.network)) == NULL)
+		return;
+	if (imsg->hdr.type == IMSG_DB_VERSION_GET)
+		rc = db_version_get(db, &v, &err);
+	else
+		rc = db_version_set(db, &v, &err);
+	if (rc == -1) {
+		send_error(p, id, &err);
+		return;
+	}
+	if (imsg->hdr.type == IMSG_DB_VERSION_GET)
+		compose(p, IMSG_DB_VERSION, id, &v, sizeof(v));
+	send_ok(p, id);
+}
+
 static void
 dispatch_engine(struct dbd_pipe *p, struct imsg *imsg)
 {
@@ -671,6 +699,10 @@ dispatch_engine(struct dbd_pipe *p, struct imsg *imsg)
 		}
 		send_peer(p, IMSG_DB_PEER, id, &dp);
 		send_ok(p, id);
+		break;
+	case IMSG_DB_VERSION_GET:
+	case IMSG_DB_VERSION_SET:
+		dbd_version(p, imsg);
 		break;
 	case IMSG_DB_OVERRIDE:
 		need_len(p, imsg, sizeof(ov));

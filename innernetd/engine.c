@@ -449,6 +449,8 @@ req_answered_by(uint32_t type, uint32_t answer)
 		    type == IMSG_DB_CIDR_UPDATE);
 	case IMSG_DB_ASSOC:
 		return (type == IMSG_DB_LOAD || type == IMSG_DB_ASSOC_ADD);
+	case IMSG_DB_VERSION:
+		return (type == IMSG_DB_VERSION_GET);
 	case IMSG_WG_KEY:
 		return (type == IMSG_WG_IF_UP || type == IMSG_WG_KEY_SET ||
 		    type == IMSG_WG_KEY_NEW || type == IMSG_WG_KEY_PENDING);
@@ -702,6 +704,10 @@ dispatch_dbd(struct engine_pipe *p, struct imsg *imsg)
 		break;
 	case IMSG_DB_ASSOC:
 		need_len(p, imsg, sizeof(struct in_assoc));
+		req_deliver(p, imsg, 0);
+		break;
+	case IMSG_DB_VERSION:
+		need_len(p, imsg, sizeof(struct in_version));
 		req_deliver(p, imsg, 0);
 		break;
 	case IMSG_DB_OVERRIDE:

@@ -599,6 +599,7 @@ in_imsg_name(unsigned int type)
 		"WG_ENDPOINTS_REQ",
 		"CTL_DATA", "CTL_END", "CTL_PROGRESS",
 		"CONF_RANGE",
+		"DB_VERSION_GET", "DB_VERSION_SET", "DB_VERSION",
 	};
 	/* a type added to the enum and not here fails the build */
 	_Static_assert(sizeof(names) / sizeof(names[0]) == IMSG_MAX,

@@ -73,6 +73,8 @@ LIB_SODIUM = $(call pcs,libsodium)
 LIB_BSD = $(call pcs,libbsd-overlay)
 LIB_YAML = $(call pcs,yaml-0.1)
 LIB_JANSSON = $(call pcs,jansson)
+# zlib: gzip of full states for our watching clients (README, Dependencies)
+LIB_Z = $(call pcs,zlib)
 
 # Code every program links: the imsg library, the portable layer, logging
 # and the small helpers for addresses, names and keys.
@@ -115,7 +117,7 @@ $(B)/obj/%.o: %.c innernetd/innernet.h
 $(B)/innernetd: $(call obj,$(INNERNETD_SRCS) $(COMMON_SRCS) \
 	innernet-wgd/hosts.c)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_EVENT) $(LIB_JANSSON) $(LIB_SODIUM) \
-		$(LIB_YAML) $(LIB_BSD)
+		$(LIB_YAML) $(LIB_Z) $(LIB_BSD)
 
 $(B)/innernet-dbd: $(call obj,$(DBD_SRCS) $(COMMON_SRCS))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_EVENT) $(LIB_SQLITE) $(LIB_JANSSON) \
@@ -164,6 +166,7 @@ deps:
 		--no-install-recommends \
 		build-essential clang pkg-config libevent-dev libsqlite3-dev \
 		libmnl-dev libsodium-dev libbsd-dev libyaml-dev libjansson-dev \
+		zlib1g-dev \
 		wireguard-go wireguard-tools iproute2 iputils-ping procps \
 		sqlite3 mandoc netcat-openbsd curl jq nftables wrk systemd \
 		gcc-aarch64-linux-gnu libc6-dev-arm64-cross
@@ -173,7 +176,7 @@ deps:
 demo:
 	@command -v wireguard-go >/dev/null 2>&1 && command -v jq \
 		>/dev/null 2>&1 && $(PKG_CONFIG) --exists libevent sqlite3 \
-		libmnl libsodium libbsd-overlay yaml-0.1 jansson || $(MAKE) deps
+		libmnl libsodium libbsd-overlay yaml-0.1 jansson zlib || $(MAKE) deps
 	@$(MAKE) all
 	@B=$(B) sh regress/netns/demo.sh
 

@@ -312,7 +312,7 @@ chttp_done(struct evhttp_request *req, void *arg)
  * server's internal address tells which way the request would leave;
  * anything but our own overlay address is a route outside the tunnel.
  */
-static int
+int
 chttp_route_ok(const struct in_network *net)
 {
 	struct sockaddr_storage	 dst, src;
@@ -368,7 +368,7 @@ chttp_refused(int fd, short event, void *arg)
  * from outside the tunnel completes the handshake, and nothing we send
  * leaves by another interface.
  */
-static void
+void
 chttp_bind(struct evhttp_connection *conn, const struct in_network *net)
 {
 	struct bufferevent	*bev;
@@ -1078,6 +1078,7 @@ client_net_stop(struct engine_net *en)
 
 	if (cli == NULL)
 		return;
+	cwatch_stop(en);
 	evtimer_del(&cli->fetch_ev);
 	evtimer_del(&cli->nat_ev);
 	evtimer_del(&cli->retry_ev);
@@ -1292,6 +1293,7 @@ fetch_begin(struct engine_net *en)
 {
 	struct client_net	*cli = en->cli;
 	struct fetchctx		*fc;
+	int			 rc;
 
 	if (!cli->up) {
 		start_step(en);
@@ -1305,8 +1307,10 @@ fetch_begin(struct engine_net *en)
 	cref_set(&fc->ref, en);
 	ns_init(&fc->ns);
 	cli->fetching = 1;
-	if (chttp(&en->net, EVHTTP_REQ_GET, "/user/state", NULL, cli->etag,
-	    fetch_got, fc) == -1) {
+	if ((rc = cwatch_fetch(en, fetch_got, fc)) == 1)
+		rc = chttp(&en->net, EVHTTP_REQ_GET, "/user/state", NULL,
+		    cli->etag, fetch_got, fc);
+	if (rc == -1) {
 		free(fc);
 		fetch_end(en, 500, "cannot make the request", NULL);
 	}
@@ -1326,6 +1330,7 @@ fetch_end(struct engine_net *en, int status, const char *err, json_t *res)
 	fetch_arm(en, 0);
 	waiters_reply(cli, status, err, res);
 	json_decref(res);
+	cwatch_fetched(en, status);
 }
 
 void

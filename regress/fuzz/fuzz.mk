@@ -22,9 +22,13 @@ fuzz_invite_LIBS = $(LIB_JANSSON) $(LIB_SODIUM) $(LIB_BSD)
 fuzz_json_SRCS	:= $(FUZZ_ENGINE_SRCS) $(wildcard imsg/*.c)
 fuzz_json_LIBS	 = $(LIB_JANSSON) $(LIB_SODIUM) $(LIB_EVENT) $(LIB_BSD)
 fuzz_http_SRCS	:= innernetd/http.c innernetd/api_user.c innernetd/api_admin.c \
-	compat/memtrim.c \
+	compat/memtrim.c innernetd/watch.c innernetd/delta.c \
 	innernetd/server.c $(FUZZ_ENGINE_SRCS) $(wildcard imsg/*.c)
-fuzz_http_LIBS	 = $(LIB_JANSSON) $(LIB_SODIUM) $(LIB_EVENT) $(LIB_BSD)
+fuzz_http_LIBS	 = $(LIB_JANSSON) $(LIB_SODIUM) $(LIB_EVENT) $(LIB_Z) $(LIB_BSD)
+# What a watching client takes from the server: gzip bodies, deltas
+# applied to the state it holds, versions.
+fuzz_delta_SRCS	:= innernetd/delta.c $(FUZZ_ENGINE_SRCS) $(wildcard imsg/*.c)
+fuzz_delta_LIBS	 = $(LIB_JANSSON) $(LIB_SODIUM) $(LIB_EVENT) $(LIB_Z) $(LIB_BSD)
 # innernet-wgd without main and its dispatch: netlink answers (WireGuard
 # dumps, the family lookup, address dumps) and the UAPI get=1 answer.
 FUZZ_WGD_SRCS	:= $(filter-out innernet-wgd/wgd.c innernet-wgd/hosts.c, \
@@ -53,7 +57,7 @@ fuzz_engine_imsg_SRCS := $(filter-out innernetd/engine.c \
 	innernetd/import.c innernetd/config.c innernetd/log.c \
 	innernetd/util.c, $(wildcard innernetd/*.c)) $(FUZZ_DISPATCH_SRCS)
 fuzz_engine_imsg_LIBS = $(LIB_EVENT) $(LIB_JANSSON) $(LIB_SODIUM) \
-	$(LIB_BSD)
+	$(LIB_Z) $(LIB_BSD)
 $(FZ)/fuzz_engine_imsg: FUZZ_CFLAGS += -Iregress/fuzz
 $(FZ)/fuzz_engine_imsg: innernetd/engine.c innernetd/engine.h \
 	regress/fuzz/fuzzlog.h

@@ -67,6 +67,8 @@ struct cwatch {
 	/* the state we hold, as the server last sent it, and its version */
 	json_t			*doc;
 	char			 version[DELTA_VERSIONSZ];
+	/* the version doc came with: it stays the state up to version */
+	char			 doc_from[DELTA_VERSIONSZ];
 	/* a state from a watch, for the fetch it starts */
 	json_t			*pending;
 	char			 pending_version[DELTA_VERSIONSZ];
@@ -133,7 +135,33 @@ cw_forget(struct cwatch *cw)
 {
 	json_decref(cw->doc);
 	cw->doc = NULL;
-	cw->version[0] = '\0';
+	cw->version[0] = cw->doc_from[0] = '\0';
+}
+
+/* A new state and its version. */
+static void
+cw_hold(struct cwatch *cw, json_t *doc, const char *version)
+{
+	json_decref(cw->doc);
+	cw->doc = json_incref(doc);
+	strlcpy(cw->version, version, sizeof(cw->version));
+	strlcpy(cw->doc_from, version, sizeof(cw->doc_from));
+}
+
+/*
+ * Is the state we hold that of version v?  It is from the version it
+ * came with to the last one a 304 named: nothing we see changed between.
+ */
+static int
+cw_holds(struct cwatch *cw, const char *v)
+{
+	uint64_t	e, c, fe, fc, le, lc;
+
+	if (cw->doc == NULL || delta_version_parse(v, &e, &c) == -1 ||
+	    delta_version_parse(cw->doc_from, &fe, &fc) == -1 ||
+	    delta_version_parse(cw->version, &le, &lc) == -1)
+		return (0);
+	return (e != 0 && e == fe && e == le && fc <= c && c <= lc);
 }
 
 /* Decode an answer: gzip, the extension's headers, JSON. */
@@ -209,7 +237,7 @@ cw_state(struct cwatch *cw, struct creq *r, struct canswer *a)
 	if (a->state == NULL || strcmp(a->state, "full") == 0 ||
 	    a->version[0] == '\0')
 		return (json_incref(a->j));
-	if (cw->doc == NULL || strcmp(cw->version, r->since) != 0) {
+	if (!cw_holds(cw, r->since)) {
 		snprintf(a->err, sizeof(a->err), "a delta from a version we "
 		    "do not hold");
 		return (NULL);
@@ -223,6 +251,18 @@ cw_state(struct cwatch *cw, struct creq *r, struct canswer *a)
 		return (NULL);
 	}
 	return (doc);
+}
+
+/* A 304 to a request from since: the state we hold is also v's. */
+static void
+cw_extend(struct cwatch *cw, const char *since, const char *v)
+{
+	uint64_t	e, c, le, lc;
+
+	if (cw_holds(cw, since) && delta_version_parse(v, &e, &c) == 0 &&
+	    delta_version_parse(cw->version, &le, &lc) == 0 && e == le &&
+	    c > lc)
+		strlcpy(cw->version, v, sizeof(cw->version));
 }
 
 static void
@@ -262,9 +302,7 @@ cw_done(struct evhttp_request *req, void *arg)
 			break;
 		}
 		if (a.status == 304) {
-			if (a.version[0] != '\0' && cw->doc != NULL)
-				strlcpy(cw->version, a.version,
-				    sizeof(cw->version));
+			cw_extend(cw, r->since, a.version);
 			r->cb(r->arg, 304, NULL, NULL, NULL);
 			break;
 		}
@@ -278,9 +316,7 @@ cw_done(struct evhttp_request *req, void *arg)
 			    a.err, NULL, NULL);
 			break;
 		}
-		json_decref(cw->doc);
-		cw->doc = json_incref(doc);
-		strlcpy(cw->version, a.version, sizeof(cw->version));
+		cw_hold(cw, doc, a.version);
 		cw->handed = 1;
 		r->cb(r->arg, 200, NULL, doc, NULL);
 		break;
@@ -290,9 +326,13 @@ cw_done(struct evhttp_request *req, void *arg)
 		cw->watch = NULL;
 		if (a.status == 304 && !a.refused) {
 			cw->failures = 0;
-			if (a.version[0] != '\0' && cw->doc != NULL)
-				strlcpy(cw->version, a.version,
-				    sizeof(cw->version));
+			cw_extend(cw, r->since, a.version);
+			cw_arm(en, 0);
+			break;
+		}
+		if (a.status == 200 && a.state != NULL &&
+		    strcmp(a.state, "delta") == 0 && !cw_holds(cw, r->since)) {
+			/* a fetch moved us on meanwhile: watch from there */
 			cw_arm(en, 0);
 			break;
 		}
@@ -438,10 +478,7 @@ cw_handover(int fd, short event, void *arg)
 	}
 	doc = en->cw->pending;
 	en->cw->pending = NULL;
-	json_decref(en->cw->doc);
-	en->cw->doc = json_incref(doc);
-	strlcpy(en->cw->version, en->cw->pending_version,
-	    sizeof(en->cw->version));
+	cw_hold(en->cw, doc, en->cw->pending_version);
 	en->cw->handed = 1;
 	r->cb(r->arg, 200, NULL, doc, NULL);
 	json_decref(doc);

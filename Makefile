@@ -76,36 +76,48 @@ LIB_JANSSON = $(call pcs,jansson)
 # zlib: gzip of full states for our watching clients (README, Dependencies)
 LIB_Z = $(call pcs,zlib)
 
-# Code every program links: the imsg library, the portable layer, logging
-# and the small helpers for addresses, names and keys.
-COMMON_SRCS := $(wildcard imsg/*.c) $(wildcard compat/*.c) \
-	innernetd/log.c innernetd/util.c
+# What every program links: the imsg library, the portable layer, and
+# the shared set kept in innernetd/ (as bgpctl links bgpd's util.c):
+# logging, the checks of addresses, names and keys, and the imsg pipes.
+IMSG_SRCS	:= imsg/imsg.c imsg/imsg-buffer.c
+COMPAT_SRCS	:= compat/memtrim.c compat/pledge_linux.c compat/unveil_linux.c
+COMMON_SRCS	:= $(IMSG_SRCS) $(COMPAT_SRCS) \
+	innernetd/log.c innernetd/util.c innernetd/proc.c
 
-INNERNETD_SRCS := $(filter-out innernetd/log.c innernetd/util.c, \
-	$(wildcard innernetd/*.c))
-DBD_SRCS	:= $(wildcard innernet-dbd/*.c)
-WGD_SRCS	:= $(wildcard innernet-wgd/*.c)
-CTL_SRCS	:= $(wildcard innernetctl/*.c)
+# innernetd: the parent, and the engine it starts as `innernetd -E'.
+PARENT_SRCS	:= innernetd/innernetd.c innernetd/config.c innernetd/hosts.c
+# The engine: setup and registry, control socket, the network machine,
+# the server role, the client role and install, then what they share;
+# last the watch, our extension (server, client, deltas).
+ENGINE_SRCS	:= innernetd/engine.c innernetd/control.c innernetd/ctl.c \
+	innernetd/import.c innernetd/net.c \
+	innernetd/server.c innernetd/server_wg.c innernetd/http.c \
+	innernetd/api_user.c innernetd/api_admin.c innernetd/statedoc.c \
+	innernetd/client.c innernetd/client_wg.c innernetd/client_admin.c \
+	innernetd/chttp.c innernetd/install.c innernetd/nat.c \
+	innernetd/hostlines.c innernetd/pin.c innernetd/netstate.c \
+	innernetd/json.c innernetd/watch.c innernetd/cwatch.c \
+	innernetd/delta.c
+INNERNETD_SRCS	:= $(PARENT_SRCS) $(ENGINE_SRCS)
+
+# innernet-dbd: main and dispatch, then the database layer.
+DB_SRCS		:= innernet-dbd/db.c innernet-dbd/db_network.c \
+	innernet-dbd/db_peer.c innernet-dbd/db_cidr.c innernet-dbd/db_assoc.c \
+	innernet-dbd/db_client.c innernet-dbd/db_version.c
+DBD_SRCS	:= innernet-dbd/dbd.c $(DB_SRCS)
+
+# innernet-wgd: main and dispatch, then WireGuard, links, keys, netlink.
+WG_SRCS		:= innernet-wgd/backend.c innernet-wgd/links.c \
+	innernet-wgd/keys.c innernet-wgd/endpoints.c innernet-wgd/wg_genl.c \
+	innernet-wgd/wg_uapi.c innernet-wgd/netlink.c innernet-wgd/rtnl.c
+WGD_SRCS	:= innernet-wgd/wgd.c $(WG_SRCS)
+
+CTL_SRCS	:= innernetctl/innernetctl.c innernetctl/parser.c \
+	innernetctl/output.c innernetctl/prompt.c innernetctl/invite.c
 
 obj	= $(patsubst %.c,$(B)/obj/%.o,$(1))
 
-# While the tree is being built up, a program is built once all of its
-# parts exist; the suite skips what needs a program that is not there.
-INNERNETD_PARTS := innernetd/config.c innernetd/control.c innernetd/ctl.c \
-	innernetd/client.c
-PROGS	:=
-ifeq ($(sort $(wildcard $(INNERNETD_PARTS))),$(sort $(INNERNETD_PARTS)))
-PROGS	+= $(B)/innernetd
-endif
-ifneq ($(DBD_SRCS),)
-PROGS	+= $(B)/innernet-dbd
-endif
-ifneq ($(WGD_SRCS),)
-PROGS	+= $(B)/innernet-wgd
-endif
-ifneq ($(CTL_SRCS),)
-PROGS	+= $(B)/innernetctl
-endif
+PROGS	:= $(B)/innernetd $(B)/innernet-dbd $(B)/innernet-wgd $(B)/innernetctl
 
 all: $(PROGS)
 
@@ -113,9 +125,7 @@ $(B)/obj/%.o: %.c innernetd/innernet.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-# The parent writes the hosts file wgd builds (wgd may only read it).
-$(B)/innernetd: $(call obj,$(INNERNETD_SRCS) $(COMMON_SRCS) \
-	innernet-wgd/hosts.c)
+$(B)/innernetd: $(call obj,$(INNERNETD_SRCS) $(COMMON_SRCS))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_EVENT) $(LIB_JANSSON) $(LIB_SODIUM) \
 		$(LIB_YAML) $(LIB_Z) $(LIB_BSD)
 
@@ -127,14 +137,19 @@ $(B)/innernet-wgd: $(call obj,$(WGD_SRCS) $(COMMON_SRCS))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_EVENT) $(LIB_MNL) $(LIB_SODIUM) \
 		$(LIB_BSD)
 
-$(B)/innernetctl: $(call obj,$(sort $(CTL_SRCS) $(COMMON_SRCS)))
+$(B)/innernetctl: $(call obj,$(CTL_SRCS) $(COMMON_SRCS))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_EVENT) $(LIB_JANSSON) $(LIB_SODIUM) \
 		$(LIB_BSD)
 
 # Unit tests: each regress/unit/<area>.mk adds to UNIT_TESTS, a list of
-# $(B)/regress/<name> programs, with its own link rule.
+# $(B)/regress/<name> programs, with its own link rule; the others add
+# the harnesses, fuzz targets and benchmarks.
 UNIT_TESTS :=
-include $(wildcard regress/*/*.mk)
+include regress/unit/config.mk regress/unit/ctl.mk regress/unit/dbd.mk \
+	regress/unit/engine.mk regress/unit/genl.mk regress/unit/hosts.mk \
+	regress/unit/imsg.mk regress/unit/inputs.mk regress/unit/sandbox.mk \
+	regress/wgd/wgd.mk regress/fuzz/fuzz.mk regress/bench/bench.mk \
+	regress/load/load.mk
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 
@@ -168,8 +183,10 @@ deps:
 		libmnl-dev libsodium-dev libbsd-dev libyaml-dev libjansson-dev \
 		zlib1g-dev \
 		wireguard-go wireguard-tools iproute2 iputils-ping procps \
-		sqlite3 mandoc netcat-openbsd curl jq nftables wrk systemd \
-		gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+		sqlite3 mandoc netcat-openbsd curl jq nftables wrk systemd python3 \
+		gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
+		gcc-i686-linux-gnu libc6-dev-i386-cross \
+		gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
 
 # The demo installs what it lacks first, so it is one command on a fresh
 # Debian machine.

@@ -42,19 +42,12 @@
 #include "imsg.h"
 #include "compat.h"
 #include "dbd.h"
-
-struct dbd_pipe {
-	const char	*name;
-	struct imsgbuf	 ibuf;
-	struct event	 ev;
-	short		 events;
-	void		(*dispatch)(struct dbd_pipe *, struct imsg *);
-};
+#include "proc.h"
 
 TAILQ_HEAD(store_list, db_store);
 
 static struct dbenv		 dbd_env;
-static struct dbd_pipe		 pipe_parent, pipe_engine;
+static struct proc_pipe		 pipe_parent, pipe_engine;
 static struct store_list	 dbd_stores =
     TAILQ_HEAD_INITIALIZER(dbd_stores);
 static int			 dbd_nstores;
@@ -62,12 +55,9 @@ static char			 dbd_statedir[IN_PATHSZ];
 static struct event		 ev_sweep;
 
 static __attribute__((__noreturn__)) void usage(void);
-static void	pipe_init(struct dbd_pipe *, const char *, int,
-		    void (*)(struct dbd_pipe *, struct imsg *));
-static void	pipe_update(struct dbd_pipe *);
-static void	pipe_handler(int, short, void *);
-static void	dispatch_parent(struct dbd_pipe *, struct imsg *);
-static void	dispatch_engine(struct dbd_pipe *, struct imsg *);
+static void	dispatch_parent(struct proc_pipe *, struct imsg *);
+static void	dispatch_engine(struct proc_pipe *, struct imsg *);
+static void	pipe_closed(struct proc_pipe *);
 static void	dbd_sweep(int, short, void *);
 static void	dbd_violate(int, short, void *);
 static void	dbd_sig(int, short, void *);
@@ -164,8 +154,11 @@ main(int argc, char *argv[], char *envp[])
 	n = dbenv_open_all(&dbd_env);
 	log_debug("%d network database%s open", n, n == 1 ? "" : "s");
 
-	pipe_init(&pipe_parent, PROC_PARENT, PROC_FD_PARENT, dispatch_parent);
-	pipe_init(&pipe_engine, PROC_ENGINE, PROC_FD_ENGINE, dispatch_engine);
+	proc_info(PROC_DBD, dbd_statedir, NULL);
+	proc_pipe_init(&pipe_parent, PROC_PARENT, PROC_FD_PARENT,
+	    dispatch_parent, pipe_closed, NULL);
+	proc_pipe_init(&pipe_engine, PROC_ENGINE, PROC_FD_ENGINE,
+	    dispatch_engine, pipe_closed, NULL);
 
 	signal_set(&ev_sigint, SIGINT, dbd_sig, NULL);
 	signal_set(&ev_sigterm, SIGTERM, dbd_sig, NULL);
@@ -238,91 +231,26 @@ dbd_sig(int sig, short event, void *arg)
 	}
 }
 
+/* The set is going down; nothing is half-written. */
 static void
-pipe_init(struct dbd_pipe *p, const char *name, int fd,
-    void (*dispatch)(struct dbd_pipe *, struct imsg *))
+pipe_closed(struct proc_pipe *p)
 {
-	p->name = name;
-	p->dispatch = dispatch;
-	imsg_init(&p->ibuf, fd);
-	p->events = EV_READ;
-	event_set(&p->ev, fd, EV_READ | EV_PERSIST, pipe_handler, p);
-	if (event_add(&p->ev, NULL) == -1)
-		fatal("event_add %s", name);
+	log_debug("pipe to %s closed", p->name);
+	dbenv_close_all(&dbd_env);
+	exit(0);
 }
 
-/* Listen for writability only while something is queued. */
+/* An answer dbd cannot queue leaves the engine waiting: stop instead. */
 static void
-pipe_update(struct dbd_pipe *p)
-{
-	short	events = EV_READ;
-
-	if (p->ibuf.w.queued)
-		events |= EV_WRITE;
-	if (events == p->events)
-		return;
-	p->events = events;
-	event_del(&p->ev);
-	event_set(&p->ev, p->ibuf.fd, events | EV_PERSIST, pipe_handler, p);
-	if (event_add(&p->ev, NULL) == -1)
-		fatal("event_add %s", p->name);
-}
-
-static void
-pipe_handler(int fd, short event, void *arg)
-{
-	struct dbd_pipe	*p = arg;
-	struct imsg	 imsg;
-	ssize_t		 n;
-
-	if (event & EV_READ) {
-		memtrim_poke();
-		if ((n = imsg_read(&p->ibuf)) == -1 && errno != EAGAIN)
-			fatal("pipe to %s: read", p->name);
-		if (n == 0) {
-			/* the set is going down; nothing is half-written */
-			log_debug("pipe to %s closed", p->name);
-			dbenv_close_all(&dbd_env);
-			exit(0);
-		}
-	}
-	if (event & EV_WRITE) {
-		if (msgbuf_write(&p->ibuf.w) <= 0 && errno != EAGAIN)
-			fatal("pipe to %s: write", p->name);
-	}
-	for (;;) {
-		if ((n = imsg_get(&p->ibuf, &imsg)) == -1)
-			fatal("pipe to %s: imsg_get", p->name);
-		if (n == 0)
-			break;
-		p->dispatch(p, &imsg);
-		imsg_free(&imsg);
-	}
-	pipe_update(p);
-}
-
-static void
-composev(struct dbd_pipe *p, uint32_t type, uint32_t id,
-    const struct iovec *iov, int iovcnt)
-{
-	if (imsg_composev(&p->ibuf, type, id, 0, -1, iov, iovcnt) == -1)
-		fatal("compose %s to %s", in_imsg_name(type), p->name);
-	pipe_update(p);
-}
-
-static void
-compose(struct dbd_pipe *p, uint32_t type, uint32_t id, const void *data,
+compose(struct proc_pipe *p, uint32_t type, uint32_t id, const void *data,
     size_t len)
 {
-	struct iovec	iov;
-
-	iov.iov_base = (void *)data;
-	iov.iov_len = len;
-	composev(p, type, id, &iov, len > 0 ? 1 : 0);
+	if (proc_compose(p, type, id, data, len) == -1)
+		fatalx("cannot answer %s", p->name);
 }
 
 static void
-send_error(struct dbd_pipe *p, uint32_t id, const struct in_error *err)
+send_error(struct proc_pipe *p, uint32_t id, const struct in_error *err)
 {
 	struct in_error	e = *err;
 
@@ -338,13 +266,13 @@ send_error(struct dbd_pipe *p, uint32_t id, const struct in_error *err)
 }
 
 static void
-send_ok(struct dbd_pipe *p, uint32_t id)
+send_ok(struct proc_pipe *p, uint32_t id)
 {
 	compose(p, IMSG_DB_OK, id, NULL, 0);
 }
 
 static void
-send_peer(struct dbd_pipe *p, uint32_t type, uint32_t id,
+send_peer(struct proc_pipe *p, uint32_t type, uint32_t id,
     const struct db_peer *dp)
 {
 	struct iovec	iov[2];
@@ -353,86 +281,57 @@ send_peer(struct dbd_pipe *p, uint32_t type, uint32_t id,
 	iov[0].iov_len = sizeof(dp->p);
 	iov[1].iov_base = (void *)dp->cand;
 	iov[1].iov_len = dp->p.candidates_len;
-	composev(p, type, id, iov, dp->p.candidates_len > 0 ? 2 : 1);
+	if (proc_composev(p, type, id, iov, dp->p.candidates_len > 0 ? 2 :
+	    1) == -1)
+		fatalx("cannot answer %s", p->name);
+}
+
+/* The options concern the engine and wgd; dbd only checks them. */
+static void
+conf_global(struct proc_pipe *p, struct imsg *imsg,
+    const struct in_conf_global *g)
+{
+	if (!in_str_ok(g->user) || !in_str_ok(g->state_dir) ||
+	    !in_str_ok(g->socket_path) || !in_str_ok(g->hosts_file) ||
+	    !in_str_ok(g->wg_userspace))
+		proc_bad(p, imsg, "unterminated string");
+	log_setverbose(g->verbose);
 }
 
 static void
-send_procinfo(struct dbd_pipe *p, uint32_t id)
+conf_netopts(struct proc_pipe *p, struct imsg *imsg,
+    const struct in_netopts *o)
 {
-	struct in_procinfo	pi;
-
-	memset(&pi, 0, sizeof(pi));
-	strlcpy(pi.name, PROC_DBD, sizeof(pi.name));
-	pi.pid = getpid();
-	pi.uid = getuid();
-	pi.gid = getgid();
-	pi.chrooted = 1;
-	strlcpy(pi.root, dbd_statedir, sizeof(pi.root));
-	strlcpy(pi.sandbox, sandbox_state(), sizeof(pi.sandbox));
-	compose(p, IMSG_PROCINFO, id, &pi, sizeof(pi));
-}
-
-static size_t
-payload(const struct imsg *imsg)
-{
-	return (imsg->hdr.len - IMSG_HEADER_SIZE);
-}
-
-/* A peer that breaks the protocol is not answered: it is stopped. */
-static void
-need_len(struct dbd_pipe *p, const struct imsg *imsg, size_t len)
-{
-	if (payload(imsg) != len)
-		fatalx("%s sent %s with %zu bytes, expected %zu", p->name,
-		    in_imsg_name(imsg->hdr.type), payload(imsg), len);
+	if (!in_str_ok(o->name) || !in_str_ok(o->host_suffix))
+		proc_bad(p, imsg, "unterminated string");
 }
 
 static void
-need_str(struct dbd_pipe *p, const struct imsg *imsg, int ok)
-{
-	if (!ok)
-		fatalx("%s sent %s with an unterminated string", p->name,
-		    in_imsg_name(imsg->hdr.type));
-}
-
-static void
-dispatch_parent(struct dbd_pipe *p, struct imsg *imsg)
+dispatch_parent(struct proc_pipe *p, struct imsg *imsg)
 {
 	struct in_conf_global	g;
 	struct in_netopts	o;
 
 	switch (imsg->hdr.type) {
 	case IMSG_CONF_GLOBAL:
-		need_len(p, imsg, sizeof(g));
-		memcpy(&g, imsg->data, sizeof(g));
-		need_str(p, imsg, in_str_ok(g.user) &&
-		    in_str_ok(g.state_dir) && in_str_ok(g.socket_path) &&
-		    in_str_ok(g.hosts_file) && in_str_ok(g.wg_userspace));
-		log_setverbose(g.verbose);
+		proc_get(p, imsg, &g, sizeof(g));
+		conf_global(p, imsg, &g);
 		break;
 	case IMSG_CONF_NETOPTS:
-		/* the options concern the engine and wgd */
-		need_len(p, imsg, sizeof(o));
-		memcpy(&o, imsg->data, sizeof(o));
-		need_str(p, imsg, in_str_ok(o.name) &&
-		    in_str_ok(o.host_suffix));
+		proc_get(p, imsg, &o, sizeof(o));
+		conf_netopts(p, imsg, &o);
 		break;
 	case IMSG_CONF_END:
-		need_len(p, imsg, 0);
-		break;
-	case IMSG_PROCINFO_REQ:
-		need_len(p, imsg, 0);
-		send_procinfo(p, imsg->hdr.peerid);
+		proc_get_none(p, imsg);
 		break;
 	default:
-		fatalx("parent sent unexpected %s",
-		    in_imsg_name(imsg->hdr.type));
+		proc_bad(p, imsg, "unexpected");
 	}
 }
 
 /* The database of a request's network, or an error answer. */
 static struct db *
-request_db(struct dbd_pipe *p, uint32_t id, const char *network)
+request_db(struct proc_pipe *p, uint32_t id, const char *network)
 {
 	struct in_error	 err;
 	struct db	*db;
@@ -445,7 +344,7 @@ request_db(struct dbd_pipe *p, uint32_t id, const char *network)
 }
 
 struct load_ctx {
-	struct dbd_pipe	*p;
+	struct proc_pipe	*p;
 	uint32_t	 id;
 };
 
@@ -486,7 +385,7 @@ load_assoc(const struct in_assoc *a, void *arg)
 }
 
 static void
-db_load(struct dbd_pipe *p, uint32_t id, struct db *db)
+db_load(struct proc_pipe *p, uint32_t id, struct db *db)
 {
 	struct load_ctx	lc = { p, id };
 	struct in_error	err;
@@ -518,53 +417,355 @@ store_find(uint32_t id)
 	return (NULL);
 }
 
-/* A peer row as the engine sends it: the struct, then candidates. */
-static const char *
-peer_payload(struct dbd_pipe *p, struct imsg *imsg, size_t off, size_t head,
-    struct in_peer *peer)
+/*
+ * The engine's requests, one handler each.  A request that breaks the
+ * protocol (an unterminated string, a row outside a store) stops dbd;
+ * one the database refuses gets an error answer.
+ */
+static void
+need_str(struct proc_pipe *p, struct imsg *imsg, int ok)
 {
-	const char	*data = imsg->data;
+	if (!ok)
+		proc_bad(p, imsg, "unterminated string");
+}
 
-	if (payload(imsg) < head)
-		fatalx("%s sent a short %s", p->name,
-		    in_imsg_name(imsg->hdr.type));
-	memcpy(peer, data + off, sizeof(*peer));
-	need_str(p, imsg, in_str_ok(peer->name) &&
-	    in_str_ok(peer->public_key) && in_str_ok(peer->endpoint));
-	need_len(p, imsg, head + peer->candidates_len);
-	return (data + head);
+static int
+network_strs_ok(const struct in_network *n)
+{
+	return (in_str_ok(n->name) && in_str_ok(n->public_key) &&
+	    in_str_ok(n->server_public_key) &&
+	    in_str_ok(n->external_endpoint) &&
+	    in_str_ok(n->override_endpoint));
+}
+
+/* An answer: the row that changed, then OK; or the error. */
+static void
+answer(struct proc_pipe *p, uint32_t id, int rc, const struct in_error *err,
+    uint32_t type, const void *row, size_t len)
+{
+	if (rc == -1) {
+		send_error(p, id, err);
+		return;
+	}
+	if (row != NULL)
+		compose(p, type, id, row, len);
+	send_ok(p, id);
 }
 
 /* The version of a server network's state (db_version.c). */
 static void
-dbd_version(struct dbd_pipe *p, struct imsg *imsg)
+version_get(struct proc_pipe *p, struct imsg *imsg,
+    const struct in_version *req)
 {
-	struct in_version	 v;
+	struct in_version	 v = *req;
 	struct in_error		 err;
 	struct db		*db;
-	uint32_t		 id = imsg->hdr.peerid;
-	int			 rc;
 
-	need_len(p, imsg, sizeof(v));
-	memcpy(&v, imsg->data, sizeof(v));
 	need_str(p, imsg, in_str_ok(v.network));
-	if ((db = request_db(p, id, v.network)) == NULL)
-		return;
-	if (imsg->hdr.type == IMSG_DB_VERSION_GET)
-		rc = db_version_get(db, &v, &err);
-	else
-		rc = db_version_set(db, &v, &err);
+	if ((db = request_db(p, imsg->hdr.peerid, v.network)) != NULL)
+		answer(p, imsg->hdr.peerid, db_version_get(db, &v, &err), &err,
+		    IMSG_DB_VERSION, &v, sizeof(v));
+}
+
+static void
+version_set(struct proc_pipe *p, struct imsg *imsg,
+    const struct in_version *v)
+{
+	struct in_error	 err;
+	struct db	*db;
+
+	need_str(p, imsg, in_str_ok(v->network));
+	if ((db = request_db(p, imsg->hdr.peerid, v->network)) != NULL)
+		answer(p, imsg->hdr.peerid, db_version_set(db, v, &err), &err,
+		    0, NULL, 0);
+}
+
+static void
+answer_peer(struct proc_pipe *p, uint32_t id, int rc,
+    const struct in_error *err, const struct db_peer *dp)
+{
 	if (rc == -1) {
-		send_error(p, id, &err);
+		send_error(p, id, err);
 		return;
 	}
-	if (imsg->hdr.type == IMSG_DB_VERSION_GET)
-		compose(p, IMSG_DB_VERSION, id, &v, sizeof(v));
+	send_peer(p, IMSG_DB_PEER, id, dp);
 	send_ok(p, id);
 }
 
 static void
-dispatch_engine(struct dbd_pipe *p, struct imsg *imsg)
+networks_list(struct proc_pipe *p, struct imsg *imsg)
+{
+	struct db	*db;
+
+	TAILQ_FOREACH(db, &dbd_env.dbs, entry)
+		compose(p, IMSG_DB_NETWORK, imsg->hdr.peerid, &db->net,
+		    sizeof(db->net));
+	compose(p, IMSG_DB_END, imsg->hdr.peerid, NULL, 0);
+}
+
+static void
+network_create(struct proc_pipe *p, struct imsg *imsg,
+    const struct in_netcreate *nc)
+{
+	struct in_network	net;
+	struct in_error		err;
+
+	need_str(p, imsg, network_strs_ok(&nc->net) &&
+	    in_str_ok(nc->root_name) && in_str_ok(nc->server_name));
+	answer(p, imsg->hdr.peerid, db_network_create(&dbd_env, nc, &net,
+	    &err), &err, IMSG_DB_NETWORK, &net, sizeof(net));
+}
+
+static void
+network_update(struct proc_pipe *p, struct imsg *imsg,
+    const struct in_network *net)
+{
+	struct in_error	err;
+
+	need_str(p, imsg, network_strs_ok(net));
+	answer(p, imsg->hdr.peerid, db_network_update(&dbd_env, net, NULL,
+	    &err), &err, 0, NULL, 0);
+}
+
+static void
+network_import(struct proc_pipe *p, struct imsg *imsg,
+    const struct in_network *req)
+{
+	struct in_network	net;
+	struct in_error		err;
+
+	need_str(p, imsg, in_str_ok(req->name) && in_str_ok(req->public_key));
+	answer(p, imsg->hdr.peerid, db_network_import(&dbd_env, req, &net,
+	    &err), &err, IMSG_DB_NETWORK, &net, sizeof(net));
+}
+
+static void
+network_delete(struct proc_pipe *p, struct imsg *imsg,
+    const struct in_netreq *nr)
+{
+	struct in_error	err;
+
+	need_str(p, imsg, in_str_ok(nr->network));
+	answer(p, imsg->hdr.peerid, db_network_delete(&dbd_env, nr->network,
+	    &err), &err, 0, NULL, 0);
+}
+
+static void
+network_load(struct proc_pipe *p, struct imsg *imsg,
+    const struct in_netreq *nr)
+{
+	struct db	*db;
+
+	need_str(p, imsg, in_str_ok(nr->network));
+	if ((db = request_db(p, imsg->hdr.peerid, nr->network)) != NULL)
+		db_load(p, imsg->hdr.peerid, db);
+}
+
+static void
+peer_add(struct proc_pipe *p, struct imsg *imsg, const struct in_peerreq *pr,
+    const char *cand)
+{
+	struct db_peer	 dp;
+	struct in_error	 err;
+	struct db	*db;
+
+	need_str(p, imsg, in_str_ok(pr->network));
+	if ((db = request_db(p, imsg->hdr.peerid, pr->network)) != NULL)
+		answer_peer(p, imsg->hdr.peerid, db_peer_add(db, &pr->peer,
+		    cand, pr->peer.candidates_len, &dp, &err), &err, &dp);
+}
+
+static void
+peer_update(struct proc_pipe *p, struct imsg *imsg,
+    const struct in_peerreq *pr, const char *cand)
+{
+	struct db_peer	 dp;
+	struct in_error	 err;
+	struct db	*db;
+
+	need_str(p, imsg, in_str_ok(pr->network));
+	if ((db = request_db(p, imsg->hdr.peerid, pr->network)) != NULL)
+		answer_peer(p, imsg->hdr.peerid, db_peer_update(db, &pr->peer,
+		    cand, pr->peer.candidates_len, &dp, &err), &err, &dp);
+}
+
+static void
+peer_redeem(struct proc_pipe *p, struct imsg *imsg,
+    const struct in_redeem *rd)
+{
+	struct db_peer	 dp;
+	struct in_error	 err;
+	struct db	*db;
+
+	need_str(p, imsg, in_str_ok(rd->network) && in_str_ok(rd->public_key));
+	if ((db = request_db(p, imsg->hdr.peerid, rd->network)) != NULL)
+		answer_peer(p, imsg->hdr.peerid, db_peer_redeem(db, rd->id,
+		    rd->public_key, time(NULL), &dp, &err), &err, &dp);
+}
+
+static void
+peer_delete(struct proc_pipe *p, struct imsg *imsg,
+    const struct in_netreq *nr)
+{
+	struct db_peer	 dp;
+	struct in_error	 err;
+	struct db	*db;
+
+	need_str(p, imsg, in_str_ok(nr->network));
+	if ((db = request_db(p, imsg->hdr.peerid, nr->network)) != NULL)
+		answer_peer(p, imsg->hdr.peerid, db_peer_delete(db, nr->id,
+		    time(NULL), &dp, &err), &err, &dp);
+}
+
+static void
+override_set(struct proc_pipe *p, struct imsg *imsg,
+    const struct in_override *ov)
+{
+	struct in_error	 err;
+	struct db	*db;
+
+	need_str(p, imsg, in_str_ok(ov->network) &&
+	    in_str_ok(ov->public_key) && in_str_ok(ov->endpoint));
+	if ((db = request_db(p, imsg->hdr.peerid, ov->network)) != NULL)
+		answer(p, imsg->hdr.peerid, db_client_override_set(db, ov,
+		    &err), &err, 0, NULL, 0);
+}
+
+static void
+cidr_add(struct proc_pipe *p, struct imsg *imsg, const struct in_cidrreq *cr)
+{
+	struct in_cidr	 cidr;
+	struct in_error	 err;
+	struct db	*db;
+
+	need_str(p, imsg, in_str_ok(cr->network) && in_str_ok(cr->cidr.name));
+	if ((db = request_db(p, imsg->hdr.peerid, cr->network)) != NULL)
+		answer(p, imsg->hdr.peerid, db_cidr_add(db, &cr->cidr, &cidr,
+		    &err), &err, IMSG_DB_CIDR, &cidr, sizeof(cidr));
+}
+
+static void
+cidr_update(struct proc_pipe *p, struct imsg *imsg,
+    const struct in_cidrreq *cr)
+{
+	struct in_cidr	 cidr;
+	struct in_error	 err;
+	struct db	*db;
+
+	need_str(p, imsg, in_str_ok(cr->network) && in_str_ok(cr->cidr.name));
+	if ((db = request_db(p, imsg->hdr.peerid, cr->network)) != NULL)
+		answer(p, imsg->hdr.peerid, db_cidr_update(db, &cr->cidr,
+		    &cidr, &err), &err, IMSG_DB_CIDR, &cidr, sizeof(cidr));
+}
+
+static void
+cidr_delete(struct proc_pipe *p, struct imsg *imsg,
+    const struct in_netreq *nr)
+{
+	struct in_error	 err;
+	struct db	*db;
+
+	need_str(p, imsg, in_str_ok(nr->network));
+	if ((db = request_db(p, imsg->hdr.peerid, nr->network)) != NULL)
+		answer(p, imsg->hdr.peerid, db_cidr_delete(db, nr->id, &err),
+		    &err, 0, NULL, 0);
+}
+
+static void
+assoc_add(struct proc_pipe *p, struct imsg *imsg,
+    const struct in_assocreq *ar)
+{
+	struct in_assoc	 assoc;
+	struct in_error	 err;
+	struct db	*db;
+
+	need_str(p, imsg, in_str_ok(ar->network));
+	if ((db = request_db(p, imsg->hdr.peerid, ar->network)) != NULL)
+		answer(p, imsg->hdr.peerid, db_assoc_add(db, &ar->assoc,
+		    &assoc, &err), &err, IMSG_DB_ASSOC, &assoc,
+		    sizeof(assoc));
+}
+
+static void
+assoc_delete(struct proc_pipe *p, struct imsg *imsg,
+    const struct in_netreq *nr)
+{
+	struct in_error	 err;
+	struct db	*db;
+
+	need_str(p, imsg, in_str_ok(nr->network));
+	if ((db = request_db(p, imsg->hdr.peerid, nr->network)) != NULL)
+		answer(p, imsg->hdr.peerid, db_assoc_delete(db, nr->id, &err),
+		    &err, 0, NULL, 0);
+}
+
+/*
+ * A client network's cache is replaced in one transaction: the rows of
+ * a store are kept until its end.
+ */
+static void
+store_begin(struct proc_pipe *p, struct imsg *imsg,
+    const struct in_netreq *nr)
+{
+	struct db_store	*s;
+
+	need_str(p, imsg, in_str_ok(nr->network));
+	if (store_find(imsg->hdr.peerid) != NULL)
+		proc_bad(p, imsg, "a store begun twice");
+	if (dbd_nstores >= DBD_MAXSTORES)
+		proc_bad(p, imsg, "too many stores open");
+	if ((s = db_store_new(imsg->hdr.peerid, nr->network)) == NULL)
+		fatal("store");
+	TAILQ_INSERT_TAIL(&dbd_stores, s, entry);
+	dbd_nstores++;
+}
+
+static struct db_store *
+store_of(struct proc_pipe *p, struct imsg *imsg)
+{
+	struct db_store	*s;
+
+	if ((s = store_find(imsg->hdr.peerid)) == NULL)
+		proc_bad(p, imsg, "a row outside of a store");
+	return (s);
+}
+
+static void
+store_peer(struct proc_pipe *p, struct imsg *imsg,
+    const struct in_peer *peer, const char *cand)
+{
+	db_store_add_peer(store_of(p, imsg), peer, cand,
+	    peer->candidates_len);
+}
+
+static void
+store_cidr(struct proc_pipe *p, struct imsg *imsg, const struct in_cidr *c)
+{
+	need_str(p, imsg, in_str_ok(c->name));
+	db_store_add_cidr(store_of(p, imsg), c);
+}
+
+static void
+store_end(struct proc_pipe *p, struct imsg *imsg, const struct in_netreq *nr)
+{
+	struct db_store	*s;
+	struct in_error	 err;
+	struct db	*db;
+	uint32_t	 id = imsg->hdr.peerid;
+
+	need_str(p, imsg, in_str_ok(nr->network));
+	if ((s = store_find(id)) == NULL ||
+	    strcmp(s->network, nr->network) != 0)
+		proc_bad(p, imsg, "the end of a store not begun");
+	TAILQ_REMOVE(&dbd_stores, s, entry);
+	dbd_nstores--;
+	if ((db = request_db(p, id, nr->network)) != NULL)
+		answer(p, id, db_store_commit(db, s, &err), &err, 0, NULL, 0);
+	db_store_free(s);
+}
+
+static void
+dispatch_engine(struct proc_pipe *p, struct imsg *imsg)
 {
 	struct in_netcreate	 nc;
 	struct in_network	 net;
@@ -574,241 +775,102 @@ dispatch_engine(struct dbd_pipe *p, struct imsg *imsg)
 	struct in_cidrreq	 cr;
 	struct in_assocreq	 ar;
 	struct in_override	 ov;
+	struct in_version	 ver;
 	struct in_peer		 peer;
 	struct in_cidr		 cidr;
-	struct in_assoc		 assoc;
-	struct in_error		 err;
-	struct db_peer		 dp;
-	struct db_store		*s;
-	struct db		*db;
 	const char		*cand;
-	uint32_t		 id = imsg->hdr.peerid;
 
 	switch (imsg->hdr.type) {
-	case IMSG_PROCINFO_REQ:
-		need_len(p, imsg, 0);
-		send_procinfo(p, id);
-		break;
 	case IMSG_DB_NETWORKS_REQ:
-		need_len(p, imsg, 0);
-		TAILQ_FOREACH(db, &dbd_env.dbs, entry)
-			compose(p, IMSG_DB_NETWORK, id, &db->net,
-			    sizeof(db->net));
-		compose(p, IMSG_DB_END, id, NULL, 0);
+		proc_get_none(p, imsg);
+		networks_list(p, imsg);
 		break;
 	case IMSG_DB_NETWORK_CREATE:
-		need_len(p, imsg, sizeof(nc));
-		memcpy(&nc, imsg->data, sizeof(nc));
-		need_str(p, imsg, in_str_ok(nc.net.name) &&
-		    in_str_ok(nc.net.public_key) &&
-		    in_str_ok(nc.net.server_public_key) &&
-		    in_str_ok(nc.net.external_endpoint) &&
-		    in_str_ok(nc.net.override_endpoint) &&
-		    in_str_ok(nc.root_name) && in_str_ok(nc.server_name));
-		if (db_network_create(&dbd_env, &nc, &net, &err) == -1) {
-			send_error(p, id, &err);
-			break;
-		}
-		compose(p, IMSG_DB_NETWORK, id, &net, sizeof(net));
-		send_ok(p, id);
+		proc_get(p, imsg, &nc, sizeof(nc));
+		network_create(p, imsg, &nc);
 		break;
 	case IMSG_DB_NETWORK_UPDATE:
-		need_len(p, imsg, sizeof(net));
-		memcpy(&net, imsg->data, sizeof(net));
-		need_str(p, imsg, in_str_ok(net.name) &&
-		    in_str_ok(net.public_key) &&
-		    in_str_ok(net.server_public_key) &&
-		    in_str_ok(net.external_endpoint) &&
-		    in_str_ok(net.override_endpoint));
-		if (db_network_update(&dbd_env, &net, NULL, &err) == -1)
-			send_error(p, id, &err);
-		else
-			send_ok(p, id);
+		proc_get(p, imsg, &net, sizeof(net));
+		network_update(p, imsg, &net);
 		break;
 	case IMSG_DB_NETWORK_IMPORT:
-		need_len(p, imsg, sizeof(net));
-		memcpy(&net, imsg->data, sizeof(net));
-		need_str(p, imsg, in_str_ok(net.name) &&
-		    in_str_ok(net.public_key));
-		if (db_network_import(&dbd_env, &net, &net, &err) == -1) {
-			send_error(p, id, &err);
-			break;
-		}
-		compose(p, IMSG_DB_NETWORK, id, &net, sizeof(net));
-		send_ok(p, id);
+		proc_get(p, imsg, &net, sizeof(net));
+		network_import(p, imsg, &net);
 		break;
 	case IMSG_DB_NETWORK_DELETE:
-		need_len(p, imsg, sizeof(nr));
-		memcpy(&nr, imsg->data, sizeof(nr));
-		need_str(p, imsg, in_str_ok(nr.network));
-		if (db_network_delete(&dbd_env, nr.network, &err) == -1)
-			send_error(p, id, &err);
-		else
-			send_ok(p, id);
+		proc_get(p, imsg, &nr, sizeof(nr));
+		network_delete(p, imsg, &nr);
 		break;
 	case IMSG_DB_LOAD:
-		need_len(p, imsg, sizeof(nr));
-		memcpy(&nr, imsg->data, sizeof(nr));
-		need_str(p, imsg, in_str_ok(nr.network));
-		if ((db = request_db(p, id, nr.network)) != NULL)
-			db_load(p, id, db);
+		proc_get(p, imsg, &nr, sizeof(nr));
+		network_load(p, imsg, &nr);
 		break;
 	case IMSG_DB_PEER_ADD:
+		cand = proc_get_peer(p, imsg, &pr, sizeof(pr));
+		peer_add(p, imsg, &pr, cand);
+		break;
 	case IMSG_DB_PEER_UPDATE:
-		cand = peer_payload(p, imsg,
-		    offsetof(struct in_peerreq, peer), sizeof(pr), &peer);
-		memcpy(&pr, imsg->data, sizeof(pr));
-		need_str(p, imsg, in_str_ok(pr.network));
-		if ((db = request_db(p, id, pr.network)) == NULL)
-			break;
-		if ((imsg->hdr.type == IMSG_DB_PEER_ADD ?
-		    db_peer_add(db, &peer, cand, peer.candidates_len, &dp,
-		    &err) :
-		    db_peer_update(db, &peer, cand, peer.candidates_len, &dp,
-		    &err)) == -1) {
-			send_error(p, id, &err);
-			break;
-		}
-		send_peer(p, IMSG_DB_PEER, id, &dp);
-		send_ok(p, id);
+		cand = proc_get_peer(p, imsg, &pr, sizeof(pr));
+		peer_update(p, imsg, &pr, cand);
 		break;
 	case IMSG_DB_PEER_REDEEM:
-		need_len(p, imsg, sizeof(rd));
-		memcpy(&rd, imsg->data, sizeof(rd));
-		need_str(p, imsg, in_str_ok(rd.network) &&
-		    in_str_ok(rd.public_key));
-		if ((db = request_db(p, id, rd.network)) == NULL)
-			break;
-		if (db_peer_redeem(db, rd.id, rd.public_key, time(NULL), &dp,
-		    &err) == -1) {
-			send_error(p, id, &err);
-			break;
-		}
-		send_peer(p, IMSG_DB_PEER, id, &dp);
-		send_ok(p, id);
+		proc_get(p, imsg, &rd, sizeof(rd));
+		peer_redeem(p, imsg, &rd);
 		break;
 	case IMSG_DB_PEER_DELETE:
-		need_len(p, imsg, sizeof(nr));
-		memcpy(&nr, imsg->data, sizeof(nr));
-		need_str(p, imsg, in_str_ok(nr.network));
-		if ((db = request_db(p, id, nr.network)) == NULL)
-			break;
-		if (db_peer_delete(db, nr.id, time(NULL), &dp, &err) == -1) {
-			send_error(p, id, &err);
-			break;
-		}
-		send_peer(p, IMSG_DB_PEER, id, &dp);
-		send_ok(p, id);
+		proc_get(p, imsg, &nr, sizeof(nr));
+		peer_delete(p, imsg, &nr);
 		break;
 	case IMSG_DB_VERSION_GET:
+		proc_get(p, imsg, &ver, sizeof(ver));
+		version_get(p, imsg, &ver);
+		break;
 	case IMSG_DB_VERSION_SET:
-		dbd_version(p, imsg);
+		proc_get(p, imsg, &ver, sizeof(ver));
+		version_set(p, imsg, &ver);
 		break;
 	case IMSG_DB_OVERRIDE:
-		need_len(p, imsg, sizeof(ov));
-		memcpy(&ov, imsg->data, sizeof(ov));
-		need_str(p, imsg, in_str_ok(ov.network) &&
-		    in_str_ok(ov.public_key) && in_str_ok(ov.endpoint));
-		if ((db = request_db(p, id, ov.network)) == NULL)
-			break;
-		if (db_client_override_set(db, &ov, &err) == -1)
-			send_error(p, id, &err);
-		else
-			send_ok(p, id);
+		proc_get(p, imsg, &ov, sizeof(ov));
+		override_set(p, imsg, &ov);
 		break;
 	case IMSG_DB_CIDR_ADD:
+		proc_get(p, imsg, &cr, sizeof(cr));
+		cidr_add(p, imsg, &cr);
+		break;
 	case IMSG_DB_CIDR_UPDATE:
-		need_len(p, imsg, sizeof(cr));
-		memcpy(&cr, imsg->data, sizeof(cr));
-		need_str(p, imsg, in_str_ok(cr.network) &&
-		    in_str_ok(cr.cidr.name));
-		if ((db = request_db(p, id, cr.network)) == NULL)
-			break;
-		if ((imsg->hdr.type == IMSG_DB_CIDR_ADD ?
-		    db_cidr_add(db, &cr.cidr, &cidr, &err) :
-		    db_cidr_update(db, &cr.cidr, &cidr, &err)) == -1) {
-			send_error(p, id, &err);
-			break;
-		}
-		compose(p, IMSG_DB_CIDR, id, &cidr, sizeof(cidr));
-		send_ok(p, id);
+		proc_get(p, imsg, &cr, sizeof(cr));
+		cidr_update(p, imsg, &cr);
 		break;
 	case IMSG_DB_CIDR_DELETE:
-	case IMSG_DB_ASSOC_DELETE:
-		need_len(p, imsg, sizeof(nr));
-		memcpy(&nr, imsg->data, sizeof(nr));
-		need_str(p, imsg, in_str_ok(nr.network));
-		if ((db = request_db(p, id, nr.network)) == NULL)
-			break;
-		if ((imsg->hdr.type == IMSG_DB_CIDR_DELETE ?
-		    db_cidr_delete(db, nr.id, &err) :
-		    db_assoc_delete(db, nr.id, &err)) == -1)
-			send_error(p, id, &err);
-		else
-			send_ok(p, id);
+		proc_get(p, imsg, &nr, sizeof(nr));
+		cidr_delete(p, imsg, &nr);
 		break;
 	case IMSG_DB_ASSOC_ADD:
-		need_len(p, imsg, sizeof(ar));
-		memcpy(&ar, imsg->data, sizeof(ar));
-		need_str(p, imsg, in_str_ok(ar.network));
-		if ((db = request_db(p, id, ar.network)) == NULL)
-			break;
-		if (db_assoc_add(db, &ar.assoc, &assoc, &err) == -1) {
-			send_error(p, id, &err);
-			break;
-		}
-		compose(p, IMSG_DB_ASSOC, id, &assoc, sizeof(assoc));
-		send_ok(p, id);
+		proc_get(p, imsg, &ar, sizeof(ar));
+		assoc_add(p, imsg, &ar);
+		break;
+	case IMSG_DB_ASSOC_DELETE:
+		proc_get(p, imsg, &nr, sizeof(nr));
+		assoc_delete(p, imsg, &nr);
 		break;
 	case IMSG_DB_STORE_BEGIN:
-		need_len(p, imsg, sizeof(nr));
-		memcpy(&nr, imsg->data, sizeof(nr));
-		need_str(p, imsg, in_str_ok(nr.network));
-		if (store_find(id) != NULL)
-			fatalx("%s began store %u twice", p->name, id);
-		if (dbd_nstores >= DBD_MAXSTORES)
-			fatalx("%s keeps %d stores open", p->name,
-			    dbd_nstores);
-		if ((s = db_store_new(id, nr.network)) == NULL)
-			fatal("store");
-		TAILQ_INSERT_TAIL(&dbd_stores, s, entry);
-		dbd_nstores++;
+		proc_get(p, imsg, &nr, sizeof(nr));
+		store_begin(p, imsg, &nr);
 		break;
 	case IMSG_DB_PEER:
-		if ((s = store_find(id)) == NULL)
-			fatalx("%s sent a peer outside of a store", p->name);
-		cand = peer_payload(p, imsg, 0, sizeof(peer), &peer);
-		db_store_add_peer(s, &peer, cand, peer.candidates_len);
+		cand = proc_get_peer(p, imsg, &peer, sizeof(peer));
+		store_peer(p, imsg, &peer, cand);
 		break;
 	case IMSG_DB_CIDR:
-		if ((s = store_find(id)) == NULL)
-			fatalx("%s sent a CIDR outside of a store", p->name);
-		need_len(p, imsg, sizeof(cidr));
-		memcpy(&cidr, imsg->data, sizeof(cidr));
-		need_str(p, imsg, in_str_ok(cidr.name));
-		db_store_add_cidr(s, &cidr);
+		proc_get(p, imsg, &cidr, sizeof(cidr));
+		store_cidr(p, imsg, &cidr);
 		break;
 	case IMSG_DB_STORE_END:
-		need_len(p, imsg, sizeof(nr));
-		memcpy(&nr, imsg->data, sizeof(nr));
-		need_str(p, imsg, in_str_ok(nr.network));
-		if ((s = store_find(id)) == NULL ||
-		    strcmp(s->network, nr.network) != 0)
-			fatalx("%s ended store %u it did not begin", p->name,
-			    id);
-		TAILQ_REMOVE(&dbd_stores, s, entry);
-		dbd_nstores--;
-		if ((db = request_db(p, id, nr.network)) != NULL) {
-			if (db_store_commit(db, s, &err) == -1)
-				send_error(p, id, &err);
-			else
-				send_ok(p, id);
-		}
-		db_store_free(s);
+		proc_get(p, imsg, &nr, sizeof(nr));
+		store_end(p, imsg, &nr);
 		break;
 	default:
-		fatalx("%s sent unexpected %s", p->name,
-		    in_imsg_name(imsg->hdr.type));
+		proc_bad(p, imsg, "unexpected");
 	}
 }
 

@@ -18,8 +18,8 @@
 /*
  * innernet-wgd: the privileged process.  It runs as its own user, not
  * root, with CAP_NET_ADMIN alone (the parent hands it over as an ambient
- * capability), sees only the WireGuard socket directory, its key
- * directory and the hosts file's directory, and does exactly what the
+ * capability), sees only the WireGuard socket directory and its key
+ * directory, and does exactly what the
  * typed messages from the engine ask after checking every field again.
  * It acts only on links it made itself (links.c), each held to the root
  * CIDR it was made for, and only inside the ranges root's configuration
@@ -55,25 +55,19 @@
 
 #include "imsg.h"
 #include "compat.h"
+#include "proc.h"
 #include "wgd.h"
 
-struct wgd_pipe {
-	const char	*name;
-	struct imsgbuf	 ibuf;
-	struct event	 ev;
-	short		 events;
-};
-
 /*
- * A peer set or hosts section being received, by request id: at most
- * one of each kind per network, and no more items than the network has
- * host addresses.  A refused stream keeps its first error and drops
- * what follows, so a bad list costs no memory.
+ * A peer set being received, by request id: at most one per network,
+ * and no more peers than the network has host addresses.  A refused
+ * stream keeps its first error and drops what follows, so a bad list
+ * costs no memory.
  */
 struct pending {
 	TAILQ_ENTRY(pending) entry;
 	uint32_t	 id;
-	int		 type;		/* IMSG_WG_SYNC_BEGIN / HOSTS_BEGIN */
+	int		 type;		/* IMSG_WG_SYNC_BEGIN */
 	char		 ifname[IN_IFNAMSZ];
 	struct in_prefix net;		/* the link's recorded root CIDR */
 	void		*items;
@@ -92,13 +86,6 @@ struct upwait {
 	int		 down;		/* IF_DOWN came meanwhile */
 };
 
-/* A hosts file the parent is writing for the engine's request. */
-struct hostwait {
-	TAILQ_ENTRY(hostwait) entry;
-	uint32_t	 engine_id;
-	uint32_t	 parent_id;
-};
-
 /* A new key pair kept until the redeem that needs it succeeds. */
 struct pendkey {
 	TAILQ_ENTRY(pendkey) entry;
@@ -108,60 +95,34 @@ struct pendkey {
 
 #define MAX_PENDINGS	(2 * IN_MAXNETWORKS)
 
-static struct wgd_pipe	 pipe_parent = { .name = PROC_PARENT };
-static struct wgd_pipe	 pipe_engine = { .name = PROC_ENGINE };
+static struct proc_pipe	 pipe_parent, pipe_engine;
 static TAILQ_HEAD(, pending)	pendings = TAILQ_HEAD_INITIALIZER(pendings);
 static TAILQ_HEAD(, upwait)	upwaits = TAILQ_HEAD_INITIALIZER(upwaits);
-static TAILQ_HEAD(, hostwait)	hostwaits = TAILQ_HEAD_INITIALIZER(hostwaits);
 static TAILQ_HEAD(, pendkey)	pendkeys = TAILQ_HEAD_INITIALIZER(pendkeys);
 static char		 statedir[PATH_MAX - 16], keydir[PATH_MAX];
-static char		 hostsfile[PATH_MAX] = INNERNET_HOSTS;
 static uint32_t		 parent_ids;
 
 /*
- * Root's configuration, from the parent: allowed-ranges and each
- * network's options (the host suffix).  Nothing is allowed until the
- * parent's first CONF_END, and the engine is not heard before it.
+ * Root's configuration, from the parent: allowed-ranges.  Nothing is
+ * allowed until the parent's first CONF_END, and the engine is not
+ * heard before it.
  */
 static struct in_prefix	 ranges[IN_MAXRANGES], ranges_new[IN_MAXRANGES];
 static size_t		 nranges, nranges_new;
-static struct in_netopts netopts[IN_MAXNETWORKS], netopts_new[IN_MAXNETWORKS];
-static size_t		 nnetopts, nnetopts_new;
-static int		 configured;
 static struct event	 violate_ev;
-
-static void	pipe_dispatch(int, short, void *);
-static void	netreq_get(struct imsg *, struct in_netreq *);
 
 static __attribute__((__noreturn__)) void
 usage(void)
 {
-	fprintf(stderr, "usage: innernet-wgd [-dv] [-H hostsfile] -u user "
-	    "-s statedir\n");
+	fprintf(stderr, "usage: innernet-wgd [-dv] -u user -s statedir\n");
 	exit(1);
-}
-
-static void
-pipe_update(struct wgd_pipe *p)
-{
-	short	events = EV_READ;
-
-	if (p->ibuf.w.queued)
-		events |= EV_WRITE;
-	if (events == p->events)
-		return;
-	p->events = events;
-	event_del(&p->ev);
-	event_set(&p->ev, p->ibuf.fd, events | EV_PERSIST, pipe_dispatch, p);
-	event_add(&p->ev, NULL);
 }
 
 static void
 send_engine(uint32_t type, uint32_t id, const void *data, size_t len)
 {
-	if (imsg_compose(&pipe_engine.ibuf, type, id, 0, -1, data, len) == -1)
-		fatal("imsg_compose");
-	pipe_update(&pipe_engine);
+	if (proc_compose(&pipe_engine, type, id, data, len) == -1)
+		fatalx("cannot answer the engine");
 }
 
 static void
@@ -518,17 +479,15 @@ wif_ok(const struct in_wgif *wif, char *err, size_t errlen)
 }
 
 static void
-if_up(uint32_t id, struct imsg *imsg)
+if_up(uint32_t id, const struct in_wgif *wifp)
 {
-	struct in_wgif		 wif;
+	struct in_wgif		 wif = *wifp;
 	struct upwait		*u;
 	struct link_rec		 lr;
 	const struct wg_backend	*be;
 	char			 err[IN_ERRSZ];
 	int			 idx;
 
-	if (imsg_get_data(imsg, &wif, sizeof(wif)) == -1)
-		fatalx("engine: bad IF_UP");
 	if (!in_str_ok(wif.name) || !in_ifname_ok(wif.name) ||
 	    (wif.address.ip.af != AF_INET && wif.address.ip.af != AF_INET6) ||
 	    (wif.mtu != 0 && (wif.mtu < 576 || wif.mtu > 9000))) {
@@ -596,10 +555,8 @@ if_up(uint32_t id, struct imsg *imsg)
 	u->wif = wif;
 	u->be = be;
 	TAILQ_INSERT_TAIL(&upwaits, u, entry);
-	if (imsg_compose(&pipe_parent.ibuf, IMSG_PARENT_WGGO_START,
-	    u->parent_id, 0, -1, &wif, sizeof(wif)) == -1)
-		fatal("imsg_compose");
-	pipe_update(&pipe_parent);
+	proc_compose(&pipe_parent, IMSG_PARENT_WGGO_START, u->parent_id, &wif,
+	    sizeof(wif));
 }
 
 /*
@@ -607,16 +564,15 @@ if_up(uint32_t id, struct imsg *imsg)
  * record.  Userspace WireGuard exits with its link.
  */
 static void
-if_down(uint32_t id, struct imsg *imsg)
+if_down(uint32_t id, const struct in_netreq *nrp)
 {
-	struct in_netreq	 nr;
+	struct in_netreq	 nr = *nrp;
 	struct link_rec		 lr;
 	const struct wg_backend	*be;
 	struct upwait		*u;
 	char			 err[IN_ERRSZ];
 	int			 status;
 
-	netreq_get(imsg, &nr);
 	if (!in_ifname_ok(nr.network)) {
 		answer_err(id, 400, "invalid interface name");
 		return;
@@ -650,32 +606,21 @@ if_down(uint32_t id, struct imsg *imsg)
 	answer_ok(id);
 }
 
+/* The parent started userspace WireGuard (e NULL), or could not. */
 static void
-parent_answer(struct imsg *imsg)
+parent_answer(uint32_t id, const struct in_error *pe)
 {
 	struct upwait	*u;
-	struct hostwait	*hw;
 	struct in_error	 e;
 
-	if (imsg->hdr.type == IMSG_WG_ERR && (imsg_get_data(imsg, &e,
-	    sizeof(e)) == -1 || !in_str_ok(e.msg)))
-		fatalx("parent: bad WG_ERR");
-	if (imsg->hdr.type == IMSG_WG_OK && imsg_get_len(imsg) != 0)
-		fatalx("parent: bad WG_OK");
-	TAILQ_FOREACH(hw, &hostwaits, entry)
-		if (hw->parent_id == imsg->hdr.peerid)
-			break;
-	if (hw != NULL) {
-		TAILQ_REMOVE(&hostwaits, hw, entry);
-		if (imsg->hdr.type == IMSG_WG_OK)
-			answer_ok(hw->engine_id);
-		else
-			answer_err(hw->engine_id, e.status, e.msg);
-		free(hw);
-		return;
+	memset(&e, 0, sizeof(e));
+	if (pe != NULL) {
+		e = *pe;
+		if (!in_str_ok(e.msg))
+			fatalx("parent: unterminated string in WG_ERR");
 	}
 	TAILQ_FOREACH(u, &upwaits, entry)
-		if (u->parent_id == imsg->hdr.peerid)
+		if (u->parent_id == id)
 			break;
 	if (u == NULL)
 		fatalx("parent: answer to an unknown request");
@@ -685,7 +630,7 @@ parent_answer(struct imsg *imsg)
 		 * Made at our request: recorded as ours, as every link wgd
 		 * touches is, then taken down again with its record.
 		 */
-		if (imsg->hdr.type == IMSG_WG_OK) {
+		if (pe == NULL) {
 			if (link_record(&u->wif, e.msg, sizeof(e.msg)) == -1 ||
 			    u->be->destroy(u->wif.name, e.msg,
 			    sizeof(e.msg)) == -1)
@@ -698,7 +643,7 @@ parent_answer(struct imsg *imsg)
 		endpoints_forget(u->wif.name);
 		answer_err(u->engine_id, 410, "the interface was taken down "
 		    "while it came up");
-	} else if (imsg->hdr.type == IMSG_WG_OK)
+	} else if (pe == NULL)
 		if_up_finish(u->engine_id, &u->wif, u->be);
 	else
 		answer_err(u->engine_id, e.status, e.msg);
@@ -742,106 +687,169 @@ key_target_ok(uint32_t id, const char *ifname)
 	return (0);
 }
 
-static void
-key_op(uint32_t type, uint32_t id, struct imsg *imsg)
+/*
+ * A key request, checked: the name, the key field terminated, and for
+ * what changes a device's key, a link of ours (or none yet).  On a
+ * refusal it is answered and the key wiped.
+ */
+static int
+key_req_ok(uint32_t id, struct in_wgkey *k, int target)
 {
-	struct in_wgkey		 k;
-	struct pendkey		*pk;
-	struct link_rec		 lr;
+	if (!in_str_ok(k->ifname) || !in_ifname_ok(k->ifname) ||
+	    !in_str_ok(k->key)) {
+		sodium_memzero(k->key, sizeof(k->key));
+		answer_err(id, 400, "invalid key request");
+		return (0);
+	}
+	if (target && !key_target_ok(id, k->ifname)) {
+		sodium_memzero(k->key, sizeof(k->key));
+		return (0);
+	}
+	return (1);
+}
+
+/* Store a private key and give it to the device if it is up. */
+static void
+key_install(uint32_t id, const char *ifname, char *priv)
+{
 	struct wg_settings	 ws = { NULL, -1, -1 };
 	const struct wg_backend	*be;
-	char			 priv[IN_KEYSZ], pub[IN_KEYSZ], err[IN_ERRSZ];
+	char			 pub[IN_KEYSZ], err[IN_ERRSZ];
 
-	if (imsg_get_data(imsg, &k, sizeof(k)) == -1)
-		fatalx("engine: bad key message");
-	if (!in_str_ok(k.ifname) || !in_ifname_ok(k.ifname) ||
-	    !in_str_ok(k.key)) {
-		answer_err(id, 400, "invalid key request");
+	if (key_store(keydir, ifname, priv) == -1) {
+		snprintf(err, sizeof(err), "storing key: %s",
+		    strerror(errno));
+		sodium_memzero(priv, IN_KEYSZ);
+		answer_err(id, 500, err);
 		return;
 	}
-	if ((type == IMSG_WG_KEY_SET || type == IMSG_WG_KEY_NEW ||
-	    type == IMSG_WG_KEY_COMMIT) && !key_target_ok(id, k.ifname)) {
-		sodium_memzero(&k.key, sizeof(k.key));
+	/* an interface not up yet takes the key when it comes up */
+	ws.private_key = priv;
+	if ((be = backend_of(ifname)) != NULL &&
+	    be->set_device(ifname, &ws, err, sizeof(err)) == -1) {
+		sodium_memzero(priv, IN_KEYSZ);
+		answer_err(id, 500, err);
 		return;
 	}
-	switch (type) {
-	case IMSG_WG_KEY_SET:
-	case IMSG_WG_KEY_NEW:
-		if (type == IMSG_WG_KEY_SET) {
-			if (!in_key_ok(k.key)) {
-				answer_err(id, 400, "invalid private key");
-				return;
-			}
-			strlcpy(priv, k.key, sizeof(priv));
-		} else
-			key_generate(priv, pub);
-		sodium_memzero(&k.key, sizeof(k.key));
-		if (key_store(keydir, k.ifname, priv) == -1) {
-			snprintf(err, sizeof(err), "storing key: %s",
-			    strerror(errno));
-			answer_err(id, 500, err);
-			return;
-		}
-		/* an interface not up yet takes the key when it comes up */
-		ws.private_key = priv;
-		if ((be = backend_of(k.ifname)) != NULL &&
-		    be->set_device(k.ifname, &ws, err, sizeof(err)) == -1) {
-			sodium_memzero(priv, sizeof(priv));
-			answer_err(id, 500, err);
-			return;
-		}
-		key_public(priv, pub);
-		sodium_memzero(priv, sizeof(priv));
-		answer_key(id, k.ifname, pub, 0);
-		answer_ok(id);
-		break;
-	case IMSG_WG_KEY_PENDING:
-		if ((pk = pendkey_find(k.ifname)) != NULL)
-			pendkey_forget(pk);
-		if ((pk = calloc(1, sizeof(*pk))) == NULL)
-			fatal(NULL);
-		strlcpy(pk->ifname, k.ifname, sizeof(pk->ifname));
-		key_generate(pk->priv, pub);
-		TAILQ_INSERT_TAIL(&pendkeys, pk, entry);
-		answer_key(id, k.ifname, pub, 0);
-		answer_ok(id);
-		break;
-	case IMSG_WG_KEY_COMMIT:
-		if ((pk = pendkey_find(k.ifname)) == NULL) {
-			answer_err(id, 400, "no pending key");
-			return;
-		}
-		ws.private_key = pk->priv;
-		if (key_store(keydir, k.ifname, pk->priv) == -1 ||
-		    ((be = backend_of(k.ifname)) != NULL &&
-		    be->set_device(k.ifname, &ws, err, sizeof(err)) == -1)) {
-			answer_err(id, 500, "cannot apply the new key");
-			return;
-		}
+	key_public(priv, pub);
+	sodium_memzero(priv, IN_KEYSZ);
+	answer_key(id, ifname, pub, 0);
+	answer_ok(id);
+}
+
+static void
+key_set(uint32_t id, struct in_wgkey *k)
+{
+	char	priv[IN_KEYSZ];
+
+	if (!key_req_ok(id, k, 1))
+		return;
+	if (!in_key_ok(k->key)) {
+		sodium_memzero(k->key, sizeof(k->key));
+		answer_err(id, 400, "invalid private key");
+		return;
+	}
+	strlcpy(priv, k->key, sizeof(priv));
+	sodium_memzero(k->key, sizeof(k->key));
+	key_install(id, k->ifname, priv);
+}
+
+static void
+key_new(uint32_t id, struct in_wgkey *k)
+{
+	char	priv[IN_KEYSZ], pub[IN_KEYSZ];
+
+	if (!key_req_ok(id, k, 1))
+		return;
+	key_generate(priv, pub);
+	key_install(id, k->ifname, priv);
+}
+
+/* A new pair kept aside until the redeem that needs it succeeds. */
+static void
+key_pending(uint32_t id, struct in_wgkey *k)
+{
+	struct pendkey	*pk;
+	char		 pub[IN_KEYSZ];
+
+	if (!key_req_ok(id, k, 0))
+		return;
+	if ((pk = pendkey_find(k->ifname)) != NULL)
 		pendkey_forget(pk);
-		answer_ok(id);
-		break;
-	case IMSG_WG_KEY_ABORT:
-		if ((pk = pendkey_find(k.ifname)) != NULL)
-			pendkey_forget(pk);
-		answer_ok(id);
-		break;
-	case IMSG_WG_KEY_DELETE:
-		if (key_remove(keydir, k.ifname) == -1)
-			answer_err(id, 500, "cannot remove the key");
-		else
-			answer_ok(id);
-		break;
-	case IMSG_WG_LISTEN_PORT:
-		ws.listen_port = k.listen_port;	/* 0: WireGuard chooses */
-		if ((be = owned_or_answer(id, k.ifname, &lr)) == NULL)
-			break;
-		if (be->set_device(k.ifname, &ws, err, sizeof(err)) == -1)
-			answer_err(id, 500, err);
-		else
-			answer_ok(id);
-		break;
+	if ((pk = calloc(1, sizeof(*pk))) == NULL)
+		fatal(NULL);
+	strlcpy(pk->ifname, k->ifname, sizeof(pk->ifname));
+	key_generate(pk->priv, pub);
+	TAILQ_INSERT_TAIL(&pendkeys, pk, entry);
+	answer_key(id, k->ifname, pub, 0);
+	answer_ok(id);
+}
+
+static void
+key_commit(uint32_t id, struct in_wgkey *k)
+{
+	struct pendkey		*pk;
+	struct wg_settings	 ws = { NULL, -1, -1 };
+	const struct wg_backend	*be;
+	char			 err[IN_ERRSZ];
+
+	if (!key_req_ok(id, k, 1))
+		return;
+	if ((pk = pendkey_find(k->ifname)) == NULL) {
+		answer_err(id, 400, "no pending key");
+		return;
 	}
+	ws.private_key = pk->priv;
+	if (key_store(keydir, k->ifname, pk->priv) == -1 ||
+	    ((be = backend_of(k->ifname)) != NULL &&
+	    be->set_device(k->ifname, &ws, err, sizeof(err)) == -1)) {
+		answer_err(id, 500, "cannot apply the new key");
+		return;
+	}
+	pendkey_forget(pk);
+	answer_ok(id);
+}
+
+static void
+key_abort(uint32_t id, struct in_wgkey *k)
+{
+	struct pendkey	*pk;
+
+	if (!key_req_ok(id, k, 0))
+		return;
+	if ((pk = pendkey_find(k->ifname)) != NULL)
+		pendkey_forget(pk);
+	answer_ok(id);
+}
+
+static void
+key_delete(uint32_t id, struct in_wgkey *k)
+{
+	if (!key_req_ok(id, k, 0))
+		return;
+	if (key_remove(keydir, k->ifname) == -1)
+		answer_err(id, 500, "cannot remove the key");
+	else
+		answer_ok(id);
+}
+
+static void
+listen_port(uint32_t id, struct in_wgkey *k)
+{
+	struct wg_settings	 ws = { NULL, -1, -1 };
+	struct link_rec		 lr;
+	const struct wg_backend	*be;
+	char			 err[IN_ERRSZ];
+
+	if (!key_req_ok(id, k, 0))
+		return;
+	ws.listen_port = k->listen_port;	/* 0: WireGuard chooses */
+	if ((be = owned_or_answer(id, k->ifname, &lr)) == NULL)
+		return;
+	if (be->set_device(k->ifname, &ws, err, sizeof(err)) == -1)
+		answer_err(id, 500, err);
+	else
+		answer_ok(id);
 }
 
 static struct pending *
@@ -902,12 +910,13 @@ pending_add(struct pending *p, const void *item)
 	p->n++;
 }
 
+/* The request naming a network, at its size, its name terminated. */
 static void
-netreq_get(struct imsg *imsg, struct in_netreq *nr)
+netreq_get(struct proc_pipe *p, struct imsg *imsg, struct in_netreq *nr)
 {
-	if (imsg_get_data(imsg, nr, sizeof(*nr)) == -1 ||
-	    !in_str_ok(nr->network))
-		fatalx("engine: bad %s", in_imsg_name(imsg->hdr.type));
+	proc_get(p, imsg, nr, sizeof(*nr));
+	if (!in_str_ok(nr->network))
+		proc_bad(p, imsg, "unterminated network name");
 }
 
 /* Host addresses of a network, as many entries as a stream may hold. */
@@ -926,16 +935,16 @@ net_hosts(const struct in_prefix *net)
  * end.
  */
 static void
-stream_begin(uint32_t id, int type, struct imsg *imsg, size_t size)
+sync_begin(uint32_t id, const struct in_netreq *nrp)
 {
-	struct in_netreq	 nr;
+	struct in_netreq	 nr = *nrp;
 	struct pending		*p;
 	struct link_rec		 lr;
 	char			 err[IN_ERRSZ];
 	size_t			 n = 0;
-	int			 status;
+	int			 status, type = IMSG_WG_SYNC_BEGIN;
+	size_t			 size = sizeof(struct wg_peer);
 
-	netreq_get(imsg, &nr);
 	TAILQ_FOREACH(p, &pendings, entry) {
 		if (p->type == type && (p->id == id ||
 		    strcmp(p->ifname, nr.network) == 0))
@@ -963,11 +972,14 @@ stream_begin(uint32_t id, int type, struct imsg *imsg, size_t size)
 }
 
 static void
-sync_peer(struct pending *pd, const struct in_wgpeer *w)
+sync_peer(uint32_t id, const struct in_wgpeer *w)
 {
-	struct wg_peer	p;
-	char		err[IN_ERRSZ];
+	struct pending	*pd;
+	struct wg_peer	 p;
+	char		 err[IN_ERRSZ];
 
+	if ((pd = pending_find(id, IMSG_WG_SYNC_BEGIN)) == NULL)
+		fatalx("engine: SYNC_PEER without SYNC_BEGIN");
 	if (pd->status != 0)
 		return;
 	if (!in_str_ok(w->ifname) || strcmp(w->ifname, pd->ifname) != 0)
@@ -979,15 +991,13 @@ sync_peer(struct pending *pd, const struct in_wgpeer *w)
 }
 
 static void
-sync_end(uint32_t id, struct imsg *imsg)
+sync_end(uint32_t id, const struct in_netreq *nr)
 {
-	struct in_netreq	 nr;
 	struct pending		*p;
 	struct link_rec		 lr;
 	const struct wg_backend	*be;
 	char			 err[IN_ERRSZ];
 
-	netreq_get(imsg, &nr);
 	if ((p = pending_find(id, IMSG_WG_SYNC_BEGIN)) == NULL)
 		fatalx("engine: SYNC_END without SYNC_BEGIN");
 	if (p->status != 0)
@@ -1003,90 +1013,41 @@ sync_end(uint32_t id, struct imsg *imsg)
 	pending_free(p);
 }
 
-static const struct in_netopts *
-netopts_find(const char *network)
-{
-	size_t	i;
-
-	for (i = 0; i < nnetopts; i++)
-		if (strcmp(netopts[i].name, network) == 0)
-			return (&netopts[i]);
-	return (NULL);
-}
-
-/* A hosts line: the network's, a peer's name under its suffix. */
-static void
-hosts_ent(struct pending *pd, const struct in_hostent *he)
-{
-	char	suffix[IN_HOSTSZ], err[IN_ERRSZ];
-
-	if (pd->status != 0)
-		return;
-	hosts_suffix(pd->ifname, netopts_find(pd->ifname), suffix,
-	    sizeof(suffix));
-	if (strcmp(he->ifname, pd->ifname) != 0)
-		pending_fail(pd, 400, "a hosts entry for another interface");
-	else if (!hosts_entry_ok(he, suffix, &pd->net, err, sizeof(err)))
-		pending_fail(pd, 403, err);
-	else
-		pending_add(pd, he);
-}
-
 /*
- * The hosts file is the parent's to rewrite: renaming over /etc/hosts
- * needs write access to all of /etc, which wgd must not have.  The
- * entries are checked here and passed on with the network's recorded
- * root CIDR, and the parent checks them again.  Dropping a section
- * (HOSTS_CLEAR) touches only innernet's own lines.
+ * The parent rewrites the hosts file from the engine's entries and asks
+ * us for the root CIDR we recorded when we made the network's link: the
+ * engine cannot write that record, so a name's address is held to the
+ * network innernet really runs there.
  */
 static void
-hosts_end(uint32_t id, struct imsg *imsg, int clear)
+link_tell(uint32_t id, const struct in_netreq *nr)
 {
-	struct in_netreq	 nr;
-	struct in_hostsend	 hend;
-	struct pending		*p = NULL;
-	struct hostwait		*hw;
-	size_t			 i;
+	struct in_linknet	 ln;
+	struct link_rec		 lr;
+	struct in_error		 e;
+	int			 status;
 
-	netreq_get(imsg, &nr);
-	if (!clear && (p = pending_find(id, IMSG_WG_HOSTS_BEGIN)) == NULL)
-		fatalx("engine: HOSTS_END without HOSTS_BEGIN");
-	if (!in_ifname_ok(nr.network) ||
-	    (p != NULL && strcmp(p->ifname, nr.network) != 0)) {
-		answer_err(id, 400, "invalid interface name");
-		goto done;
+	memset(&e, 0, sizeof(e));
+	if (!in_ifname_ok(nr->network)) {
+		e.status = 400;
+		strlcpy(e.msg, "invalid interface name", sizeof(e.msg));
+	} else if ((status = link_ours(nr->network, &lr, e.msg,
+	    sizeof(e.msg))) != 0)
+		e.status = status;
+	if (e.status != 0) {
+		proc_compose(&pipe_parent, IMSG_WG_ERR, id, &e, sizeof(e));
+		return;
 	}
-	if (p != NULL && p->status != 0) {
-		answer_err(id, p->status, p->err);
-		goto done;
-	}
-	memset(&hend, 0, sizeof(hend));
-	strlcpy(hend.network, nr.network, sizeof(hend.network));
-	if (p != NULL)
-		hend.net = p->net;
-	if ((hw = calloc(1, sizeof(*hw))) == NULL)
-		fatal(NULL);
-	hw->engine_id = id;
-	hw->parent_id = ++parent_ids;
-	TAILQ_INSERT_TAIL(&hostwaits, hw, entry);
-	for (i = 0; p != NULL && i < p->n; i++)
-		if (imsg_compose(&pipe_parent.ibuf, IMSG_PARENT_HOSTS,
-		    hw->parent_id, 0, -1, (struct in_hostent *)p->items + i,
-		    sizeof(struct in_hostent)) == -1)
-			fatal("imsg_compose");
-	if (imsg_compose(&pipe_parent.ibuf, IMSG_PARENT_HOSTS_END,
-	    hw->parent_id, 0, -1, &hend, sizeof(hend)) == -1)
-		fatal("imsg_compose");
-	pipe_update(&pipe_parent);
- done:
-	if (p != NULL)
-		pending_free(p);
+	memset(&ln, 0, sizeof(ln));
+	strlcpy(ln.network, nr->network, sizeof(ln.network));
+	ln.net = lr.net;
+	proc_compose(&pipe_parent, IMSG_PARENT_LINK, id, &ln, sizeof(ln));
 }
 
 static void
-stats(uint32_t id, struct imsg *imsg)
+stats(uint32_t id, const struct in_netreq *nrp)
 {
-	struct in_netreq	 nr;
+	struct in_netreq	 nr = *nrp;
 	struct wg_device	 dev;
 	struct in_wgstat	 st;
 	struct link_rec		 lr;
@@ -1094,7 +1055,6 @@ stats(uint32_t id, struct imsg *imsg)
 	char			 err[IN_ERRSZ];
 	size_t			 i;
 
-	netreq_get(imsg, &nr);
 	if (!in_ifname_ok(nr.network)) {
 		answer_err(id, 400, "invalid interface name");
 		return;
@@ -1147,15 +1107,14 @@ endpoint_tell(void *arg, const char *key, const char *endpoint)
  * of each WG_STAT are filled.
  */
 static void
-endpoints(uint32_t id, struct imsg *imsg)
+endpoints(uint32_t id, const struct in_netreq *nrp)
 {
-	struct in_netreq	 nr;
+	struct in_netreq	 nr = *nrp;
 	struct endpoint_req	 er;
 	struct link_rec		 lr;
 	const struct wg_backend	*be;
 	char			 err[IN_ERRSZ];
 
-	netreq_get(imsg, &nr);
 	if (!in_ifname_ok(nr.network) || (nr.id != 0 && nr.id != 1)) {
 		answer_err(id, 400, "invalid endpoint request");
 		return;
@@ -1187,24 +1146,9 @@ local_addrs(uint32_t id)
 	send_engine(IMSG_WG_END, id, NULL, 0);
 }
 
-static void
-procinfo(struct wgd_pipe *p, uint32_t id)
-{
-	struct in_procinfo	pi;
-
-	memset(&pi, 0, sizeof(pi));
-	strlcpy(pi.name, PROC_WGD, sizeof(pi.name));
-	pi.pid = getpid();
-	pi.uid = getuid();
-	pi.gid = getgid();
-	strlcpy(pi.root, "/", sizeof(pi.root));
-	strlcpy(pi.sandbox, sandbox_state(), sizeof(pi.sandbox));
-	imsg_compose(&p->ibuf, IMSG_PROCINFO, id, 0, -1, &pi, sizeof(pi));
-}
-
 /* PEER_SET / PEER_REMOVE on a link of ours, inside its network. */
 static void
-peer_op(uint32_t type, uint32_t id, const struct in_wgpeer *w)
+peer_apply(uint32_t id, const struct in_wgpeer *w, int set)
 {
 	struct wg_peer		 p;
 	struct link_rec		 lr;
@@ -1217,12 +1161,12 @@ peer_op(uint32_t type, uint32_t id, const struct in_wgpeer *w)
 	}
 	if ((be = owned_or_answer(id, w->ifname, &lr)) == NULL)
 		return;
-	if (!wgpeer_ok(w, &p, type == IMSG_WG_PEER_SET ? &lr.net : NULL,
+	if (!wgpeer_ok(w, &p, set ? &lr.net : NULL,
 	    err, sizeof(err))) {
 		answer_err(id, 403, err);
 		return;
 	}
-	if ((type == IMSG_WG_PEER_SET ?
+	if ((set ?
 	    be->peer_set(w->ifname, &p, err, sizeof(err)) :
 	    be->peer_remove(w->ifname, p.public_key, err,
 	    sizeof(err))) == -1)
@@ -1232,181 +1176,167 @@ peer_op(uint32_t type, uint32_t id, const struct in_wgpeer *w)
 }
 
 static void
-dispatch_engine(struct imsg *imsg)
+peer_set(uint32_t id, const struct in_wgpeer *w)
 {
-	uint32_t		 id = imsg->hdr.peerid;
-	struct in_wgpeer	 w;
-	struct in_hostent	 he;
-	struct pending		*pd;
+	peer_apply(id, w, 1);
+}
+
+static void
+peer_remove(uint32_t id, const struct in_wgpeer *w)
+{
+	peer_apply(id, w, 0);
+}
+
+static void
+dispatch_engine(struct proc_pipe *p, struct imsg *imsg)
+{
+	uint32_t		id = imsg->hdr.peerid;
+	struct in_wgif		wif;
+	struct in_wgkey		k;
+	struct in_wgpeer	w;
+	struct in_netreq	nr;
 
 	switch (imsg->hdr.type) {
-	case IMSG_PROCINFO_REQ:
-		if (imsg_get_len(imsg) != 0)
-			fatalx("engine: bad PROCINFO_REQ");
-		procinfo(&pipe_engine, id);
-		break;
 	case IMSG_WG_IF_UP:
-		if_up(id, imsg);
+		proc_get(p, imsg, &wif, sizeof(wif));
+		if_up(id, &wif);
 		break;
 	case IMSG_WG_IF_DOWN:
-		if_down(id, imsg);
+		netreq_get(p, imsg, &nr);
+		if_down(id, &nr);
 		break;
 	case IMSG_WG_KEY_SET:
+		proc_get(p, imsg, &k, sizeof(k));
+		key_set(id, &k);
+		break;
 	case IMSG_WG_KEY_NEW:
+		proc_get(p, imsg, &k, sizeof(k));
+		key_new(id, &k);
+		break;
 	case IMSG_WG_KEY_PENDING:
+		proc_get(p, imsg, &k, sizeof(k));
+		key_pending(id, &k);
+		break;
 	case IMSG_WG_KEY_COMMIT:
+		proc_get(p, imsg, &k, sizeof(k));
+		key_commit(id, &k);
+		break;
 	case IMSG_WG_KEY_ABORT:
+		proc_get(p, imsg, &k, sizeof(k));
+		key_abort(id, &k);
+		break;
 	case IMSG_WG_KEY_DELETE:
+		proc_get(p, imsg, &k, sizeof(k));
+		key_delete(id, &k);
+		break;
 	case IMSG_WG_LISTEN_PORT:
-		key_op(imsg->hdr.type, id, imsg);
+		proc_get(p, imsg, &k, sizeof(k));
+		listen_port(id, &k);
 		break;
 	case IMSG_WG_PEER_SET:
+		proc_get(p, imsg, &w, sizeof(w));
+		peer_set(id, &w);
+		break;
 	case IMSG_WG_PEER_REMOVE:
-		if (imsg_get_data(imsg, &w, sizeof(w)) == -1)
-			fatalx("engine: bad peer message");
-		peer_op(imsg->hdr.type, id, &w);
+		proc_get(p, imsg, &w, sizeof(w));
+		peer_remove(id, &w);
 		break;
 	case IMSG_WG_SYNC_BEGIN:
-		stream_begin(id, IMSG_WG_SYNC_BEGIN, imsg,
-		    sizeof(struct wg_peer));
+		netreq_get(p, imsg, &nr);
+		sync_begin(id, &nr);
 		break;
 	case IMSG_WG_SYNC_PEER:
-		if (imsg_get_data(imsg, &w, sizeof(w)) == -1)
-			fatalx("engine: bad SYNC_PEER");
-		if ((pd = pending_find(id, IMSG_WG_SYNC_BEGIN)) == NULL)
-			fatalx("engine: SYNC_PEER without SYNC_BEGIN");
-		sync_peer(pd, &w);
+		proc_get(p, imsg, &w, sizeof(w));
+		sync_peer(id, &w);
 		break;
 	case IMSG_WG_SYNC_END:
-		sync_end(id, imsg);
-		break;
-	case IMSG_WG_HOSTS_BEGIN:
-		stream_begin(id, IMSG_WG_HOSTS_BEGIN, imsg, sizeof(he));
-		break;
-	case IMSG_WG_HOSTS_ENT:
-		if (imsg_get_data(imsg, &he, sizeof(he)) == -1 ||
-		    !in_str_ok(he.ifname) || !in_str_ok(he.name) ||
-		    (he.ip.af != AF_INET && he.ip.af != AF_INET6) ||
-		    strpbrk(he.name, " \t\r\n#") != NULL || he.name[0] == '\0')
-			fatalx("engine: bad HOSTS_ENT");
-		if ((pd = pending_find(id, IMSG_WG_HOSTS_BEGIN)) == NULL)
-			fatalx("engine: HOSTS_ENT without HOSTS_BEGIN");
-		hosts_ent(pd, &he);
-		break;
-	case IMSG_WG_HOSTS_END:
-		hosts_end(id, imsg, 0);
-		break;
-	case IMSG_WG_HOSTS_CLEAR:
-		hosts_end(id, imsg, 1);
+		netreq_get(p, imsg, &nr);
+		sync_end(id, &nr);
 		break;
 	case IMSG_WG_STATS_REQ:
-		stats(id, imsg);
+		netreq_get(p, imsg, &nr);
+		stats(id, &nr);
 		break;
 	case IMSG_WG_ENDPOINTS_REQ:
-		endpoints(id, imsg);
+		netreq_get(p, imsg, &nr);
+		endpoints(id, &nr);
 		break;
 	case IMSG_WG_ADDRS_REQ:
-		if (imsg_get_len(imsg) != 0)
-			fatalx("engine: bad ADDRS_REQ");
+		proc_get_none(p, imsg);
 		local_addrs(id);
 		break;
 	default:
-		fatalx("engine: unexpected message %s",
-		    in_imsg_name(imsg->hdr.type));
+		proc_bad(p, imsg, "unexpected");
 	}
 }
 
+/* Root's configuration: allowed-ranges, applied at CONF_END. */
 static void
-dispatch_parent(struct imsg *imsg)
+conf_global(const struct in_conf_global *g)
+{
+	log_setverbose(g->verbose);
+	nranges_new = 0;
+}
+
+static void
+conf_range(const struct in_conf_range *r)
+{
+	if (nranges_new >= IN_MAXRANGES)
+		fatalx("parent: too many allowed ranges");
+	ranges_new[nranges_new++] = r->range;
+}
+
+static void
+conf_end(void)
+{
+	memcpy(ranges, ranges_new, sizeof(ranges));
+	nranges = nranges_new;
+	proc_release(&pipe_engine);
+}
+
+static void
+dispatch_parent(struct proc_pipe *p, struct imsg *imsg)
 {
 	struct in_conf_global	g;
 	struct in_conf_range	r;
+	struct in_error		e;
+	struct in_netreq	nr;
 
 	switch (imsg->hdr.type) {
 	case IMSG_CONF_GLOBAL:
-		if (imsg_get_data(imsg, &g, sizeof(g)) == -1)
-			fatalx("parent: bad CONF_GLOBAL");
-		log_setverbose(g.verbose);
-		nranges_new = nnetopts_new = 0;
-		break;
-	case IMSG_CONF_NETOPTS:
-		if (nnetopts_new >= IN_MAXNETWORKS || imsg_get_data(imsg,
-		    &netopts_new[nnetopts_new], sizeof(struct in_netopts)) ==
-		    -1 || !in_str_ok(netopts_new[nnetopts_new].name) ||
-		    !in_str_ok(netopts_new[nnetopts_new].host_suffix))
-			fatalx("parent: bad CONF_NETOPTS");
-		nnetopts_new++;
+		proc_get(p, imsg, &g, sizeof(g));
+		conf_global(&g);
 		break;
 	case IMSG_CONF_RANGE:
-		if (nranges_new >= IN_MAXRANGES || imsg_get_data(imsg,
-		    &r, sizeof(r)) == -1)
-			fatalx("parent: bad CONF_RANGE");
-		ranges_new[nranges_new++] = r.range;
+		proc_get(p, imsg, &r, sizeof(r));
+		conf_range(&r);
 		break;
 	case IMSG_CONF_END:
-		if (imsg_get_len(imsg) != 0)
-			fatalx("parent: bad CONF_END");
-		memcpy(ranges, ranges_new, sizeof(ranges));
-		nranges = nranges_new;
-		memcpy(netopts, netopts_new, sizeof(netopts));
-		nnetopts = nnetopts_new;
-		configured = 1;
-		break;
-	case IMSG_PROCINFO_REQ:
-		procinfo(&pipe_parent, imsg->hdr.peerid);
+		proc_get_none(p, imsg);
+		conf_end();
 		break;
 	case IMSG_WG_OK:
+		proc_get_none(p, imsg);
+		parent_answer(imsg->hdr.peerid, NULL);
+		break;
 	case IMSG_WG_ERR:
-		parent_answer(imsg);
+		proc_get(p, imsg, &e, sizeof(e));
+		parent_answer(imsg->hdr.peerid, &e);
+		break;
+	case IMSG_PARENT_LINK_REQ:
+		netreq_get(p, imsg, &nr);
+		link_tell(imsg->hdr.peerid, &nr);
 		break;
 	default:
-		fatalx("parent: unexpected message %s",
-		    in_imsg_name(imsg->hdr.type));
+		proc_bad(p, imsg, "unexpected");
 	}
 }
 
+/* The set is going down. */
 static void
-pipe_drain(struct wgd_pipe *p)
+pipe_closed(struct proc_pipe *p)
 {
-	struct imsg	 imsg;
-	ssize_t		 n;
-
-	while (p != &pipe_engine || configured) {
-		if ((n = imsg_get(&p->ibuf, &imsg)) == -1)
-			fatal("%s: imsg_get", p->name);
-		if (n == 0)
-			break;
-		if (p == &pipe_engine)
-			dispatch_engine(&imsg);
-		else
-			dispatch_parent(&imsg);
-		imsg_free(&imsg);
-	}
-}
-
-static void
-pipe_dispatch(int fd, short event, void *arg)
-{
-	struct wgd_pipe	*p = arg;
-	ssize_t		 n;
-
-	if (event & EV_READ) {
-		memtrim_poke();
-		if ((n = imsg_read(&p->ibuf)) == -1 && errno != EAGAIN)
-			fatal("%s: imsg_read", p->name);
-		if (n == 0)
-			exit(0);	/* the set is going down */
-	}
-	if (event & EV_WRITE) {
-		if (msgbuf_write(&p->ibuf.w) <= 0 && errno != EAGAIN)
-			fatal("%s: msgbuf_write", p->name);
-	}
-	pipe_drain(p);
-	/* the engine waits for the configuration that bounds it */
-	if (p == &pipe_parent)
-		pipe_drain(&pipe_engine);
-	pipe_update(&pipe_parent);
-	pipe_update(&pipe_engine);
+	exit(0);
 }
 
 static void
@@ -1432,15 +1362,10 @@ main(int argc, char *argv[], char *envp[])
 	int		 ch, debug = 0, verbose = 0;
 
 	setproctitle_init(argc, argv, envp);
-	while ((ch = getopt(argc, argv, "dH:s:u:v")) != -1) {
+	while ((ch = getopt(argc, argv, "ds:u:v")) != -1) {
 		switch (ch) {
 		case 'd':
 			debug = 1;
-			break;
-		case 'H':
-			if (strlcpy(hostsfile, optarg, sizeof(hostsfile)) >=
-			    sizeof(hostsfile))
-				usage();
 			break;
 		case 's':
 			if (strlcpy(statedir, optarg, sizeof(statedir)) >=
@@ -1457,7 +1382,7 @@ main(int argc, char *argv[], char *envp[])
 			usage();
 		}
 	}
-	if (user == NULL || statedir[0] == '\0' || hostsfile[0] != '/')
+	if (user == NULL || statedir[0] == '\0' || optind != argc)
 		usage();
 	log_init(debug, LOG_DAEMON);
 	log_setverbose(verbose);
@@ -1471,15 +1396,13 @@ main(int argc, char *argv[], char *envp[])
 	snprintf(keydir, sizeof(keydir), "%s/keys", statedir);
 
 	event_init();
-	imsg_init(&pipe_parent.ibuf, PROC_FD_PARENT);
-	imsg_init(&pipe_engine.ibuf, PROC_FD_ENGINE);
-	pipe_parent.events = pipe_engine.events = EV_READ;
-	event_set(&pipe_parent.ev, PROC_FD_PARENT, EV_READ | EV_PERSIST,
-	    pipe_dispatch, &pipe_parent);
-	event_set(&pipe_engine.ev, PROC_FD_ENGINE, EV_READ | EV_PERSIST,
-	    pipe_dispatch, &pipe_engine);
-	event_add(&pipe_parent.ev, NULL);
-	event_add(&pipe_engine.ev, NULL);
+	proc_info(PROC_WGD, NULL, NULL);
+	proc_pipe_init(&pipe_parent, PROC_PARENT, PROC_FD_PARENT,
+	    dispatch_parent, pipe_closed, NULL);
+	proc_pipe_init(&pipe_engine, PROC_ENGINE, PROC_FD_ENGINE,
+	    dispatch_engine, pipe_closed, NULL);
+	/* the engine waits for the configuration that bounds it */
+	proc_hold(&pipe_engine);
 	signal_set(&ev_term, SIGTERM, on_signal, NULL);
 	signal_set(&ev_int, SIGINT, on_signal, NULL);
 	signal_add(&ev_term, NULL);

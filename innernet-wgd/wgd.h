@@ -228,11 +228,4 @@ struct rtnl_addrs {
 };
 int	 rtnl_parse_addr(const struct nlmsghdr *, void *);
 
-/* hosts.c */
-int	 hosts_build(const char *, const char *, const struct in_hostent *,
-	    size_t, char **, size_t *, int *, char *, size_t);
-int	 hosts_write(const char *, const char *, size_t, char *, size_t);
-int	 hosts_section(const char *, size_t, const char *,
-	    const struct in_hostent *, size_t, char **, size_t *);
-
 #endif /* WGD_H */

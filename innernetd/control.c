@@ -20,7 +20,8 @@
  * and handed us the descriptor.  A client sends one JSON document split
  * into IMSG_CTL_DATA chunks and closed by IMSG_CTL_END; the answer comes
  * back the same way: {"ok": true, "result": ...} or {"ok": false,
- * "status": N, "error": "..."}.
+ * "status": N, "error": "..."}.  Each connection is one of proc.c's,
+ * in client mode: whatever goes wrong closes it, and only it.
  */
 
 #include <sys/types.h>
@@ -44,9 +45,7 @@
 
 struct ctl_conn {
 	TAILQ_ENTRY(ctl_conn)	 entry;
-	struct imsgbuf		 ibuf;
-	struct event		 ev;
-	short			 events;
+	struct proc_pipe	 pipe;
 	char			*doc;
 	size_t			 len, cap;
 	int			 busy;		/* a request is being answered */
@@ -58,7 +57,8 @@ static struct event		ctl_accept_ev, ctl_pause_ev;
 static int			ctl_fd = -1, ctl_nconns;
 
 static void	control_accept(int, short, void *);
-static void	control_dispatch(int, short, void *);
+static void	control_dispatch(struct proc_pipe *, struct imsg *);
+static void	control_gone(struct proc_pipe *);
 static void	control_close(struct ctl_conn *);
 static void	control_send(struct ctl_conn *, json_t *);
 
@@ -75,21 +75,6 @@ control_init(int fd)
 	    NULL);
 	event_add(&ctl_accept_ev, NULL);
 	evtimer_set(&ctl_pause_ev, control_accept, NULL);
-}
-
-static void
-control_update(struct ctl_conn *c)
-{
-	short	events = EV_READ;
-
-	if (c->ibuf.w.queued)
-		events |= EV_WRITE;
-	if (events == c->events)
-		return;
-	c->events = events;
-	event_del(&c->ev);
-	event_set(&c->ev, c->ibuf.fd, events | EV_PERSIST, control_dispatch, c);
-	event_add(&c->ev, NULL);
 }
 
 /*
@@ -154,10 +139,7 @@ control_accept(int fd, short event, void *arg)
 		close(s);
 		return;
 	}
-	imsg_init(&c->ibuf, s);
-	c->events = EV_READ;
-	event_set(&c->ev, s, EV_READ | EV_PERSIST, control_dispatch, c);
-	event_add(&c->ev, NULL);
+	proc_client_init(&c->pipe, s, control_dispatch, control_gone, c);
 	TAILQ_INSERT_TAIL(&ctl_conns, c, entry);
 	ctl_nconns++;
 }
@@ -196,23 +178,33 @@ control_doc_grow(struct ctl_conn *c, size_t need)
 static void
 control_free(struct ctl_conn *c)
 {
-	imsg_clear(&c->ibuf);
-	close(c->ibuf.fd);
+	proc_free(&c->pipe);
 	control_doc_free(c);
 	free(c);
+}
+
+/*
+ * The connection ended (proc.c says when: at once, or once its handler
+ * is done with it).  A request being answered keeps it until the reply.
+ */
+static void
+control_gone(struct proc_pipe *p)
+{
+	struct ctl_conn	*c = p->arg;
+
+	if (!c->closed) {
+		TAILQ_REMOVE(&ctl_conns, c, entry);
+		ctl_nconns--;
+		c->closed = 1;
+	}
+	if (!c->busy)
+		control_free(c);
 }
 
 static void
 control_close(struct ctl_conn *c)
 {
-	if (c->closed)
-		return;
-	event_del(&c->ev);
-	TAILQ_REMOVE(&ctl_conns, c, entry);
-	ctl_nconns--;
-	c->closed = 1;
-	if (!c->busy)
-		control_free(c);
+	proc_shut(&c->pipe);
 }
 
 static void
@@ -236,71 +228,47 @@ control_request(struct ctl_conn *c)
 	json_decref(req);
 }
 
+/* A chunk of the request document; a request is one at a time. */
 static void
-control_dispatch(int fd, short event, void *arg)
+control_data(struct ctl_conn *c, const void *data, size_t len)
 {
-	struct ctl_conn	*c = arg;
-	struct imsg	 imsg;
-	ssize_t		 n;
-	size_t		 dlen;
+	if (c->busy || len > CTL_MAXJSON - c->len ||
+	    (c->len + len + 1 > c->cap &&
+	    control_doc_grow(c, c->len + len + 1) == -1)) {
+		control_close(c);
+		return;
+	}
+	if (len > 0)
+		memcpy(c->doc + c->len, data, len);
+	c->len += len;
+}
 
-	if (event & EV_READ) {
-		if (((n = imsg_read(&c->ibuf)) == -1 && errno != EAGAIN) ||
-		    n == 0) {
-			control_close(c);
-			return;
-		}
+static void
+control_end(struct ctl_conn *c, size_t len)
+{
+	if (c->busy || len != 0) {
+		control_close(c);
+		return;
 	}
-	if (event & EV_WRITE) {
-		if (msgbuf_write(&c->ibuf.w) <= 0 && errno != EAGAIN) {
-			control_close(c);
-			return;
-		}
+	control_request(c);
+}
+
+static void
+control_dispatch(struct proc_pipe *p, struct imsg *imsg)
+{
+	struct ctl_conn	*c = p->arg;
+
+	switch (imsg->hdr.type) {
+	case IMSG_CTL_DATA:
+		control_data(c, imsg->data, imsg_get_len(imsg));
+		break;
+	case IMSG_CTL_END:
+		control_end(c, imsg_get_len(imsg));
+		break;
+	default:
+		log_warnx("control: unexpected message %u", imsg->hdr.type);
+		control_close(c);
 	}
-	for (;;) {
-		if ((n = imsg_get(&c->ibuf, &imsg)) == -1) {
-			control_close(c);
-			return;
-		}
-		if (n == 0)
-			break;
-		dlen = imsg.hdr.len - IMSG_HEADER_SIZE;
-		switch (imsg.hdr.type) {
-		case IMSG_CTL_DATA:
-			if (c->busy || dlen > CTL_MAXJSON - c->len) {
-				imsg_free(&imsg);
-				control_close(c);
-				return;
-			}
-			if (c->len + dlen + 1 > c->cap &&
-			    control_doc_grow(c, c->len + dlen + 1) == -1) {
-				imsg_free(&imsg);
-				control_close(c);
-				return;
-			}
-			memcpy(c->doc + c->len, imsg.data, dlen);
-			c->len += dlen;
-			break;
-		case IMSG_CTL_END:
-			if (c->busy || dlen != 0) {
-				imsg_free(&imsg);
-				control_close(c);
-				return;
-			}
-			control_request(c);
-			break;
-		default:
-			log_warnx("control: unexpected message %u",
-			    imsg.hdr.type);
-			imsg_free(&imsg);
-			control_close(c);
-			return;
-		}
-		imsg_free(&imsg);
-		if (c->closed)
-			return;
-	}
-	control_update(c);
 }
 
 static void
@@ -326,14 +294,13 @@ control_send(struct ctl_conn *c, json_t *doc)
 		chunk = len - off;
 		if (chunk > MAX_IMSGSIZE - IMSG_HEADER_SIZE)
 			chunk = MAX_IMSGSIZE - IMSG_HEADER_SIZE;
-		if (imsg_compose(&c->ibuf, IMSG_CTL_DATA, 0, 0, -1, s + off,
+		if (proc_compose(&c->pipe, IMSG_CTL_DATA, 0, s + off,
 		    chunk) == -1)
 			break;
 	}
 	explicit_bzero(s, len);
 	free(s);
-	imsg_compose(&c->ibuf, IMSG_CTL_END, 0, 0, -1, NULL, 0);
-	control_update(c);
+	proc_compose(&c->pipe, IMSG_CTL_END, 0, NULL, 0);
 }
 
 /* A line of progress while the answer is still being made. */
@@ -342,10 +309,7 @@ control_progress(struct ctl_conn *c, const char *line)
 {
 	if (c->closed)
 		return;
-	if (imsg_compose(&c->ibuf, IMSG_CTL_PROGRESS, 0, 0, -1, line,
-	    strlen(line)) == -1)
-		return;
-	control_update(c);
+	proc_compose(&c->pipe, IMSG_CTL_PROGRESS, 0, line, strlen(line));
 }
 
 void

@@ -721,7 +721,7 @@ ctl_server_verb(struct ctl_conn *c, struct engine_net *en, const char *verb,
 	else if (strcmp(verb, "delete-association") == 0)
 		ctl_assoc(c, en, args, 0);
 	else if (strcmp(verb, "uninstall") == 0)
-		server_net_delete(en, ctl_done, c);
+		net_delete(en, ctl_done, c);
 	else
 		control_reply_error(c, 400, "unknown verb %s for a server "
 		    "network", verb);

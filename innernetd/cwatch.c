@@ -33,6 +33,7 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -369,9 +370,30 @@ cw_done(struct evhttp_request *req, void *arg)
 }
 
 /* A request to the server, through the tunnel only (see client.c). */
+/*
+ * A request's record; the caller's context, if any, is copied after it
+ * (as chttp.c does) and lives as long as the request.
+ */
+static struct creq *
+creq_new(struct engine_net *en, const void *ctx, size_t len)
+{
+	struct creq	*r;
+
+	if ((r = calloc(1, sizeof(*r) + len)) == NULL)
+		return (NULL);
+	strlcpy(r->net, en->net.name, sizeof(r->net));
+	r->serial = en->cw->serial;
+	if (len > 0) {
+		memcpy(r + 1, ctx, len);
+		r->arg = r + 1;
+	} else
+		r->arg = (void *)(uintptr_t)ctx;
+	return (r);
+}
+
 static struct creq *
 cw_request(struct engine_net *en, enum cw_kind kind, const char *path,
-    int timeout)
+    int timeout, const void *ctx, size_t len)
 {
 	struct evhttp_connection	*conn;
 	struct evhttp_request		*req;
@@ -382,10 +404,8 @@ cw_request(struct engine_net *en, enum cw_kind kind, const char *path,
 
 	if (!chttp_route_ok(&en->net) ||
 	    in_ip_str(&en->net.server_ip, host, sizeof(host)) == -1 ||
-	    (r = calloc(1, sizeof(*r))) == NULL)
+	    (r = creq_new(en, ctx, len)) == NULL)
 		return (NULL);
-	strlcpy(r->net, en->net.name, sizeof(r->net));
-	r->serial = en->cw->serial;
 	r->kind = kind;
 	snprintf(uri, sizeof(uri), "/v1%s", path);
 	snprintf(hp, sizeof(hp), en->net.server_ip.af == AF_INET6 ?
@@ -434,7 +454,7 @@ cw_watch_fire(int fd, short event, void *arg)
 	snprintf(path, sizeof(path), "/user/state?since=%s&watch=%d",
 	    cw->version, WATCH_HOLD);
 	if ((cw->watch = cw_request(en, CW_WATCH, path, WATCH_HOLD +
-	    CW_TIMEOUT)) != NULL)
+	    CW_TIMEOUT, NULL, 0)) != NULL)
 		strlcpy(cw->watch->since, cw->version,
 		    sizeof(cw->watch->since));
 }
@@ -490,7 +510,8 @@ cw_handover(int fd, short event, void *arg)
  * run), 1: the plain upstream request is the caller's, -1: failure.
  */
 int
-cwatch_fetch(struct engine_net *en, cw_fetch_cb cb, void *arg)
+cwatch_fetch(struct engine_net *en, cw_fetch_cb cb, const void *ctx,
+    size_t len)
 {
 	struct cwatch	*cw;
 	struct creq	*r;
@@ -499,12 +520,9 @@ cwatch_fetch(struct engine_net *en, cw_fetch_cb cb, void *arg)
 	if ((cw = cw_get(en)) == NULL)
 		return (1);
 	if (cw->pending != NULL) {
-		if ((r = calloc(1, sizeof(*r))) == NULL)
+		if ((r = creq_new(en, ctx, len)) == NULL)
 			return (-1);
-		strlcpy(r->net, en->net.name, sizeof(r->net));
-		r->serial = cw->serial;
 		r->cb = cb;
-		r->arg = arg;
 		if (event_base_once(engine_base, -1, EV_TIMEOUT, cw_handover,
 		    r, NULL) == -1) {
 			free(r);
@@ -516,11 +534,11 @@ cwatch_fetch(struct engine_net *en, cw_fetch_cb cb, void *arg)
 		return (1);
 	snprintf(path, sizeof(path), "/user/state?since=%s",
 	    cw->version[0] != '\0' ? cw->version : "0");
-	if ((r = cw_request(en, CW_FETCH, path, CW_TIMEOUT)) == NULL)
+	if ((r = cw_request(en, CW_FETCH, path, CW_TIMEOUT, ctx, len)) ==
+	    NULL)
 		return (1);
 	strlcpy(r->since, cw->version, sizeof(r->since));
 	r->cb = cb;
-	r->arg = arg;
 	return (0);
 }
 
@@ -555,10 +573,8 @@ cwatch_fetched(struct engine_net *en, int status)
 		return;
 	if (cw->pending != NULL) {
 		/* a watch answered while that fetch ran */
-		if ((r = calloc(1, sizeof(*r))) == NULL)
+		if ((r = creq_new(en, NULL, 0)) == NULL)
 			return;
-		strlcpy(r->net, en->net.name, sizeof(r->net));
-		r->serial = cw->serial;
 		if (event_base_once(engine_base, -1, EV_TIMEOUT, cw_refetch,
 		    r, NULL) == -1)
 			free(r);
@@ -567,7 +583,7 @@ cwatch_fetched(struct engine_net *en, int status)
 	if (cw->capable == 0 && cw->probe == NULL &&
 	    time(NULL) >= cw->probe_after) {
 		cw->probe = cw_request(en, CW_PROBE, "/user/capabilities",
-		    CW_TIMEOUT);
+		    CW_TIMEOUT, NULL, 0);
 		return;
 	}
 	if (cw->capable == 1 && cw->version[0] == '\0') {

@@ -43,21 +43,14 @@
 #include "engine.h"
 #include "compat.h"
 
-struct engine_pipe {
-	const char	*name;
-	struct imsgbuf	 ibuf;
-	struct event	 ev;
-	short		 events;
-	void		(*dispatch)(struct engine_pipe *, struct imsg *);
-};
-
 struct engine_req {
 	RB_ENTRY(engine_req)	 entry;
 	uint32_t		 id;
 	engine_cb		 cb;
 	void			*arg;
-	struct engine_pipe	*pipe;	/* where the request went */
+	struct proc_pipe	*pipe;	/* where the request went */
 	uint32_t		 type;	/* what it asked */
+	int			 owned;	/* arg is ours, freed at the end */
 };
 
 static int
@@ -77,7 +70,7 @@ struct evdns_base	*engine_dns;
 
 static struct engine_reqs	 reqs = RB_INITIALIZER(&reqs);
 static uint32_t			 req_next = 1;
-static struct engine_pipe	 pipe_parent, pipe_dbd, pipe_wgd;
+static struct proc_pipe		 pipe_parent, pipe_dbd, pipe_wgd;
 
 /* Configuration being received, applied at IMSG_CONF_END. */
 static struct in_conf_global	 conf_pending;
@@ -90,20 +83,16 @@ static size_t			 nranges, nranges_pending;
 static int			 configured;
 
 static __attribute__((__noreturn__)) void engine_usage(void);
-static void	pipe_init(struct engine_pipe *, const char *, int,
-		    void (*)(struct engine_pipe *, struct imsg *));
-static void	pipe_update(struct engine_pipe *);
-static void	pipe_handler(int, short, void *);
-static int	pipe_compose(struct engine_pipe *, uint32_t, uint32_t,
+static int	pipe_compose(struct proc_pipe *, uint32_t, uint32_t,
 		    const struct iovec *, int);
-static void	dispatch_parent(struct engine_pipe *, struct imsg *);
-static void	dispatch_dbd(struct engine_pipe *, struct imsg *);
-static void	dispatch_wgd(struct engine_pipe *, struct imsg *);
-static void	req_deliver(struct engine_pipe *, struct imsg *, int);
-static void	req_sent(struct engine_pipe *, uint32_t, uint32_t);
+static void	dispatch_parent(struct proc_pipe *, struct imsg *);
+static void	dispatch_dbd(struct proc_pipe *, struct imsg *);
+static void	dispatch_wgd(struct proc_pipe *, struct imsg *);
+static void	req_deliver(struct proc_pipe *, struct imsg *, int);
+static void	req_sent(struct proc_pipe *, uint32_t, uint32_t);
 static int	req_answered_by(uint32_t, uint32_t);
-static void	engine_procinfo(struct engine_pipe *, uint32_t);
 static void	engine_configured(void);
+static void	parent_log_answer(struct imsg *, void *);
 static void	networks_loaded(struct imsg *, void *);
 static void	engine_sig(int, short, void *);
 static void	engine_violate(int, short, void *);
@@ -216,10 +205,13 @@ engine_main(int argc, char **argv)
 	if (pledge("stdio inet unix dns", NULL) == -1)
 		fatal("pledge");
 
-	pipe_init(&pipe_parent, PROC_PARENT, PROC_FD_PARENT,
-	    dispatch_parent);
-	pipe_init(&pipe_dbd, PROC_DBD, PROC_FD_DBD, dispatch_dbd);
-	pipe_init(&pipe_wgd, PROC_WGD, PROC_FD_WGD, dispatch_wgd);
+	proc_info(PROC_ENGINE, INNERNET_EMPTYDIR, NULL);
+	proc_pipe_init(&pipe_parent, PROC_PARENT, PROC_FD_PARENT,
+	    dispatch_parent, NULL, NULL);
+	proc_pipe_init(&pipe_dbd, PROC_DBD, PROC_FD_DBD, dispatch_dbd, NULL,
+	    NULL);
+	proc_pipe_init(&pipe_wgd, PROC_WGD, PROC_FD_WGD, dispatch_wgd, NULL,
+	    NULL);
 
 	signal_set(&ev_sigint, SIGINT, engine_sig, NULL);
 	signal_set(&ev_sigterm, SIGTERM, engine_sig, NULL);
@@ -259,87 +251,24 @@ engine_sig(int sig, short event, void *arg)
 	}
 }
 
-static void
-pipe_init(struct engine_pipe *p, const char *name, int fd,
-    void (*dispatch)(struct engine_pipe *, struct imsg *))
-{
-	p->name = name;
-	p->dispatch = dispatch;
-	imsg_init(&p->ibuf, fd);
-	p->events = EV_READ;
-	event_set(&p->ev, fd, EV_READ | EV_PERSIST, pipe_handler, p);
-	if (event_add(&p->ev, NULL) == -1)
-		fatal("event_add %s", name);
-}
-
-/* Listen for writability only while something is queued. */
-static void
-pipe_update(struct engine_pipe *p)
-{
-	short	events = EV_READ;
-
-	if (p->ibuf.w.queued)
-		events |= EV_WRITE;
-	if (events == p->events)
-		return;
-	p->events = events;
-	event_del(&p->ev);
-	event_set(&p->ev, p->ibuf.fd, events | EV_PERSIST, pipe_handler, p);
-	if (event_add(&p->ev, NULL) == -1)
-		fatal("event_add %s", p->name);
-}
-
-static void
-pipe_handler(int fd, short event, void *arg)
-{
-	struct engine_pipe	*p = arg;
-	struct imsg		 imsg;
-	ssize_t			 n;
-
-	if (event & EV_READ) {
-		memtrim_poke();
-		if ((n = imsg_read(&p->ibuf)) == -1 && errno != EAGAIN)
-			fatal("pipe to %s: read", p->name);
-		if (n == 0)
-			fatalx("pipe to %s closed", p->name);
-	}
-	if (event & EV_WRITE) {
-		if (msgbuf_write(&p->ibuf.w) <= 0 && errno != EAGAIN)
-			fatal("pipe to %s: write", p->name);
-	}
-	for (;;) {
-		if ((n = imsg_get(&p->ibuf, &imsg)) == -1)
-			fatal("pipe to %s: imsg_get", p->name);
-		if (n == 0)
-			break;
-		p->dispatch(p, &imsg);
-		imsg_free(&imsg);
-	}
-	pipe_update(p);
-}
-
 static int
-pipe_compose(struct engine_pipe *p, uint32_t type, uint32_t id,
+pipe_compose(struct proc_pipe *p, uint32_t type, uint32_t id,
     const struct iovec *iov, int iovcnt)
 {
-	if (imsg_composev(&p->ibuf, type, id, 0, -1, iov, iovcnt) == -1) {
-		log_warn("compose %s to %s", in_imsg_name(type), p->name);
+	if (proc_composev(p, type, id, iov, iovcnt) == -1)
 		return (-1);
-	}
 	req_sent(p, type, id);
-	pipe_update(p);
 	return (0);
 }
 
 static int
-compose1(struct engine_pipe *p, uint32_t type, uint32_t id,
+compose1(struct proc_pipe *p, uint32_t type, uint32_t id,
     const void *data, size_t len)
 {
-	struct iovec	iov;
-
-	iov.iov_base = (void *)data;
-	iov.iov_len = len;
-	return (pipe_compose(p, type, id, &iov, len > 0 ? 1 : 0));
+	if (proc_compose(p, type, id, data, len) == -1)
+		return (-1);
+	req_sent(p, type, id);
+	return (0);
 }
 
 int
@@ -368,6 +297,17 @@ engine_parent_compose(uint32_t type, uint32_t id, const void *data,
 	return (compose1(&pipe_parent, type, id, data, len));
 }
 
+/* A request to the parent whose answer is only logged. */
+void
+engine_parent_fire(uint32_t type, const void *data, size_t len)
+{
+	uint32_t	id;
+
+	id = engine_req_new(parent_log_answer, NULL);
+	if (engine_parent_compose(type, id, data, len) == -1)
+		engine_req_cancel(id);
+}
+
 /* Request ids: never 0 (unsolicited messages), never one in use. */
 uint32_t
 engine_req_new(engine_cb cb, void *arg)
@@ -388,6 +328,42 @@ engine_req_new(engine_cb cb, void *arg)
 	return (r->id);
 }
 
+/*
+ * A request whose context the registry keeps: arg, allocated by the
+ * caller (engine_req_adopt), or a copy of ctx (engine_req_new_ctx), is
+ * handed to every answer's callback and freed when the request ends or
+ * is cancelled, so no callback frees its argument.
+ */
+uint32_t
+engine_req_adopt(engine_cb cb, void *arg)
+{
+	struct engine_req	*r, key;
+
+	key.id = engine_req_new(cb, arg);
+	r = RB_FIND(engine_reqs, &reqs, &key);
+	r->owned = 1;
+	return (key.id);
+}
+
+uint32_t
+engine_req_new_ctx(engine_cb cb, const void *ctx, size_t len)
+{
+	void	*copy;
+
+	if ((copy = malloc(len)) == NULL)
+		fatal("request");
+	memcpy(copy, ctx, len);
+	return (engine_req_adopt(cb, copy));
+}
+
+static void
+req_free(struct engine_req *r)
+{
+	if (r->owned)
+		free(r->arg);
+	free(r);
+}
+
 void
 engine_req_cancel(uint32_t id)
 {
@@ -397,12 +373,12 @@ engine_req_cancel(uint32_t id)
 	if ((r = RB_FIND(engine_reqs, &reqs, &key)) == NULL)
 		return;
 	RB_REMOVE(engine_reqs, &reqs, r);
-	free(r);
+	req_free(r);
 }
 
 /* A request's first message says where it went and what it asks. */
 static void
-req_sent(struct engine_pipe *p, uint32_t type, uint32_t id)
+req_sent(struct proc_pipe *p, uint32_t type, uint32_t id)
 {
 	struct engine_req	*r, key;
 
@@ -471,7 +447,7 @@ req_answered_by(uint32_t type, uint32_t answer)
  * dropped.
  */
 static void
-req_deliver(struct engine_pipe *p, struct imsg *imsg, int final)
+req_deliver(struct proc_pipe *p, struct imsg *imsg, int final)
 {
 	struct engine_req	*r, key;
 
@@ -490,7 +466,7 @@ req_deliver(struct engine_pipe *p, struct imsg *imsg, int final)
 		RB_REMOVE(engine_reqs, &reqs, r);
 	r->cb(imsg, r->arg);
 	if (final)
-		free(r);
+		req_free(r);
 }
 
 int
@@ -505,57 +481,6 @@ engine_imsg_error(struct imsg *imsg, struct in_error *e)
 	default:
 		return (0);
 	}
-}
-
-static size_t
-payload(struct imsg *imsg)
-{
-	return (imsg->hdr.len - IMSG_HEADER_SIZE);
-}
-
-static void
-need_len(struct engine_pipe *p, struct imsg *imsg, size_t len)
-{
-	if (payload(imsg) != len)
-		fatalx("%s: %s with %zu bytes, want %zu", p->name,
-		    in_imsg_name(imsg->hdr.type), payload(imsg), len);
-}
-
-static void
-check_error(struct engine_pipe *p, struct imsg *imsg)
-{
-	struct in_error	*e = imsg->data;
-
-	need_len(p, imsg, sizeof(*e));
-	if (!in_str_ok(e->msg))
-		fatalx("%s: unterminated error message", p->name);
-}
-
-static void
-check_procinfo(struct engine_pipe *p, struct imsg *imsg)
-{
-	struct in_procinfo	*pi = imsg->data;
-
-	need_len(p, imsg, sizeof(*pi));
-	if (!in_str_ok(pi->name) || !in_str_ok(pi->root) ||
-	    !in_str_ok(pi->sandbox))
-		fatalx("%s: unterminated string in PROCINFO", p->name);
-}
-
-static void
-engine_procinfo(struct engine_pipe *p, uint32_t id)
-{
-	struct in_procinfo	pi;
-
-	memset(&pi, 0, sizeof(pi));
-	strlcpy(pi.name, PROC_ENGINE, sizeof(pi.name));
-	pi.pid = getpid();
-	pi.uid = getuid();
-	pi.gid = getgid();
-	pi.chrooted = 1;
-	strlcpy(pi.root, INNERNET_EMPTYDIR, sizeof(pi.root));
-	strlcpy(pi.sandbox, sandbox_state(), sizeof(pi.sandbox));
-	compose1(p, IMSG_PROCINFO, id, &pi, sizeof(pi));
 }
 
 /*
@@ -577,219 +502,302 @@ engine_net_allowed(const struct in_prefix *net, char *err, size_t errlen)
 	return (0);
 }
 
+/* The parent's configuration, applied at IMSG_CONF_END. */
 static void
-dispatch_parent(struct engine_pipe *p, struct imsg *imsg)
+conf_global(const struct in_conf_global *g)
 {
-	struct in_conf_global	*g;
-	struct in_netopts	*o;
-
-	switch (imsg->hdr.type) {
-	case IMSG_CONF_GLOBAL:
-		need_len(p, imsg, sizeof(*g));
-		g = imsg->data;
-		if (!in_str_ok(g->user) || !in_str_ok(g->state_dir) ||
-		    !in_str_ok(g->socket_path) || !in_str_ok(g->hosts_file) ||
-		    !in_str_ok(g->wg_userspace))
-			fatalx("parent: unterminated string in CONF_GLOBAL");
-		conf_pending = *g;
-		nnetopts_pending = 0;
-		nranges_pending = 0;
-		break;
-	case IMSG_CONF_RANGE:
-		need_len(p, imsg, sizeof(struct in_conf_range));
-		if (nranges_pending >= IN_MAXRANGES)
-			fatalx("parent: too many allowed ranges");
-		memcpy(&ranges_pending[nranges_pending++], imsg->data,
-		    sizeof(struct in_prefix));
-		break;
-	case IMSG_CONF_NETOPTS:
-		need_len(p, imsg, sizeof(*o));
-		o = imsg->data;
-		if (!in_str_ok(o->name) || !in_str_ok(o->host_suffix))
-			fatalx("parent: unterminated string in CONF_NETOPTS");
-		if (nnetopts_pending >= IN_MAXNETWORKS)
-			fatalx("parent: too many networks");
-		netopts_pending[nnetopts_pending++] = *o;
-		break;
-	case IMSG_CONF_END:
-		need_len(p, imsg, 0);
-		engine_conf = conf_pending;
-		memcpy(netopts, netopts_pending, sizeof(netopts));
-		nnetopts = nnetopts_pending;
-		memcpy(ranges, ranges_pending, sizeof(ranges));
-		nranges = nranges_pending;
-		engine_configured();
-		break;
-	case IMSG_PROCINFO_REQ:
-		need_len(p, imsg, 0);
-		engine_procinfo(p, imsg->hdr.peerid);
-		break;
-	case IMSG_PROCINFO:
-		check_procinfo(p, imsg);
-		req_deliver(p, imsg, 1);
-		break;
-	default:
-		fatalx("parent: unexpected %s", in_imsg_name(imsg->hdr.type));
-	}
+	if (!in_str_ok(g->user) || !in_str_ok(g->state_dir) ||
+	    !in_str_ok(g->socket_path) || !in_str_ok(g->hosts_file) ||
+	    !in_str_ok(g->wg_userspace))
+		fatalx("parent: unterminated string in CONF_GLOBAL");
+	conf_pending = *g;
+	nnetopts_pending = 0;
+	nranges_pending = 0;
 }
 
 static void
-check_peer(struct engine_pipe *p, struct imsg *imsg)
+conf_range(const struct in_conf_range *r)
 {
-	struct in_peer	 peer;
-
-	if (payload(imsg) < sizeof(peer))
-		fatalx("%s: short PEER", p->name);
-	memcpy(&peer, imsg->data, sizeof(peer));
-	if (!in_str_ok(peer.name) || !in_str_ok(peer.public_key) ||
-	    !in_str_ok(peer.endpoint))
-		fatalx("%s: unterminated string in PEER", p->name);
-	if (payload(imsg) != sizeof(peer) + peer.candidates_len ||
-	    !in_peer_candidates_ok(&peer, (char *)imsg->data + sizeof(peer),
-	    peer.candidates_len))
-		fatalx("%s: bad candidates in PEER", p->name);
-	if (peer.ip.af != AF_INET && peer.ip.af != AF_INET6)
-		fatalx("%s: bad address family in PEER", p->name);
+	if (nranges_pending >= IN_MAXRANGES)
+		fatalx("parent: too many allowed ranges");
+	ranges_pending[nranges_pending++] = r->range;
 }
 
 static void
-check_network(struct engine_pipe *p, struct imsg *imsg)
+conf_netopts(const struct in_netopts *o)
 {
-	struct in_network	*n = imsg->data;
+	if (!in_str_ok(o->name) || !in_str_ok(o->host_suffix))
+		fatalx("parent: unterminated string in CONF_NETOPTS");
+	if (nnetopts_pending >= IN_MAXNETWORKS)
+		fatalx("parent: too many networks");
+	netopts_pending[nnetopts_pending++] = *o;
+}
 
-	need_len(p, imsg, sizeof(*n));
+static void
+conf_end(void)
+{
+	engine_conf = conf_pending;
+	memcpy(netopts, netopts_pending, sizeof(netopts));
+	nnetopts = nnetopts_pending;
+	memcpy(ranges, ranges_pending, sizeof(ranges));
+	nranges = nranges_pending;
+	engine_configured();
+}
+
+/*
+ * Answers to our requests are checked here, once, then handed to the
+ * request's callback: callbacks trust what they get.
+ */
+static void
+answer_end(struct proc_pipe *p, struct imsg *imsg)
+{
+	req_deliver(p, imsg, 1);
+}
+
+static void
+answer_error(struct proc_pipe *p, struct imsg *imsg, const struct in_error *e)
+{
+	if (!in_str_ok(e->msg))
+		proc_bad(p, imsg, "unterminated error message");
+	req_deliver(p, imsg, 1);
+}
+
+static void
+answer_procinfo(struct proc_pipe *p, struct imsg *imsg)
+{
+	proc_procinfo_check(p, imsg);
+	req_deliver(p, imsg, 1);
+}
+
+static void
+row_network(struct proc_pipe *p, struct imsg *imsg, const struct in_network *n)
+{
 	if (!in_str_ok(n->name) || !in_str_ok(n->public_key) ||
 	    !in_str_ok(n->server_public_key) ||
 	    !in_str_ok(n->external_endpoint) ||
 	    !in_str_ok(n->override_endpoint) || !in_ifname_ok(n->name))
-		fatalx("%s: bad NETWORK", p->name);
+		proc_bad(p, imsg, "network");
+	req_deliver(p, imsg, 0);
 }
 
 static void
-dispatch_dbd(struct engine_pipe *p, struct imsg *imsg)
+row_peer(struct proc_pipe *p, struct imsg *imsg)
 {
-	struct in_netreq	*nr;
-	struct in_cidr		*c;
-	struct in_override	*o;
+	struct in_peer	 peer;
+	const char	*cand;
+
+	cand = proc_get_peer(p, imsg, &peer, sizeof(peer));
+	if (!in_peer_candidates_ok(&peer, cand, peer.candidates_len))
+		proc_bad(p, imsg, "candidates");
+	if (peer.ip.af != AF_INET && peer.ip.af != AF_INET6)
+		proc_bad(p, imsg, "address family");
+	req_deliver(p, imsg, 0);
+}
+
+static void
+row_cidr(struct proc_pipe *p, struct imsg *imsg, const struct in_cidr *c)
+{
+	if (!in_str_ok(c->name) || (c->cidr.ip.af != AF_INET &&
+	    c->cidr.ip.af != AF_INET6))
+		proc_bad(p, imsg, "CIDR");
+	req_deliver(p, imsg, 0);
+}
+
+static void
+row_override(struct proc_pipe *p, struct imsg *imsg,
+    const struct in_override *o)
+{
+	if (!in_str_ok(o->network) || !in_str_ok(o->public_key) ||
+	    !in_str_ok(o->endpoint))
+		proc_bad(p, imsg, "override");
+	req_deliver(p, imsg, 0);
+}
+
+static void
+row_key(struct proc_pipe *p, struct imsg *imsg, const struct in_wgkey *k)
+{
+	if (!in_str_ok(k->ifname) || !in_str_ok(k->key))
+		proc_bad(p, imsg, "key");
+	req_deliver(p, imsg, 0);
+}
+
+static void
+row_stat(struct proc_pipe *p, struct imsg *imsg, const struct in_wgstat *s)
+{
+	if (!in_str_ok(s->ifname) || !in_str_ok(s->public_key) ||
+	    !in_str_ok(s->endpoint))
+		proc_bad(p, imsg, "stat");
+	req_deliver(p, imsg, 0);
+}
+
+static void
+row_addr(struct proc_pipe *p, struct imsg *imsg, const struct in_ip *ip)
+{
+	if (ip->af != AF_INET && ip->af != AF_INET6)
+		proc_bad(p, imsg, "address family");
+	req_deliver(p, imsg, 0);
+}
+
+static void
+row_version(struct proc_pipe *p, struct imsg *imsg,
+    const struct in_version *v)
+{
+	if (!in_str_ok(v->network))
+		proc_bad(p, imsg, "version");
+	req_deliver(p, imsg, 0);
+}
+
+static void
+peer_expired(struct proc_pipe *p, struct imsg *imsg,
+    const struct in_netreq *nr)
+{
+	if (!in_str_ok(nr->network))
+		proc_bad(p, imsg, "network name");
+	server_peer_expired(nr->network, nr->id);
+}
+
+static void
+dispatch_parent(struct proc_pipe *p, struct imsg *imsg)
+{
+	struct in_conf_global	g;
+	struct in_conf_range	r;
+	struct in_netopts	o;
+	struct in_error		e;
 
 	switch (imsg->hdr.type) {
-	case IMSG_DB_OK:
-		/* empty */
-		need_len(p, imsg, 0);
-		req_deliver(p, imsg, 1);
+	case IMSG_CONF_GLOBAL:
+		proc_get(p, imsg, &g, sizeof(g));
+		conf_global(&g);
 		break;
-	case IMSG_DB_END:
-		need_len(p, imsg, 0);
-		req_deliver(p, imsg, 1);
+	case IMSG_CONF_RANGE:
+		proc_get(p, imsg, &r, sizeof(r));
+		conf_range(&r);
 		break;
-	case IMSG_DB_ERR:
-		check_error(p, imsg);
-		req_deliver(p, imsg, 1);
+	case IMSG_CONF_NETOPTS:
+		proc_get(p, imsg, &o, sizeof(o));
+		conf_netopts(&o);
 		break;
-	case IMSG_DB_NETWORK:
-		check_network(p, imsg);
-		req_deliver(p, imsg, 0);
+	case IMSG_CONF_END:
+		proc_get_none(p, imsg);
+		conf_end();
 		break;
-	case IMSG_DB_PEER:
-		check_peer(p, imsg);
-		req_deliver(p, imsg, 0);
+	case IMSG_WG_OK:
+		proc_get_none(p, imsg);
+		answer_end(p, imsg);
 		break;
-	case IMSG_DB_CIDR:
-		need_len(p, imsg, sizeof(*c));
-		c = imsg->data;
-		if (!in_str_ok(c->name) || (c->cidr.ip.af != AF_INET &&
-		    c->cidr.ip.af != AF_INET6))
-			fatalx("%s: bad CIDR", p->name);
-		req_deliver(p, imsg, 0);
-		break;
-	case IMSG_DB_ASSOC:
-		need_len(p, imsg, sizeof(struct in_assoc));
-		req_deliver(p, imsg, 0);
-		break;
-	case IMSG_DB_VERSION:
-		need_len(p, imsg, sizeof(struct in_version));
-		req_deliver(p, imsg, 0);
-		break;
-	case IMSG_DB_OVERRIDE:
-		need_len(p, imsg, sizeof(*o));
-		o = imsg->data;
-		if (!in_str_ok(o->network) || !in_str_ok(o->public_key) ||
-		    !in_str_ok(o->endpoint))
-			fatalx("%s: bad OVERRIDE", p->name);
-		req_deliver(p, imsg, 0);
-		break;
-	case IMSG_DB_PEER_EXPIRED:
-		need_len(p, imsg, sizeof(*nr));
-		nr = imsg->data;
-		if (!in_str_ok(nr->network))
-			fatalx("%s: bad PEER_EXPIRED", p->name);
-		server_peer_expired(nr->network, nr->id);
-		break;
-	case IMSG_PROCINFO_REQ:
-		need_len(p, imsg, 0);
-		engine_procinfo(p, imsg->hdr.peerid);
+	case IMSG_WG_ERR:
+		proc_get(p, imsg, &e, sizeof(e));
+		answer_error(p, imsg, &e);
 		break;
 	case IMSG_PROCINFO:
-		check_procinfo(p, imsg);
-		req_deliver(p, imsg, 1);
+		answer_procinfo(p, imsg);
 		break;
 	default:
-		fatalx("%s: unexpected %s", p->name,
-		    in_imsg_name(imsg->hdr.type));
+		proc_bad(p, imsg, "unexpected");
 	}
 }
 
 static void
-dispatch_wgd(struct engine_pipe *p, struct imsg *imsg)
+dispatch_dbd(struct proc_pipe *p, struct imsg *imsg)
 {
-	struct in_wgkey		*k;
-	struct in_wgstat	*s;
-	struct in_ip		*ip;
+	struct in_network	net;
+	struct in_cidr		cidr;
+	struct in_assoc		assoc;
+	struct in_override	ov;
+	struct in_version	ver;
+	struct in_netreq	nr;
+	struct in_error		e;
+
+	switch (imsg->hdr.type) {
+	case IMSG_DB_OK:
+	case IMSG_DB_END:
+		proc_get_none(p, imsg);
+		answer_end(p, imsg);
+		break;
+	case IMSG_DB_ERR:
+		proc_get(p, imsg, &e, sizeof(e));
+		answer_error(p, imsg, &e);
+		break;
+	case IMSG_DB_NETWORK:
+		proc_get(p, imsg, &net, sizeof(net));
+		row_network(p, imsg, &net);
+		break;
+	case IMSG_DB_PEER:
+		row_peer(p, imsg);
+		break;
+	case IMSG_DB_CIDR:
+		proc_get(p, imsg, &cidr, sizeof(cidr));
+		row_cidr(p, imsg, &cidr);
+		break;
+	case IMSG_DB_ASSOC:
+		proc_get(p, imsg, &assoc, sizeof(assoc));
+		req_deliver(p, imsg, 0);
+		break;
+	case IMSG_DB_OVERRIDE:
+		proc_get(p, imsg, &ov, sizeof(ov));
+		row_override(p, imsg, &ov);
+		break;
+	case IMSG_DB_VERSION:
+		proc_get(p, imsg, &ver, sizeof(ver));
+		row_version(p, imsg, &ver);
+		break;
+	case IMSG_DB_PEER_EXPIRED:
+		proc_get(p, imsg, &nr, sizeof(nr));
+		peer_expired(p, imsg, &nr);
+		break;
+	case IMSG_PROCINFO:
+		answer_procinfo(p, imsg);
+		break;
+	default:
+		proc_bad(p, imsg, "unexpected");
+	}
+}
+
+static void
+dispatch_wgd(struct proc_pipe *p, struct imsg *imsg)
+{
+	struct in_wgkey		k;
+	struct in_wgstat	st;
+	struct in_ip		ip;
+	struct in_error		e;
 
 	switch (imsg->hdr.type) {
 	case IMSG_WG_OK:
 	case IMSG_WG_END:
-		need_len(p, imsg, 0);
-		req_deliver(p, imsg, 1);
+		proc_get_none(p, imsg);
+		answer_end(p, imsg);
 		break;
 	case IMSG_WG_ERR:
-		check_error(p, imsg);
-		req_deliver(p, imsg, 1);
+		proc_get(p, imsg, &e, sizeof(e));
+		answer_error(p, imsg, &e);
 		break;
 	case IMSG_WG_KEY:
-		need_len(p, imsg, sizeof(*k));
-		k = imsg->data;
-		if (!in_str_ok(k->ifname) || !in_str_ok(k->key))
-			fatalx("%s: bad KEY", p->name);
-		req_deliver(p, imsg, 0);
+		proc_get(p, imsg, &k, sizeof(k));
+		row_key(p, imsg, &k);
 		break;
 	case IMSG_WG_STAT:
-		need_len(p, imsg, sizeof(*s));
-		s = imsg->data;
-		if (!in_str_ok(s->ifname) || !in_str_ok(s->public_key) ||
-		    !in_str_ok(s->endpoint))
-			fatalx("%s: bad STAT", p->name);
-		req_deliver(p, imsg, 0);
+		proc_get(p, imsg, &st, sizeof(st));
+		row_stat(p, imsg, &st);
 		break;
 	case IMSG_WG_ADDR:
-		need_len(p, imsg, sizeof(*ip));
-		ip = imsg->data;
-		if (ip->af != AF_INET && ip->af != AF_INET6)
-			fatalx("%s: bad ADDR", p->name);
-		req_deliver(p, imsg, 0);
-		break;
-	case IMSG_PROCINFO_REQ:
-		need_len(p, imsg, 0);
-		engine_procinfo(p, imsg->hdr.peerid);
+		proc_get(p, imsg, &ip, sizeof(ip));
+		row_addr(p, imsg, &ip);
 		break;
 	case IMSG_PROCINFO:
-		check_procinfo(p, imsg);
-		req_deliver(p, imsg, 1);
+		answer_procinfo(p, imsg);
 		break;
 	default:
-		fatalx("%s: unexpected %s", p->name,
-		    in_imsg_name(imsg->hdr.type));
+		proc_bad(p, imsg, "unexpected");
 	}
+}
+
+static void
+parent_log_answer(struct imsg *imsg, void *arg)
+{
+	struct in_error	e;
+
+	if (engine_imsg_error(imsg, &e))
+		log_warnx("parent: %s", e.msg);
 }
 
 const struct in_netopts *
@@ -863,6 +871,8 @@ engine_configured(void)
 	if (configured)
 		return;
 	configured = 1;
+	net_role_set(IN_ROLE_SERVER, &server_role);
+	net_role_set(IN_ROLE_CLIENT, &client_role);
 	control_init(PROC_FD_CONTROL);
 	id = engine_req_new(networks_loaded, NULL);
 	if (engine_db_compose(IMSG_DB_NETWORKS_REQ, id, NULL, 0) == -1)
@@ -886,7 +896,7 @@ networks_loaded(struct imsg *imsg, void *arg)
 		en = engine_net_add(&net);
 		if (net.role == IN_ROLE_SERVER) {
 			log_info("%s: starting as server", net.name);
-			server_net_start(en);
+			net_start(en);
 		} else if (net.role == IN_ROLE_CLIENT) {
 			log_info("%s: starting as client", net.name);
 			client_net_start(en);

@@ -32,6 +32,7 @@
 
 #include "imsg.h"
 #include "innernet.h"
+#include "proc.h"
 
 struct evhttp;
 struct evhttp_request;
@@ -93,11 +94,46 @@ struct ns_peer {
 	char		 observed[NS_OBSERVEDSZ]; /* from WireGuard, or "" */
 };
 
+/*
+ * net.c: a network's lifecycle, the same for both roles.  The states a
+ * start goes through, in the order it goes through them; a failed step
+ * waits in NET_RETRY and starts again.
+ */
+enum net_state {
+	NET_IDLE,		/* stopped, down, or not started yet */
+	NET_LOADING,		/* dbd sends the mirror or the cache */
+	NET_RESOLVING,		/* the server's endpoint (client role) */
+	NET_IF_UP,		/* wgd brings the interface up */
+	NET_SYNCING,		/* WireGuard is given every peer */
+	NET_RUNNING,		/* serving (server) or fetching (client) */
+	NET_RETRY,		/* a start failed: waiting to try again */
+};
+
+enum net_event {
+	NET_EV_START,
+	NET_EV_LOADED,
+	NET_EV_RESOLVED,	/* arg: the numeric endpoint */
+	NET_EV_IF_UP,
+	NET_EV_SYNCED,		/* arg: NULL, or why WireGuard refused */
+	NET_EV_FAILED,		/* arg: why the step failed */
+	NET_EV_WG_LOST,		/* arg: why WireGuard is gone */
+	NET_EV_RETRY,		/* the retry timer */
+	NET_EV_STOP,
+};
+
 struct engine_net {
 	TAILQ_ENTRY(engine_net) entry;
 	struct in_network	 net;
 	struct in_netopts	 opts;
 	int			 loaded;	/* mirror / cache complete */
+
+	/* lifecycle: net.c */
+	enum net_state		 lifecycle;
+	uint64_t		 gen;		/* this run of the role */
+	uint64_t		 round;		/* this start of the run */
+	int			 load_failed;	/* a row could not be kept */
+	int			 retry_set;
+	struct event		 retry_ev;
 
 	/* server role */
 	struct netstate		 state;
@@ -132,20 +168,82 @@ extern struct evdns_base	*engine_dns;	/* set up before chroot */
  * ends after an answer of type *_OK, *_ERR or *_END has been delivered
  * (the callback sees it, then the request is forgotten).  If the peer
  * process goes away the engine exits, so callbacks never dangle.
+ * engine_req_new_ctx() gives the callback a copy of a context and
+ * engine_req_adopt() a context the caller allocated: either is the
+ * registry's, freed when the request ends or is cancelled.
  */
 typedef void	(*engine_cb)(struct imsg *, void *);
 
 uint32_t engine_req_new(engine_cb, void *);
+uint32_t engine_req_new_ctx(engine_cb, const void *, size_t);
+uint32_t engine_req_adopt(engine_cb, void *);
 void	 engine_req_cancel(uint32_t);
 int	 engine_db_compose(uint32_t, uint32_t, const void *, size_t);
 int	 engine_db_composev(uint32_t, uint32_t, const struct iovec *, int);
 int	 engine_wg_compose(uint32_t, uint32_t, const void *, size_t);
 int	 engine_parent_compose(uint32_t, uint32_t, const void *, size_t);
+void	 engine_parent_fire(uint32_t, const void *, size_t);
 
 struct engine_net *engine_net_find(const char *);
 struct engine_net *engine_net_add(const struct in_network *);
 void	 engine_net_remove(struct engine_net *);
 const struct in_netopts *engine_netopts(const char *);
+
+/*
+ * net.c: the lifecycle's machine and what every role shares.  A role
+ * fills a struct net_role; net_transition() calls its hooks as the
+ * network moves from state to state.  An asynchronous step remembers
+ * its network as a net_ref and finds it again with net_ref_find(),
+ * which answers NULL once the network is gone or stopped.
+ */
+typedef void	(*server_cb)(void *, int, const char *, json_t *);
+
+struct net_ref {
+	char		 name[IN_IFNAMSZ];
+	uint64_t	 gen;
+};
+
+/* A role's hooks, in the order a start calls them. */
+struct net_role {
+	const char	*name;
+	int		 retry;		/* seconds before a failed start */
+	int		 heal;		/* after WireGuard went away; 0: heals
+					   in place, the network runs on */
+	int		(*init)(struct engine_net *);	/* role state, -1 */
+	void		(*load_begin)(struct engine_net *);
+	int		(*load_row)(struct engine_net *, struct imsg *);
+	void		(*loaded)(struct engine_net *);	/* or NULL */
+	const char	*(*endpoint)(struct engine_net *); /* to resolve */
+	void		(*resolved)(struct engine_net *, const char *);
+	void		(*if_key)(struct engine_net *, const struct in_wgkey *);
+	void		(*sync)(struct engine_net *, uint32_t);	/* compose */
+	int		(*synced)(struct engine_net *, const char *); /* -1 */
+	void		(*running)(struct engine_net *);
+	void		(*failed)(struct engine_net *, const char *);
+	void		(*wg_lost)(struct engine_net *, const char *);
+	void		(*fini)(struct engine_net *);	/* at a stop */
+};
+
+void	 net_role_set(int, const struct net_role *);
+void	 net_transition(struct engine_net *, enum net_event, const char *);
+void	 net_start(struct engine_net *);
+void	 net_stop(struct engine_net *);
+void	 net_delete(struct engine_net *, server_cb, void *);
+void	 net_ref_set(struct net_ref *, struct engine_net *);
+struct engine_net *net_ref_find(const struct net_ref *);
+void	 reply(server_cb, void *, int, const char *, json_t *);
+void	 replyf(server_cb, void *, int, const char *, ...)
+	    __attribute__((__format__ (printf, 4, 5)));
+int	 error_status(int);
+void	 netreq_set(struct in_netreq *, const char *);
+void	 wg_fire(uint32_t, const void *, size_t);
+void	 wg_log_answer(struct imsg *, void *);
+void	 engine_wgif(struct engine_net *, struct in_wgif *);
+typedef void	(*resolve_cb)(void *, const char *, const char *);
+void	 net_resolve(const char *, resolve_cb, const void *, size_t);
+int	 numeric_endpoint(const char *, char *, size_t);
+int	 candidate_append(char *, size_t, size_t *, const struct in_ip *,
+	    uint16_t, int);
 
 /* engine.c: helpers on answers */
 int	 engine_imsg_error(struct imsg *, struct in_error *);
@@ -213,6 +311,16 @@ json_t	*json_from_candidates(const char *, size_t);
 int	 json_to_state(json_t *, struct netstate *, json_t *, char *,
 	    size_t);
 
+/* hosts.c: a network's section of the hosts file */
+int	 hosts_enabled(struct engine_net *);
+void	 hosts_send(struct engine_net *, struct netstate *);
+
+/* statedoc.c: the state document of a server network */
+int	 server_state_write(struct engine_net *, const struct ns_peer *, int,
+	    size_t *);
+json_t	*state_peer_json(const struct ns_peer *);
+json_t	*state_cidrs_json(struct netstate *);
+
 /* http.c: API server per server-role network */
 int	 http_start(struct engine_net *);
 void	 http_stop(struct engine_net *);
@@ -231,19 +339,11 @@ void	 http_reconf(void);	/* api: settings changed */
  * the server host, via the control socket), who is allowed everything an
  * admin peer is.
  */
-typedef void	(*server_cb)(void *, int, const char *, json_t *);
 
-void	 server_net_start(struct engine_net *);	/* load mirror, WG, HTTP */
-void	 server_net_stop(struct engine_net *);
+extern const struct net_role server_role;
 void	 server_net_create(const struct in_netcreate *, server_cb, void *);
-void	 server_net_delete(struct engine_net *, server_cb, void *);
 void	 server_net_reconf(struct engine_net *);	/* after SIGHUP */
-int	 hosts_enabled(struct engine_net *);
-void	 engine_wgif(struct engine_net *, struct in_wgif *);
-void	 hosts_send(struct engine_net *, struct netstate *);
 void	 server_peer_expired(const char *, int64_t);	/* dbd's sweeper */
-int	 server_state_write(struct engine_net *, const struct ns_peer *, int,
-	    size_t *);
 
 void	 server_redeem(struct engine_net *, struct ns_peer *, json_t *,
 	    server_cb, void *);
@@ -309,7 +409,7 @@ void	 chttp_bind(struct evhttp_connection *, const struct in_network *);
 
 /* cwatch.c: the client's side of it */
 int	 cwatch_fetch(struct engine_net *, void (*)(void *, int,
-	    const char *, json_t *, const char *), void *);
+	    const char *, json_t *, const char *), const void *, size_t);
 void	 cwatch_fetched(struct engine_net *, int);
 void	 cwatch_stop(struct engine_net *);
 
@@ -332,7 +432,7 @@ void	 ctl_dispatch(struct ctl_conn *, json_t *);
  * and association the server has into en->state for the admin verbs.
  */
 void	 client_net_start(struct engine_net *);	/* WG up, fetch timer */
-void	 client_net_stop(struct engine_net *);
+extern const struct net_role client_role;
 int	 client_nat_opts(json_t *, struct in_network *, char *, size_t);
 void	 client_up_opts(struct engine_net *, json_t *, server_cb, void *);
 void	 client_fetch_opts(struct engine_net *, json_t *, server_cb, void *);

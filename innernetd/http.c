@@ -39,6 +39,7 @@
 #include <time.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -117,6 +118,11 @@ struct http_conn {
 	struct event			*deadline;
 	enum conn_phase			 phase;
 	int				 bol;	/* at a line start */
+	size_t				 hdrlen; /* header bytes so far */
+	size_t				 own;	/* libevent's answer at */
+	int				 owned;	/* libevent answers */
+	int				 status; /* its status */
+	int				 rewriting;
 };
 RB_HEAD(http_conns, http_conn);
 TAILQ_HEAD(http_conn_list, http_conn);
@@ -191,6 +197,12 @@ status_reason(int status)
 		return ("Gone");
 	case 413:
 		return ("Payload Too Large");
+	case 417:
+		return ("Expectation Failed");
+	case 431:
+		return ("Request Header Fields Too Large");
+	case 501:
+		return ("Not Implemented");
 	case 503:
 		return ("Service Unavailable");
 	default:
@@ -376,6 +388,8 @@ conn_free(struct http_conn *hc)
 
 static void	conn_input(struct evbuffer *,
 		    const struct evbuffer_cb_info *, void *);
+static void	conn_output(struct evbuffer *,
+		    const struct evbuffer_cb_info *, void *);
 
 /* libevent closes the connection (after a reply, on error, on a timeout). */
 static void
@@ -384,6 +398,7 @@ conn_closed(struct evhttp_connection *evcon, void *arg)
 	struct http_conn	*hc = arg;
 
 	evbuffer_remove_cb(bufferevent_get_input(hc->bev), conn_input, hc);
+	evbuffer_remove_cb(bufferevent_get_output(hc->bev), conn_output, hc);
 	RB_REMOVE(http_conns, &http_conns, hc);
 	conn_free(hc);
 }
@@ -430,6 +445,8 @@ conn_scan(struct http_conn *hc, struct evbuffer *buf, size_t from)
 		for (i = 0; i < n && i < 4; i++) {
 			p = v[i].iov_base;
 			for (j = 0; j < v[i].iov_len; j++) {
+				if (p[j] != '\n' && p[j] != '\r')
+					hc->hdrlen++;
 				if (p[j] == '\n') {
 					if (hc->bol) {
 						hc->phase = CONN_BODY;
@@ -457,6 +474,8 @@ conn_request_begins(struct http_conn *hc, struct evbuffer *buf, size_t from)
 {
 	hc->phase = CONN_HEADERS;
 	hc->bol = 0;
+	hc->hdrlen = 0;
+	hc->owned = 0;
 	conn_deadline_set(hc, conf_or(engine_conf.header_timeout,
 	    HTTP_DEFAULT_HEADERTO));
 	conn_scan(hc, buf, from);
@@ -477,6 +496,154 @@ conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 		conn_request_begins(hc, buf, len - info->n_added);
 	else if (hc->phase == CONN_HEADERS)
 		conn_scan(hc, buf, len - info->n_added);
+}
+
+/*
+ * LEN bytes at OFF of an output buffer.  Not evbuffer_copyout_from():
+ * once a socket bufferevent has written, it keeps the start of its
+ * output frozen but while it writes, and that refuses a frozen start.
+ */
+static int
+out_copy(struct evbuffer *buf, size_t off, char *dst, size_t len)
+{
+	struct evbuffer_ptr	 ptr;
+	struct evbuffer_iovec	 v[16];
+	size_t			 l;
+	int			 i, n;
+
+	if (evbuffer_get_length(buf) < off + len ||
+	    evbuffer_ptr_set(buf, &ptr, off, EVBUFFER_PTR_SET) == -1)
+		return (-1);
+	n = evbuffer_peek(buf, len, &ptr, v, 16);
+	for (i = 0; i < n && i < 16 && len > 0; i++) {
+		l = v[i].iov_len < len ? v[i].iov_len : len;
+		memcpy(dst, v[i].iov_base, l);
+		dst += l;
+		len -= l;
+	}
+	return (len == 0 ? 0 : -1);
+}
+
+/*
+ * libevent's refusal, made the JSON error the API gives everywhere else.
+ * Its 400 also stands for headers over the limit; those are told apart
+ * by their size as conn_scan() counts it (lines without their ends, as
+ * libevent counts).  An interim answer before it ("100 Continue" still
+ * unsent) is kept.
+ */
+static void
+conn_own_answer(struct http_conn *hc, struct evbuffer *buf)
+{
+	struct evbuffer	*keep = NULL;
+	const char	*err;
+	char		 body[128], date[64];
+	struct tm	 tm;
+	time_t		 now = time(NULL);
+	int		 status = hc->status, n, frozen;
+
+	switch (status) {
+	case 400:
+		if (hc->hdrlen > HTTP_MAX_HEADERS) {
+			status = 431;
+			err = "request line and headers over 8 KiB";
+		} else
+			err = "malformed request";
+		break;
+	case 413:
+		err = "request body over max-body, or malformed";
+		break;
+	case 417:
+		err = "Expect other than 100-continue";
+		break;
+	case 501:
+		err = "unknown method";
+		break;
+	default:
+		err = status_reason(status);
+		break;
+	}
+	n = snprintf(body, sizeof(body), "{\"error\":\"%s\"}", err);
+	if (gmtime_r(&now, &tm) == NULL ||
+	    strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT",
+	    &tm) == 0)
+		date[0] = '\0';
+	hc->rewriting = 1;
+	/* a frozen start (see out_copy()) refuses a drain, even of 0 */
+	if ((frozen = evbuffer_drain(buf, 0) == -1))
+		evbuffer_unfreeze(buf, 1);
+	if (hc->own > 0 && (keep = evbuffer_new()) != NULL)
+		evbuffer_remove_buffer(buf, keep, hc->own);
+	evbuffer_drain(buf, evbuffer_get_length(buf));
+	if (keep != NULL) {
+		evbuffer_add_buffer(buf, keep);
+		evbuffer_free(keep);
+	}
+	/* libevent closes the connection after this answer */
+	evbuffer_add_printf(buf, "HTTP/1.1 %d %s\r\n"
+	    "Content-Type: application/json\r\n"
+	    "Connection: close\r\n"
+	    "Date: %s\r\n"
+	    "Content-Length: %d\r\n\r\n%s", status, status_reason(status),
+	    date, n, body);
+	if (frozen)
+		evbuffer_freeze(buf, 1);
+	hc->rewriting = 0;
+	hc->owned = 0;
+}
+
+/*
+ * libevent refuses some requests itself, before any handler of ours
+ * sees them, with an HTML page of its own (evhttp_send_error()): a
+ * request line or header it cannot parse, headers over the limit, a bad
+ * Content-Length (400), a body over max-body or a chunked body it cannot
+ * read (413), an Expect other than 100-continue (417), a method it does
+ * not know (501).  libevent 2.1 has no hook for that page (an error
+ * callback came with 2.2), but it writes the whole answer into the
+ * connection's output buffer, status line first and page last, before
+ * it asks to write: each addition comes here at once, and the page is
+ * replaced before a byte of it leaves.  libevent alone writes while the
+ * connection is not CONN_HANDLING: such an answer, or an interim "100
+ * Continue", which is left alone.  Costs nothing on our own answers.
+ */
+static void
+conn_output(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct http_conn	*hc = arg;
+	char			 head[48], tail[8];
+	const char		*sp;
+	size_t			 len, hl;
+
+	if (info->n_added == 0 || hc->phase == CONN_HANDLING ||
+	    hc->rewriting)
+		return;
+	len = evbuffer_get_length(buf);
+	if (!hc->owned) {
+		/*
+		 * "HTTP/1.1 400 Bad Request\r\n", added at once; the
+		 * version is the request's, "HTTP/-1.99" as well.
+		 */
+		hl = len - info->orig_size < sizeof(head) ?
+		    len - info->orig_size : sizeof(head);
+		if (hl < 13 || out_copy(buf, info->orig_size, head, hl) == -1 ||
+		    strncmp(head, "HTTP/", 5) != 0 ||
+		    (sp = memchr(head, ' ', hl)) == NULL ||
+		    head + hl - sp < 5 || sp[4] != ' ' ||
+		    sp[1] < '2' || sp[1] > '9' ||
+		    sp[2] < '0' || sp[2] > '9' ||
+		    sp[3] < '0' || sp[3] > '9')
+			return;
+		hc->owned = 1;
+		hc->own = info->orig_size;
+		hc->status = (sp[1] - '0') * 100 + (sp[2] - '0') * 10 +
+		    (sp[3] - '0');
+	}
+	/* the page, the last addition, ends its answer */
+	if (len - hc->own < sizeof(tail) ||
+	    out_copy(buf, len - sizeof(tail), tail, sizeof(tail)) == -1 ||
+	    strncasecmp(tail, "</html>\n", sizeof(tail)) != 0)
+		return;
+	conn_own_answer(hc, buf);
 }
 
 /* The answer has been written: the connection waits for the next. */
@@ -677,6 +844,8 @@ http_admit(int fd, short event, void *arg)
 		RB_INSERT(http_conns, &http_conns, hc);
 		evhttp_connection_set_closecb(hc->evcon, conn_closed, hc);
 		evbuffer_add_cb(bufferevent_get_input(hc->bev), conn_input,
+		    hc);
+		evbuffer_add_cb(bufferevent_get_output(hc->bev), conn_output,
 		    hc);
 		bufferevent_decref(hc->bev);
 		if (conn_admit(hc) == -1) {
@@ -1188,7 +1357,7 @@ peer_address(struct evhttp_request *req, struct in_ip *ip)
 /*
  * A whole request has been read.  Only admitted connections get here
  * (http_admit() runs before libevent reads a byte), so an unknown one
- * means admission could not take place; it is refused without a word.
+ * means admission could not take place; it is refused and closed.
  */
 static int
 conn_request(struct evhttp_request *req)
@@ -1200,7 +1369,7 @@ conn_request(struct evhttp_request *req)
 	    hc->src == NULL) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Connection", "close");
-		evhttp_send_reply(req, 503, status_reason(503), NULL);
+		send_status(req, 503, "not admitted");
 		return (-1);
 	}
 	hc->phase = CONN_HANDLING;

@@ -80,7 +80,7 @@ import_opened(struct imsg *imsg, void *arg)
 	}
 	en = engine_net_add(&im->net);
 	log_info("%s: imported, starting as server", en->net.name);
-	server_net_start(en);
+	net_start(en);
 	r = json_pack("{s:s, s:s, s:s, s:i}", "network", en->net.name,
 	    "role", "server", "public_key", en->net.public_key,
 	    "listen_port", en->net.listen_port);

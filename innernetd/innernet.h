@@ -88,8 +88,9 @@
 #define IN_MAXNETWORKS		64
 #define IN_MAXRANGES		32	/* allowed-ranges entries */
 /*
- * Peers wgd takes in one SYNC or hosts stream: a network's host
- * addresses, but never more than this (a /8 or an IPv6 network).
+ * Peers wgd takes in one SYNC, lines the parent takes in one hosts
+ * section: a network's host addresses, but never more than this (a /8
+ * or an IPv6 network).
  */
 #define IN_MAXNETPEERS		65536
 #define IN_MAXNATEXCLUDE	8	/* --exclude-nat-candidates CIDRs */
@@ -369,19 +370,15 @@ struct in_wgkey {
 	uint8_t		pad[1];
 };
 
-/* wgd: one line of a network's /etc/hosts section. */
+/* engine -> parent: one line of a network's /etc/hosts section. */
 struct in_hostent {
 	char		ifname[IN_IFNAMSZ];
 	struct in_ip	ip;
 	char		name[IN_HOSTSZ];	/* full name, suffix included */
 };
 
-/*
- * wgd -> parent: the end of a network's hosts section, with the root
- * CIDR wgd recorded when it made the network's link (len 0 and no
- * entries for a section being dropped).
- */
-struct in_hostsend {
+/* wgd -> parent: the root CIDR wgd recorded when it made a link. */
+struct in_linknet {
 	char		network[IN_IFNAMSZ];
 	struct in_prefix net;
 };
@@ -419,12 +416,14 @@ enum imsg_type {
 	IMSG_PARENT_WGGO_START,
 
 	/*
-	 * wgd -> parent: a network's hosts section, PARENT_HOSTS (struct
-	 * in_hostent) per line, then PARENT_HOSTS_END (struct in_hostsend);
-	 * the parent checks each name and address against the network's
-	 * host suffix and root CIDR, rewrites the file atomically (no
-	 * sandboxed process may rename over it) and answers IMSG_WG_OK or
-	 * IMSG_WG_ERR with the same peerid.
+	 * engine -> parent: a network's hosts section, PARENT_HOSTS (struct
+	 * in_hostent) per line, then PARENT_HOSTS_END (struct in_netreq; no
+	 * lines: the section is dropped).  The parent asks wgd for the root
+	 * CIDR of the network's link (IMSG_PARENT_LINK_REQ), checks each
+	 * name and address against the network's host suffix and that
+	 * CIDR, rewrites the file atomically (no sandboxed process may
+	 * rename over it) and answers IMSG_WG_OK or IMSG_WG_ERR with the
+	 * same peerid.
 	 */
 	IMSG_PARENT_HOSTS,
 	IMSG_PARENT_HOSTS_END,
@@ -509,10 +508,6 @@ enum imsg_type {
 	IMSG_WG_SYNC_END,	/* struct in_netreq: apply the diff -> OK|ERR */
 	IMSG_WG_STATS_REQ,	/* struct in_netreq -> WG_STAT*, WG_END */
 	IMSG_WG_STAT,		/* struct in_wgstat */
-	IMSG_WG_HOSTS_BEGIN,	/* struct in_netreq */
-	IMSG_WG_HOSTS_ENT,	/* struct in_hostent */
-	IMSG_WG_HOSTS_END,	/* struct in_netreq: rewrite -> OK | ERR */
-	IMSG_WG_HOSTS_CLEAR,	/* struct in_netreq: drop the section */
 	IMSG_WG_ADDRS_REQ,	/* empty -> WG_ADDR*, WG_END: local addresses */
 	IMSG_WG_ADDR,		/* struct in_ip, NAT candidates of the client */
 	IMSG_WG_ENDPOINTS_REQ,	/* struct in_netreq, id 1: only changes since
@@ -534,8 +529,15 @@ enum imsg_type {
 	IMSG_CONF_RANGE,	/* struct in_conf_range, one per range */
 
 	/*
+	 * parent -> wgd: struct in_netreq -> PARENT_LINK (struct
+	 * in_linknet), or WG_ERR when the link is not one wgd made.
+	 */
+	IMSG_PARENT_LINK_REQ,
+	IMSG_PARENT_LINK,
+
+	/*
 	 * engine <-> dbd, server role: the version of a network's state
-	 * that watching clients name (innernetd(8), WATCH).  GET: struct
+	 * that watching clients name (innernetd(8), Watching).  GET: struct
 	 * in_version with a fresh random epoch, used if the database has
 	 * none yet -> DB_VERSION (the stored one), OK | ERR.  SET: struct
 	 * in_version, the counter reserved so far -> OK | ERR.
@@ -566,14 +568,6 @@ void	regress_violate(const char *);		/* util.c */
 #define regress_violate_wanted(proc)	0
 #define regress_violate(proc)		do { } while (0)
 #endif
-
-/* innernet-wgd/hosts.c: the hosts section, rewritten by the parent */
-struct in_hostent;
-int	hosts_rewrite(const char *, const char *, const struct in_hostent *,
-	    size_t, char *, size_t);
-int	hosts_entry_ok(const struct in_hostent *, const char *,
-	    const struct in_prefix *, char *, size_t);
-void	hosts_suffix(const char *, const struct in_netopts *, char *, size_t);
 
 /* log.c */
 void	log_init(int, int);

@@ -22,8 +22,9 @@
  * that talk.  Afterwards, with five capabilities left, it only relays
  * configuration on SIGHUP, starts userspace WireGuard for wgd as wgd's
  * user (a sandboxed process cannot exec, and seccomp filters would
- * follow the exec), rewrites the hosts file, and takes the whole set
- * down when any child dies.
+ * follow the exec), rewrites the hosts file from the engine's lines
+ * (hosts.c), and takes the whole set down when any child dies.  Its
+ * pipes are proc.c's, as every process's.
  */
 
 #include <sys/types.h>
@@ -61,6 +62,8 @@
 #include "compat.h"
 #include "config.h"
 #include "engine.h"
+#include "hosts.h"
+#include "proc.h"
 
 enum child_id {
 	CHILD_ENGINE,
@@ -73,9 +76,7 @@ struct child {
 	const char	*name;		/* PROC_* */
 	const char	*program;	/* file next to innernetd */
 	pid_t		 pid;
-	struct imsgbuf	 ibuf;
-	struct event	 ev;
-	short		 events;
+	struct proc_pipe pipe;
 };
 
 /* A userspace WireGuard being started for wgd. */
@@ -105,13 +106,14 @@ static gid_t			 wgd_gid;
 static __attribute__((__noreturn__)) void	usage(void);
 static void	parent_shutdown(int);
 static void	parent_sig(int, short, void *);
-static void	parent_dispatch(int, short, void *);
+static void	dispatch_engine(struct proc_pipe *, struct imsg *);
+static void	dispatch_dbd(struct proc_pipe *, struct imsg *);
+static void	dispatch_wgd(struct proc_pipe *, struct imsg *);
+static void	child_closed(struct proc_pipe *);
 static void	parent_send_conf(void);
-static void	child_event_update(struct child *);
-static void	wggo_start(struct child *, struct imsg *);
+static void	wggo_start(const struct in_wgif *, uint32_t);
 static void	wggo_answer(uint32_t, int, const char *, ...)
 		    __attribute__((__format__ (printf, 3, 4)));
-static void	hosts_part(struct imsg *);
 static void	wggo_tun(const char *);
 static void	wggo_reap(pid_t, int);
 static void	child_reap(struct child *);
@@ -256,15 +258,8 @@ main(int argc, char *argv[], char *envp[])
 	setproctitle("%s", PROC_PARENT);
 	log_info("starting innernetd %s", INNERNET_VERSION);
 
-	/*
-	 * Non-blocking on both ends: two processes streaming to each other
-	 * must never both sit in send() with full buffers.  Every writer
-	 * queues and waits for EV_WRITE instead.
-	 */
 	for (j = 0; j < sizeof(pairs) / sizeof(pairs[0]); j++)
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, 0, pairs[j]) == -1)
-			fatal("socketpair");
+		proc_socketpair(pairs[j]);
 
 	/* Descriptor order is the child's PROC_FD_* order from 3 on. */
 	fds[0] = p_dbd[1];
@@ -299,15 +294,16 @@ main(int argc, char *argv[], char *envp[])
 
 	event_init();
 	memtrim_start();
-	imsg_init(&children[CHILD_ENGINE].ibuf, p_engine[0]);
-	imsg_init(&children[CHILD_DBD].ibuf, p_dbd[0]);
-	imsg_init(&children[CHILD_WGD].ibuf, p_wgd[0]);
-	for (i = 0; i < CHILD_MAX; i++) {
-		children[i].events = EV_READ;
-		event_set(&children[i].ev, children[i].ibuf.fd,
-		    EV_READ | EV_PERSIST, parent_dispatch, &children[i]);
-		event_add(&children[i].ev, NULL);
-	}
+	proc_info(PROC_PARENT, NULL, "none (root, 5 capabilities; starts "
+	    "userspace WireGuard)");
+	proc_pipe_init(&children[CHILD_ENGINE].pipe, PROC_ENGINE, p_engine[0],
+	    dispatch_engine, child_closed, &children[CHILD_ENGINE]);
+	proc_pipe_init(&children[CHILD_DBD].pipe, PROC_DBD, p_dbd[0],
+	    dispatch_dbd, child_closed, &children[CHILD_DBD]);
+	proc_pipe_init(&children[CHILD_WGD].pipe, PROC_WGD, p_wgd[0],
+	    dispatch_wgd, child_closed, &children[CHILD_WGD]);
+	hosts_init(&children[CHILD_ENGINE].pipe, &children[CHILD_WGD].pipe,
+	    &conf);
 
 	signal_set(&ev_sigint, SIGINT, parent_sig, NULL);
 	signal_set(&ev_sigterm, SIGTERM, parent_sig, NULL);
@@ -561,10 +557,6 @@ child_start(struct child *c, int *fds, int nfds)
 	    conf.global.user;
 	argv[argc++] = "-s";
 	argv[argc++] = conf.global.state_dir;
-	if (c == &children[CHILD_WGD]) {
-		argv[argc++] = "-H";
-		argv[argc++] = conf.global.hosts_file;
-	}
 	argv[argc] = NULL;
 
 	switch (pid = fork()) {
@@ -693,103 +685,84 @@ parent_send_conf(void)
 
 	conf.global.verbose = verbose;
 	for (c = 0; c < CHILD_MAX; c++) {
-		imsg_compose(&children[c].ibuf, IMSG_CONF_GLOBAL, 0, 0, -1,
+		proc_compose(&children[c].pipe, IMSG_CONF_GLOBAL, 0,
 		    &conf.global, sizeof(conf.global));
-		for (i = 0; i < conf.nnets; i++)
-			imsg_compose(&children[c].ibuf, IMSG_CONF_NETOPTS, 0, 0,
-			    -1, &conf.nets[i], sizeof(conf.nets[i]));
+		/* the host suffixes are the engine's; wgd needs none */
+		for (i = 0; c != CHILD_WGD && i < conf.nnets; i++)
+			proc_compose(&children[c].pipe, IMSG_CONF_NETOPTS, 0,
+			    &conf.nets[i], sizeof(conf.nets[i]));
 		/* the ranges bound what the engine asks and wgd does */
 		for (i = 0; c != CHILD_DBD && i < conf.nranges; i++)
-			imsg_compose(&children[c].ibuf, IMSG_CONF_RANGE, 0, 0,
-			    -1, &conf.ranges[i], sizeof(conf.ranges[i]));
-		imsg_compose(&children[c].ibuf, IMSG_CONF_END, 0, 0, -1,
-		    NULL, 0);
-		child_event_update(&children[c]);
+			proc_compose(&children[c].pipe, IMSG_CONF_RANGE, 0,
+			    &conf.ranges[i], sizeof(conf.ranges[i]));
+		proc_compose(&children[c].pipe, IMSG_CONF_END, 0, NULL, 0);
+	}
+}
+
+/*
+ * Each child may send the parent only its own few messages; the status
+ * answer is proc.c's.
+ */
+static void
+dispatch_engine(struct proc_pipe *p, struct imsg *imsg)
+{
+	struct in_hostent	he;
+	struct in_netreq	nr;
+
+	switch (imsg->hdr.type) {
+	case IMSG_PARENT_HOSTS:
+		proc_get(p, imsg, &he, sizeof(he));
+		hosts_line(p, imsg, &he);
+		break;
+	case IMSG_PARENT_HOSTS_END:
+		proc_get(p, imsg, &nr, sizeof(nr));
+		hosts_end(&nr, imsg->hdr.peerid);
+		break;
+	default:
+		proc_bad(p, imsg, "unexpected");
 	}
 }
 
 static void
-child_event_update(struct child *c)
+dispatch_dbd(struct proc_pipe *p, struct imsg *imsg)
 {
-	short	events = EV_READ;
-
-	if (c->ibuf.w.queued)
-		events |= EV_WRITE;
-	if (events == c->events)
-		return;
-	c->events = events;
-	event_del(&c->ev);
-	event_set(&c->ev, c->ibuf.fd, events | EV_PERSIST, parent_dispatch, c);
-	event_add(&c->ev, NULL);
+	proc_bad(p, imsg, "unexpected");
 }
 
 static void
-parent_procinfo(struct child *c, uint32_t reqid)
+dispatch_wgd(struct proc_pipe *p, struct imsg *imsg)
 {
-	struct in_procinfo	pi;
+	struct in_wgif		wif;
+	struct in_linknet	ln;
+	struct in_error		e;
 
-	memset(&pi, 0, sizeof(pi));
-	strlcpy(pi.name, PROC_PARENT, sizeof(pi.name));
-	pi.pid = getpid();
-	pi.uid = getuid();
-	pi.gid = getgid();
-	strlcpy(pi.root, "/", sizeof(pi.root));
-	strlcpy(pi.sandbox, "none (root, 5 capabilities; starts userspace "
-	    "WireGuard)", sizeof(pi.sandbox));
-	imsg_compose(&c->ibuf, IMSG_PROCINFO, reqid, 0, -1, &pi, sizeof(pi));
+	switch (imsg->hdr.type) {
+	case IMSG_PARENT_WGGO_START:
+		proc_get(p, imsg, &wif, sizeof(wif));
+		wggo_start(&wif, imsg->hdr.peerid);
+		break;
+	case IMSG_PARENT_LINK:
+		proc_get(p, imsg, &ln, sizeof(ln));
+		hosts_link(&ln, imsg->hdr.peerid);
+		break;
+	case IMSG_WG_ERR:
+		proc_get(p, imsg, &e, sizeof(e));
+		hosts_link_refused(&e, imsg->hdr.peerid);
+		break;
+	default:
+		proc_bad(p, imsg, "unexpected");
+	}
 }
 
+/* A child's pipe closed: the whole set goes down. */
 static void
-parent_dispatch(int fd, short event, void *arg)
+child_closed(struct proc_pipe *p)
 {
-	struct child	*c = arg;
-	struct imsg	 imsg;
-	ssize_t		 n;
+	struct child	*c = p->arg;
 
-	if (event & EV_READ) {
-		memtrim_poke();
-		if ((n = imsg_read(&c->ibuf)) == -1 && errno != EAGAIN)
-			fatal("%s: imsg_read", c->name);
-		if (n == 0) {
-			if (!shutting_down)
-				child_reap(c);
-			parent_shutdown(1);
-		}
-	}
-	if (event & EV_WRITE) {
-		if (msgbuf_write(&c->ibuf.w) <= 0 && errno != EAGAIN)
-			fatal("%s: msgbuf_write", c->name);
-	}
-	for (;;) {
-		if ((n = imsg_get(&c->ibuf, &imsg)) == -1)
-			fatal("%s: imsg_get", c->name);
-		if (n == 0)
-			break;
-		switch (imsg.hdr.type) {
-		case IMSG_PROCINFO_REQ:
-			if (imsg.hdr.len != IMSG_HEADER_SIZE)
-				fatalx("%s: bad PROCINFO_REQ", c->name);
-			parent_procinfo(c, imsg.hdr.peerid);
-			break;
-		case IMSG_PARENT_WGGO_START:
-			if (c != &children[CHILD_WGD])
-				fatalx("%s may not start WireGuard", c->name);
-			wggo_start(c, &imsg);
-			break;
-		case IMSG_PARENT_HOSTS:
-		case IMSG_PARENT_HOSTS_END:
-			if (c != &children[CHILD_WGD])
-				fatalx("%s may not write the hosts file",
-				    c->name);
-			hosts_part(&imsg);
-			break;
-		default:
-			fatalx("%s: unexpected imsg %s", c->name,
-			    in_imsg_name(imsg.hdr.type));
-		}
-		imsg_free(&imsg);
-	}
-	child_event_update(c);
+	if (!shutting_down)
+		child_reap(c);
+	parent_shutdown(1);
 }
 
 /*
@@ -820,93 +793,6 @@ child_reap(struct child *c)
 	log_warnx("pipe to %s closed", c->name);
 }
 
-/*
- * The hosts file is rewritten here: renaming over /etc/hosts needs
- * write access to all of /etc, which no sandboxed process gets.  The
- * entries come from the engine through wgd, so each is checked here
- * again against what root configured: a name under the network's host
- * suffix, an address inside the root CIDR wgd recorded for the link,
- * and that CIDR inside allowed-ranges.  One bad entry and nothing of
- * the section is written.
- */
-static struct in_hostent *hosts_ents;
-static size_t		  hosts_n, hosts_cap;
-static uint32_t		  hosts_id;
-static char		  hosts_err[IN_ERRSZ];
-
-static const struct in_netopts *
-netopts_find(const char *network)
-{
-	size_t	i;
-
-	for (i = 0; i < conf.nnets; i++)
-		if (strcmp(conf.nets[i].name, network) == 0)
-			return (&conf.nets[i]);
-	return (NULL);
-}
-
-static void
-hosts_part(struct imsg *imsg)
-{
-	struct in_hostent	*he, *nv;
-	struct in_hostsend	 hend;
-	char			 suffix[IN_HOSTSZ];
-	size_t			 n = imsg->hdr.len - IMSG_HEADER_SIZE, i;
-	int			 bad = 0;
-
-	if (hosts_n > 0 && imsg->hdr.peerid != hosts_id)
-		fatalx("wgd: interleaved hosts files");
-	hosts_id = imsg->hdr.peerid;
-	if (imsg->hdr.type == IMSG_PARENT_HOSTS) {
-		if (n != sizeof(*he) || hosts_n >= IN_MAXNETPEERS)
-			fatalx("wgd: bad PARENT_HOSTS");
-		if (hosts_n == hosts_cap) {
-			hosts_cap = hosts_cap ? hosts_cap * 2 : 256;
-			if ((nv = reallocarray(hosts_ents, hosts_cap,
-			    sizeof(*nv))) == NULL)
-				fatal(NULL);
-			hosts_ents = nv;
-		}
-		he = &hosts_ents[hosts_n];
-		memcpy(he, imsg->data, sizeof(*he));
-		if (!in_str_ok(he->ifname) || !in_str_ok(he->name) ||
-		    (he->ip.af != AF_INET && he->ip.af != AF_INET6) ||
-		    he->name[0] == '\0' || strpbrk(he->name, " \t\r\n#"))
-			fatalx("wgd: bad hosts entry");
-		hosts_n++;
-		return;
-	}
-	if (n != sizeof(hend))
-		fatalx("wgd: bad PARENT_HOSTS_END");
-	memcpy(&hend, imsg->data, sizeof(hend));
-	if (!in_str_ok(hend.network) || !in_ifname_ok(hend.network))
-		fatalx("wgd: bad PARENT_HOSTS_END");
-	if (hosts_n > 0 && !in_prefix_in_ranges(&hend.net, conf.ranges,
-	    conf.nranges)) {
-		snprintf(hosts_err, sizeof(hosts_err), "%s: hosts: the network "
-		    "lies outside allowed-ranges", hend.network);
-		bad = 1;
-	}
-	hosts_suffix(hend.network, netopts_find(hend.network), suffix,
-	    sizeof(suffix));
-	for (i = 0; !bad && i < hosts_n; i++)
-		if (strcmp(hosts_ents[i].ifname, hend.network) != 0 ||
-		    !hosts_entry_ok(&hosts_ents[i], suffix, &hend.net,
-		    hosts_err, sizeof(hosts_err)))
-			bad = 1;
-	if (bad)
-		wggo_answer(hosts_id, 400, "%s", hosts_err);
-	else if (hosts_rewrite(conf.global.hosts_file, hend.network,
-	    hosts_ents, hosts_n, hosts_err, sizeof(hosts_err)) == -1)
-		wggo_answer(hosts_id, 500, "%s", hosts_err);
-	else
-		wggo_answer(hosts_id, 0, NULL);
-	/* a large network's entries are not kept until the next rewrite */
-	free(hosts_ents);
-	hosts_ents = NULL;
-	hosts_n = hosts_cap = 0;
-}
-
 static void
 wggo_answer(uint32_t reqid, int status, const char *fmt, ...)
 {
@@ -915,7 +801,7 @@ wggo_answer(uint32_t reqid, int status, const char *fmt, ...)
 	va_list		 ap;
 
 	if (status == 0) {
-		imsg_compose(&wgd->ibuf, IMSG_WG_OK, reqid, 0, -1, NULL, 0);
+		proc_compose(&wgd->pipe, IMSG_WG_OK, reqid, NULL, 0);
 	} else {
 		memset(&e, 0, sizeof(e));
 		e.status = status;
@@ -923,10 +809,8 @@ wggo_answer(uint32_t reqid, int status, const char *fmt, ...)
 		vsnprintf(e.msg, sizeof(e.msg), fmt, ap);
 		va_end(ap);
 		log_warnx("%s", e.msg);
-		imsg_compose(&wgd->ibuf, IMSG_WG_ERR, reqid, 0, -1, &e,
-		    sizeof(e));
+		proc_compose(&wgd->pipe, IMSG_WG_ERR, reqid, &e, sizeof(e));
 	}
-	child_event_update(wgd);
 }
 
 static void
@@ -966,45 +850,43 @@ wggo_running(void)
  * allowed-ranges, and a bounded number of them.
  */
 static void
-wggo_start(struct child *c, struct imsg *imsg)
+wggo_start(const struct in_wgif *wifp, uint32_t reqid)
 {
-	struct in_wgif	 wif;
+	struct in_wgif	 wif = *wifp;
 	struct wggo	*w;
 	struct timeval	 tv = { 15, 0 };
 	pid_t		 pid;
 	size_t		 n = 0;
 	int		 fd;
 
-	if (imsg_get_data(imsg, &wif, sizeof(wif)) == -1)
-		fatalx("wgd: bad PARENT_WGGO_START");
 	if (!in_str_ok(wif.name) || !in_ifname_ok(wif.name))
 		fatalx("wgd: bad interface name");
 	TAILQ_FOREACH(w, &wggos, entry)
 		n++;
 	if (if_nametoindex(wif.name) != 0) {
-		wggo_answer(imsg->hdr.peerid, 409, "%s: an interface of that "
+		wggo_answer(reqid, 409, "%s: an interface of that "
 		    "name exists", wif.name);
 		return;
 	}
 	if (!in_prefix_in_ranges(&wif.route, conf.ranges, conf.nranges)) {
-		wggo_answer(imsg->hdr.peerid, 403, "%s: the network lies "
+		wggo_answer(reqid, 403, "%s: the network lies "
 		    "outside allowed-ranges", wif.name);
 		return;
 	}
 	if (n >= WGGO_MAXSTARTING || wggo_running() >= IN_MAXNETWORKS) {
-		wggo_answer(imsg->hdr.peerid, 503, "%s: too many userspace "
+		wggo_answer(reqid, 503, "%s: too many userspace "
 		    "WireGuard interfaces", wif.name);
 		return;
 	}
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		fatal(NULL);
 	strlcpy(w->ifname, wif.name, sizeof(w->ifname));
-	w->reqid = imsg->hdr.peerid;
+	w->reqid = reqid;
 
 	switch (pid = fork()) {
 	case -1:
 		free(w);
-		wggo_answer(imsg->hdr.peerid, 500, "fork: %s",
+		wggo_answer(reqid, 500, "fork: %s",
 		    strerror(errno));
 		return;
 	case 0:

@@ -15,13 +15,14 @@
  */
 
 /*
- * The server role: bring a network up (mirror, WireGuard, hosts, API
- * listener), keep observed endpoints fresh, and carry out every API
- * operation.  A mutation is checked against the mirror with upstream's
- * rules, committed by dbd, and only then applied to the mirror, to
- * WireGuard and to the hosts file.  Operations remember their network by
- * name, never by pointer, because a network can be deleted while one of
- * its operations waits for an answer.
+ * The server role: its hooks of the network lifecycle (net.c: the
+ * mirror, WireGuard, hosts, API listener), creating a network, and
+ * carrying out every API operation; server_wg.c keeps WireGuard in step
+ * with the mirror.  A mutation is checked against the mirror with
+ * upstream's rules, committed by dbd, and only then applied to the
+ * mirror, to WireGuard and to the hosts file.  Operations remember their
+ * network by name, never by pointer, because a network can be deleted
+ * while one of its operations waits for an answer.
  */
 
 #include <sys/types.h>
@@ -35,48 +36,11 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "server.h"
 
 #define HOSTS_DELAY_MS	300	/* gather bursts of changes into one rewrite */
 
 #define START_RETRY	10	/* seconds before trying a failed start again */
-
-/*
- * Healing WireGuard from the mirror (the database's copy): a failed step
- * asks for a re-sync HEAL_DELAY seconds later, so a burst of failures
- * costs one; while WireGuard keeps failing the wait doubles up to
- * HEAL_MAXDELAY.  At rest nothing is compared: every HEAL_TICKS endpoint
- * refreshes a sync follows only if peers were set or removed since
- * WireGuard last took the whole mirror, a net under steps that all
- * succeeded.
- */
-#define HEAL_DELAY	1
-#define HEAL_MAXDELAY	30
-#define HEAL_TICKS	6	/* of IN_ENDPOINT_REFRESH: a minute */
-
-struct server_net {
-	struct event	 refresh_ev;
-	struct event	 hosts_ev;
-	struct event	 retry_ev;
-	int		 refreshing;
-	int		 endpoints_told; /* wgd reports only changes */
-	uint32_t	 endpoints_round; /* bumped when the mirror reloads */
-	int		 hosts_scheduled;
-	int		 started;		/* listener up */
-	int		 wg_up;			/* interface configured */
-	uint64_t	 start_round;	/* which start chain is current */
-	struct event	 heal_ev;
-	int		 healing;	/* a re-sync is under way */
-	int		 heal_again;	/* wanted again once it ends */
-	int		 heal_if;	/* bring the interface up first */
-	int		 heal_fails;	/* in a row, for the back-off */
-	uint64_t	 heal_round;	/* which re-sync an answer is for */
-	uint64_t	 wg_changes;	/* peer sets and removals sent */
-	uint64_t	 synced_gen;	/* wg_changes when last synced */
-	unsigned int	 ticks;		/* endpoint refreshes */
-	char		 addrs[IN_CANDIDATES_MAXLEN]; /* own candidates */
-	size_t		 addrs_len;
-	int		 naddrs;
-};
 
 enum sop_kind {
 	SOP_PEER_ADD,
@@ -118,43 +82,398 @@ struct redeem_swap {
 	struct event	 ev;
 };
 
+static struct sop *sop_new(struct engine_net *, enum sop_kind, int,
+		    server_cb, void *);
+static void	sop_send_peer(struct sop *, uint32_t, const struct in_peer *,
+		    const char *);
 static void	sop_db_answer(struct imsg *, void *);
 static void	sop_commit(struct sop *);
 static void	sop_finish(struct sop *);
-static void	wg_log_answer(struct imsg *, void *);
-static void	wg_fire_answer(struct imsg *, void *);
-static void	wg_step_failed(const char *, const char *);
 static void	hosts_schedule(struct engine_net *);
 static void	hosts_timer(int, short, void *);
-static void	refresh_start(int, short, void *);
-static void	refresh_answer(struct imsg *, void *);
-static void	start_loaded(struct imsg *, void *);
-static void	start_wg_up(struct imsg *, void *);
-static void	start_synced(struct imsg *, void *);
-static void	start_addrs(struct imsg *, void *);
-static void	server_quiet(void *, int, const char *, json_t *);
-static void	start_retry(int, short, void *);
-static void	heal_schedule(struct engine_net *);
-static void	heal_start(int, short, void *);
-static uint32_t	wg_sync_send(struct engine_net *, engine_cb, void *);
+static void	server_addrs(struct imsg *, void *);
+
+
+/*
+ * The server role's hooks of the lifecycle (net.c): the mirror loaded
+ * from the database, WireGuard given every enabled peer, then the hosts
+ * file, the API listener, the endpoint refresh and the server's own NAT
+ * candidates.
+ */
+
+static int
+server_init(struct engine_net *en)
+{
+	if ((en->srv = calloc(1, sizeof(*en->srv))) == NULL)
+		return (-1);
+	evtimer_set(&en->srv->refresh_ev, refresh_start, en);
+	evtimer_set(&en->srv->hosts_ev, hosts_timer, en);
+	evtimer_set(&en->srv->heal_ev, heal_start, en);
+	return (0);
+}
 
 static void
-reply(server_cb cb, void *arg, int status, const char *err, json_t *res)
+server_load_begin(struct engine_net *en)
 {
-	cb(arg, status, err, res);
-	json_decref(res);
+	ns_clear(&en->state);
+	en->loaded = 0;
+	en->srv->wg_up = 0;
+	/* the start gives WireGuard everything; a re-sync under way lapses */
+	evtimer_del(&en->srv->heal_ev);
+	en->srv->healing = 0;
+	en->srv->heal_fails = 0;
+	en->srv->heal_if = 0;
+	en->srv->endpoints_told = 0;
+	en->srv->endpoints_round++;
 }
 
-/* dbd and wgd errors as API statuses: constraint violations are 400. */
 static int
-error_status(int status)
+server_load_row(struct engine_net *en, struct imsg *imsg)
 {
-	if (status == 409)
-		return (400);
-	if (status < 400 || status > 599)
-		return (500);
-	return (status);
+	struct in_peer	p;
+	struct in_cidr	c;
+	struct in_assoc	a;
+
+	switch (imsg->hdr.type) {
+	case IMSG_DB_PEER:
+		memcpy(&p, imsg->data, sizeof(p));
+		p.keepalive = IN_DEFAULT_KEEPALIVE;
+		return (ns_peer_upsert(&en->state, &p, (char *)imsg->data +
+		    sizeof(p), p.candidates_len));
+	case IMSG_DB_CIDR:
+		memcpy(&c, imsg->data, sizeof(c));
+		return (ns_cidr_upsert(&en->state, &c));
+	case IMSG_DB_ASSOC:
+		memcpy(&a, imsg->data, sizeof(a));
+		return (ns_assoc_upsert(&en->state, &a));
+	default:
+		return (0);
+	}
 }
+
+static void
+server_loaded(struct engine_net *en)
+{
+	en->loaded = 1;
+	log_info("%s: %zu CIDRs, %zu peers, %zu associations", en->net.name,
+	    en->state.ncidrs, en->state.npeers, en->state.nassocs);
+}
+
+static void
+server_if_key(struct engine_net *en, const struct in_wgkey *k)
+{
+	if (in_key_ok(k->key) && strcmp(k->key, en->net.public_key) != 0) {
+		log_warnx("%s: WireGuard key differs from the database; "
+		    "using WireGuard's", en->net.name);
+		strlcpy(en->net.public_key, k->key,
+		    sizeof(en->net.public_key));
+	}
+	if (k->listen_port != 0)
+		en->net.listen_port = k->listen_port;
+}
+
+/* The interface is up: from now on changes go to WireGuard as well. */
+static void
+server_sync(struct engine_net *en, uint32_t id)
+{
+	en->srv->wg_up = 1;
+	en->srv->synced_gen = en->srv->wg_changes;
+	wg_sync_compose(en, id);
+}
+
+/* Peers WireGuard refused are given again by a re-sync; the start goes on. */
+static int
+server_synced(struct engine_net *en, const char *err)
+{
+	if (err != NULL)
+		wg_step_failed(en->net.name, err);
+	return (0);
+}
+
+static void
+server_running(struct engine_net *en)
+{
+	struct net_ref	ref;
+	uint32_t	id;
+
+	hosts_schedule(en);
+	if (http_start(en) == -1)
+		log_warnx("%s: the API is not available", en->net.name);
+	else
+		en->srv->started = 1;
+	refresh_arm(en);
+	net_ref_set(&ref, en);
+	id = engine_req_new_ctx(server_addrs, &ref, sizeof(ref));
+	if (engine_wg_compose(IMSG_WG_ADDRS_REQ, id, NULL, 0) == -1)
+		engine_req_cancel(id);
+}
+
+/* Completion of operations nobody waits for: log failures. */
+static void
+server_quiet(void *arg, int status, const char *err, json_t *result)
+{
+	if (status >= 400)
+		log_warnx("%s", err != NULL ? err : "failed");
+}
+
+/*
+ * As upstream, the server offers its local addresses on the listen port
+ * as NAT candidates of its own peer.
+ */
+static void
+server_addrs(struct imsg *imsg, void *arg)
+{
+	struct engine_net	*en;
+	struct server_net	*srv;
+	struct in_ip		 ip;
+	struct ns_peer		*self;
+	struct in_peer		 p;
+	struct sop		*op;
+
+	if ((en = net_ref_find(arg)) == NULL)
+		return;
+	srv = en->srv;
+	if (imsg->hdr.type == IMSG_WG_ADDR) {
+		memcpy(&ip, imsg->data, sizeof(ip));
+		if (srv->naddrs >= IN_MAXCANDIDATES ||
+		    in_prefix_contains(&en->net.net, &ip))
+			return;
+		if (candidate_append(srv->addrs, sizeof(srv->addrs),
+		    &srv->addrs_len, &ip, en->net.listen_port, 1) == 0)
+			srv->naddrs++;
+		return;
+	}
+	if ((self = ns_peer_by_ip(&en->state, &en->net.address)) == NULL ||
+	    imsg->hdr.type != IMSG_WG_END)
+		goto done;
+	if (self->p.candidates_len == srv->addrs_len &&
+	    (srv->addrs_len == 0 || memcmp(self->candidates, srv->addrs,
+	    srv->addrs_len) == 0))
+		goto done;
+	ns_peer_get(self, &p);
+	p.ncandidates = (uint8_t)srv->naddrs;
+	p.candidates_len = (uint16_t)srv->addrs_len;
+	if ((op = sop_new(en, SOP_SERVER_CANDIDATES, 204, server_quiet,
+	    NULL)) == NULL)
+		goto done;
+	log_debug("%s: %d local candidates for the server peer",
+	    en->net.name, srv->naddrs);
+	sop_send_peer(op, IMSG_DB_PEER_UPDATE, &p, srv->addrs);
+ done:
+	srv->addrs_len = 0;
+	srv->naddrs = 0;
+}
+
+/* A WireGuard step failed: the mirror is applied again, in place. */
+static void
+server_wg_lost(struct engine_net *en, const char *why)
+{
+	log_warnx("%s: WireGuard: %s; re-syncing from the database",
+	    en->net.name, why);
+	heal_schedule(en);
+}
+
+static void
+server_fini(struct engine_net *en)
+{
+	if (en->srv == NULL)
+		return;
+	http_stop(en);
+	evtimer_del(&en->srv->heal_ev);
+	evtimer_del(&en->srv->refresh_ev);
+	evtimer_del(&en->srv->hosts_ev);
+	free(en->srv);
+	en->srv = NULL;
+}
+
+const struct net_role server_role = {
+	.name = "server",
+	.retry = START_RETRY,
+	.heal = 0,		/* heals WireGuard in place */
+	.init = server_init,
+	.fini = server_fini,
+	.load_begin = server_load_begin,
+	.load_row = server_load_row,
+	.loaded = server_loaded,
+	.if_key = server_if_key,
+	.sync = server_sync,
+	.synced = server_synced,
+	.running = server_running,
+	.wg_lost = server_wg_lost,
+};
+
+void
+server_net_reconf(struct engine_net *en)
+{
+	hosts_schedule(en);
+}
+
+/* Hosts file: changes in a burst make one rewrite. */
+static void
+hosts_schedule(struct engine_net *en)
+{
+	struct timeval	tv = { 0, HOSTS_DELAY_MS * 1000 };
+
+	if (en->srv == NULL || en->srv->hosts_scheduled || !hosts_enabled(en))
+		return;
+	en->srv->hosts_scheduled = 1;
+	evtimer_add(&en->srv->hosts_ev, &tv);
+}
+
+static void
+hosts_timer(int fd, short event, void *arg)
+{
+	struct engine_net	*en = arg;
+
+	en->srv->hosts_scheduled = 0;
+	hosts_send(en, &en->state);
+}
+
+
+/*
+ * innernetctl new: a key pair from wgd (the private half never leaves
+ * it), the database from dbd, then the network starts like any other.
+ */
+struct net_create {
+	struct in_netcreate	 nc;
+	server_cb		 cb;
+	void			*arg;
+	int			 got_key;
+	int			 got_row;
+	struct in_network	 row;
+};
+
+static void	net_create_keyed(struct imsg *, void *);
+static void	net_create_stored(struct imsg *, void *);
+
+static void
+key_delete(const char *name)
+{
+	struct in_wgkey	k;
+
+	memset(&k, 0, sizeof(k));
+	strlcpy(k.ifname, name, sizeof(k.ifname));
+	wg_fire(IMSG_WG_KEY_DELETE, &k, sizeof(k));
+}
+
+void
+server_net_create(const struct in_netcreate *nc, server_cb cb, void *arg)
+{
+	struct net_create	 c;
+	struct in_wgkey		 k;
+	uint32_t		 id;
+
+	if (!in_str_ok(nc->net.name) || !in_ifname_ok(nc->net.name) ||
+	    !in_str_ok(nc->root_name) || !in_str_ok(nc->server_name) ||
+	    !in_str_ok(nc->net.external_endpoint)) {
+		reply(cb, arg, 400, "invalid network", NULL);
+		return;
+	}
+	if (engine_net_find(nc->net.name) != NULL) {
+		reply(cb, arg, 400, "network exists already", NULL);
+		return;
+	}
+	if (!in_prefix_contains(&nc->net.net, &nc->net.address)) {
+		reply(cb, arg, 400, "server address outside of the network",
+		    NULL);
+		return;
+	}
+	memset(&c, 0, sizeof(c));
+	c.nc = *nc;
+	c.nc.net.role = IN_ROLE_SERVER;
+	c.cb = cb;
+	c.arg = arg;
+	memset(&k, 0, sizeof(k));
+	strlcpy(k.ifname, nc->net.name, sizeof(k.ifname));
+	id = engine_req_new_ctx(net_create_keyed, &c, sizeof(c));
+	if (engine_wg_compose(IMSG_WG_KEY_NEW, id, &k, sizeof(k)) == -1) {
+		engine_req_cancel(id);
+		reply(cb, arg, 500, "cannot reach the WireGuard process",
+		    NULL);
+	}
+}
+
+static void
+net_create_keyed(struct imsg *imsg, void *arg)
+{
+	struct net_create	*c = arg;
+	struct in_wgkey		 k;
+	struct in_error		 e;
+	uint32_t		 id;
+
+	switch (imsg->hdr.type) {
+	case IMSG_WG_KEY:
+		memcpy(&k, imsg->data, sizeof(k));
+		if (in_key_ok(k.key)) {
+			strlcpy(c->nc.net.public_key, k.key,
+			    sizeof(c->nc.net.public_key));
+			c->got_key = 1;
+		}
+		return;
+	case IMSG_WG_OK:
+		if (!c->got_key) {
+			reply(c->cb, c->arg, 500, "no key from WireGuard",
+			    NULL);
+			return;
+		}
+		break;
+	default:
+		if (engine_imsg_error(imsg, &e))
+			reply(c->cb, c->arg, error_status(e.status), e.msg,
+			    NULL);
+		else
+			reply(c->cb, c->arg, 500, "unexpected answer", NULL);
+		return;
+	}
+	id = engine_req_new_ctx(net_create_stored, c, sizeof(*c));
+	if (engine_db_compose(IMSG_DB_NETWORK_CREATE, id, &c->nc,
+	    sizeof(c->nc)) == -1) {
+		engine_req_cancel(id);
+		key_delete(c->nc.net.name);
+		reply(c->cb, c->arg, 500, "cannot reach the database process",
+		    NULL);
+	}
+}
+
+static void
+net_create_stored(struct imsg *imsg, void *arg)
+{
+	struct net_create	*c = arg;
+	struct engine_net	*en;
+	struct in_error		 e;
+	json_t			*o;
+
+	switch (imsg->hdr.type) {
+	case IMSG_DB_NETWORK:
+		memcpy(&c->row, imsg->data, sizeof(c->row));
+		c->got_row = 1;
+		return;
+	case IMSG_DB_OK:
+		break;
+	default:
+		key_delete(c->nc.net.name);
+		if (engine_imsg_error(imsg, &e))
+			reply(c->cb, c->arg, error_status(e.status), e.msg,
+			    NULL);
+		else
+			reply(c->cb, c->arg, 500, "unexpected answer", NULL);
+		return;
+	}
+	if (!c->got_row)
+		c->row = c->nc.net;
+	log_info("%s: network created", c->row.name);
+	en = engine_net_add(&c->row);
+	net_start(en);
+	o = json_pack("{s:s,s:s}", "network", c->row.name, "public_key",
+	    c->row.public_key);
+	if (o == NULL)
+		reply(c->cb, c->arg, 500, "out of memory", NULL);
+	else
+		reply(c->cb, c->arg, 201, NULL, o);
+}
+
+
+/* The operations, as the API and the control socket ask them. */
 
 static struct sop *
 sop_new(struct engine_net *en, enum sop_kind kind, int status,
@@ -278,39 +597,6 @@ sop_wg_answer(struct imsg *imsg, void *arg)
 		sop_finish(op);
 }
 
-static void
-wgpeer_from(const char *ifname, const struct in_peer *p,
-    struct in_wgpeer *w)
-{
-	struct sockaddr_storage	ss;
-	socklen_t		sslen;
-
-	memset(w, 0, sizeof(*w));
-	strlcpy(w->ifname, ifname, sizeof(w->ifname));
-	strlcpy(w->public_key, p->public_key, sizeof(w->public_key));
-	/*
-	 * wgd takes numeric endpoints only; peers reach the server anyway.
-	 * Keepalives go only where there is an endpoint: WireGuard answers
-	 * a keepalive turned on with a handshake, and goes on retrying for
-	 * 90 s when there is nowhere to send it.  For 10,000 new peers that
-	 * was most of userspace WireGuard's CPU and memory; a peer's own
-	 * keepalives keep its way to the server open.
-	 */
-	if (p->endpoint[0] != '\0' &&
-	    in_endpoint_numeric(p->endpoint, &ss, &sslen) == 0) {
-		strlcpy(w->endpoint, p->endpoint, sizeof(w->endpoint));
-		w->keepalive = p->keepalive;
-	}
-	w->nallowed = 1;
-	in_prefix_host(&p->ip, &w->allowed[0]);
-}
-
-static int
-is_server_peer(struct engine_net *en, const struct in_ip *ip)
-{
-	return (in_ip_cmp(ip, &en->net.address) == 0);
-}
-
 /* Ask wgd to add or remove a peer; the operation waits for the answer. */
 static void
 sop_wg(struct sop *op, uint32_t type, const struct in_peer *p)
@@ -326,7 +612,7 @@ sop_wg(struct sop *op, uint32_t type, const struct in_peer *p)
 	if ((en = engine_net_find(op->net)) != NULL && en->srv != NULL &&
 	    !en->srv->wg_up)
 		return;
-	wgpeer_from(op->net, p, &w);
+	wgpeer_of(op->net, p, &w);
 	if (en != NULL && en->srv != NULL)
 		en->srv->wg_changes++;
 	op->pending++;
@@ -336,60 +622,6 @@ sop_wg(struct sop *op, uint32_t type, const struct in_peer *p)
 		op->pending--;
 		wg_step_failed(op->net, "cannot reach the WireGuard process");
 	}
-}
-
-static void
-wg_fire(const char *net, uint32_t type, const struct in_peer *p)
-{
-	struct in_wgpeer	 w;
-	uint32_t		 id;
-	char			*name;
-	struct engine_net	*en;
-
-	if ((en = engine_net_find(net)) != NULL && en->srv != NULL)
-		en->srv->wg_changes++;
-	wgpeer_from(net, p, &w);
-	if ((name = strdup(net)) == NULL) {
-		wg_step_failed(net, "out of memory");
-		return;
-	}
-	id = engine_req_new(wg_fire_answer, name);
-	if (engine_wg_compose(type, id, &w, sizeof(w)) == -1) {
-		engine_req_cancel(id);
-		free(name);
-		wg_step_failed(net, "cannot reach the WireGuard process");
-	}
-}
-
-static void
-wg_fire_answer(struct imsg *imsg, void *arg)
-{
-	struct in_error	e;
-
-	if (engine_imsg_error(imsg, &e))
-		wg_step_failed(arg, e.msg);
-	free(arg);
-}
-
-/* A WireGuard step of a network failed: the mirror is applied again. */
-static void
-wg_step_failed(const char *net, const char *why)
-{
-	struct engine_net	*en;
-
-	log_warnx("%s: WireGuard: %s; re-syncing from the database", net,
-	    why);
-	if ((en = engine_net_find(net)) != NULL && en->srv != NULL)
-		heal_schedule(en);
-}
-
-static void
-wg_log_answer(struct imsg *imsg, void *arg)
-{
-	struct in_error	e;
-
-	if (engine_imsg_error(imsg, &e))
-		log_warnx("WireGuard: %s", e.msg);
 }
 
 static void
@@ -408,10 +640,10 @@ redeem_swap_fire(int fd, short event, void *arg)
 		strlcpy(old.public_key, rs->old_key, sizeof(old.public_key));
 		old.ip = np->p.ip;
 		if (strcmp(rs->old_key, np->p.public_key) != 0)
-			wg_fire(rs->net, IMSG_WG_PEER_REMOVE, &old);
+			wg_peer_fire(rs->net, IMSG_WG_PEER_REMOVE, &old);
 		if (!np->p.is_disabled) {
 			ns_peer_get(np, &old);
-			wg_fire(rs->net, IMSG_WG_PEER_SET, &old);
+			wg_peer_fire(rs->net, IMSG_WG_PEER_SET, &old);
 		}
 	}
 	free(rs);
@@ -595,157 +827,6 @@ static int
 user_capable(const struct ns_peer *p)
 {
 	return (!p->p.is_disabled && p->p.is_redeemed);
-}
-
-/* JSON helpers for the list answers. */
-
-static json_t *
-peer_merged_json(const struct ns_peer *np)
-{
-	struct in_peer	p;
-	char		cands[NS_MERGED_CANDSZ];
-	size_t		len;
-
-	len = ns_peer_merged(np, &p, cands, sizeof(cands));
-	return (json_from_peer(&p, cands, len));
-}
-
-static json_t *
-cidrs_json(struct netstate *ns)
-{
-	json_t	*a;
-	size_t	 i;
-
-	if ((a = json_array()) == NULL)
-		return (NULL);
-	for (i = 0; i < ns->ncidrs; i++)
-		if (json_array_append_new(a, json_from_cidr(&ns->cidrs[i])) ==
-		    -1) {
-			json_decref(a);
-			return (NULL);
-		}
-	return (a);
-}
-
-/*
- * The state document as it is written: a buffer of DUMP_CHUNK bytes,
- * flushed to a descriptor whenever full, so a document of any size
- * takes that much memory while it is made.
- */
-#define DUMP_CHUNK	(64 * 1024)
-
-struct dump {
-	int	 fd;
-	size_t	 len;		/* in buf */
-	size_t	 total;		/* written */
-	char	 buf[DUMP_CHUNK];
-};
-
-static int
-dump_flush(struct dump *d)
-{
-	size_t	off;
-	ssize_t	n;
-
-	for (off = 0; off < d->len; off += n)
-		if ((n = write(d->fd, d->buf + off, d->len - off)) <= 0) {
-			if (n == -1 && errno == EINTR) {
-				n = 0;
-				continue;
-			}
-			return (-1);
-		}
-	d->total += d->len;
-	d->len = 0;
-	return (0);
-}
-
-static int
-dump_add(struct dump *d, const char *s, size_t n)
-{
-	size_t	l;
-
-	while (n > 0) {
-		if (d->len == sizeof(d->buf) && dump_flush(d) == -1)
-			return (-1);
-		l = sizeof(d->buf) - d->len;
-		if (l > n)
-			l = n;
-		memcpy(d->buf + d->len, s, l);
-		d->len += l;
-		s += l;
-		n -= l;
-	}
-	return (0);
-}
-
-static int
-dump_json(struct dump *d, json_t *j)
-{
-	char	*s;
-	int	 rc;
-
-	if (j == NULL || (s = json_dumps(j, JSON_COMPACT)) == NULL) {
-		json_decref(j);
-		return (-1);
-	}
-	rc = dump_add(d, s, strlen(s));
-	free(s);
-	json_decref(j);
-	return (rc);
-}
-
-/*
- * GET /v1/user/state for a caller (NULL: everything), written a peer at
- * a time to fd: a network of 10,000 peers never exists as a tree of JSON
- * objects, nor as a whole text in our memory.  *lenp is its length.
- */
-int
-server_state_write(struct engine_net *en, const struct ns_peer *caller,
-    int fd, size_t *lenp)
-{
-	struct netstate	*ns = &en->state;
-	struct dump	*d;
-	uint8_t		*mark = NULL;
-	size_t		 i;
-	ssize_t		 ci;
-	int		 first = 1;
-
-	if ((d = malloc(sizeof(*d))) == NULL)
-		return (-1);
-	d->fd = fd;
-	d->len = d->total = 0;
-	if (caller != NULL) {
-		if ((mark = malloc(ns->ncidrs + 1)) == NULL)
-			goto fail;
-		if (ns_visible_cidrs(ns, caller->p.cidr_id, mark) == -1)
-			goto fail;
-	}
-	if (dump_add(d, "{\"peers\":[", 10) == -1)
-		goto fail;
-	for (i = 0; i < ns->npeers; i++) {
-		if (ns->peers[i].p.is_disabled || !ns->peers[i].p.is_redeemed)
-			continue;
-		if (mark != NULL && ((ci = ns_cidr_index(ns,
-		    ns->peers[i].p.cidr_id)) == -1 || !mark[ci]))
-			continue;
-		if ((!first && dump_add(d, ",", 1) == -1) ||
-		    dump_json(d, peer_merged_json(&ns->peers[i])) == -1)
-			goto fail;
-		first = 0;
-	}
-	if (dump_add(d, "],\"cidrs\":", 10) == -1 ||
-	    dump_json(d, cidrs_json(ns)) == -1 ||
-	    dump_add(d, "}", 1) == -1 || dump_flush(d) == -1)
-		goto fail;
-	*lenp = d->total;
-	free(mark);
-	free(d);
-	return (0);
- fail:
-	free(mark);
-	free(d);
-	return (-1);
 }
 
 static int
@@ -933,7 +1014,7 @@ server_peers_list(struct engine_net *en, server_cb cb, void *arg)
 	}
 	for (i = 0; i < en->state.npeers; i++)
 		if (json_array_append_new(a,
-		    peer_merged_json(&en->state.peers[i])) == -1) {
+		    state_peer_json(&en->state.peers[i])) == -1) {
 			json_decref(a);
 			reply(cb, arg, 500, "out of memory", NULL);
 			return;
@@ -1104,7 +1185,7 @@ server_cidrs_list(struct engine_net *en, server_cb cb, void *arg)
 {
 	json_t	*a;
 
-	if ((a = cidrs_json(&en->state)) == NULL)
+	if ((a = state_cidrs_json(&en->state)) == NULL)
 		reply(cb, arg, 500, "out of memory", NULL);
 	else
 		reply(cb, arg, 200, NULL, a);
@@ -1347,964 +1428,10 @@ server_peer_expired(const char *net, int64_t id)
 	log_info("%s: invitation for %s expired", net, np->p.name);
 	if (!np->p.is_disabled && !is_server_peer(en, &np->p.ip)) {
 		ns_peer_get(np, &p);
-		wg_fire(net, IMSG_WG_PEER_REMOVE, &p);
+		wg_peer_fire(net, IMSG_WG_PEER_REMOVE, &p);
 	}
 	ns_peer_remove(&en->state, id);
 	http_state_invalidate(en);
 	hosts_schedule(en);
 }
 
-/* Hosts file: every enabled, redeemed peer as name.<suffix>. */
-
-int
-hosts_enabled(struct engine_net *en)
-{
-	int	w = en->opts.write_hosts;
-
-	if (en->net.flags & IN_NETF_NOHOSTS)
-		return (0);
-	if (w == 0)
-		w = engine_conf.write_hosts;
-	return (w != 2);
-}
-
-static void
-hosts_schedule(struct engine_net *en)
-{
-	struct timeval	tv = { 0, HOSTS_DELAY_MS * 1000 };
-
-	if (en->srv == NULL || en->srv->hosts_scheduled || !hosts_enabled(en))
-		return;
-	en->srv->hosts_scheduled = 1;
-	evtimer_add(&en->srv->hosts_ev, &tv);
-}
-
-static void
-hosts_timer(int fd, short event, void *arg)
-{
-	struct engine_net	*en = arg;
-
-	en->srv->hosts_scheduled = 0;
-	hosts_send(en, &en->state);
-}
-
-/* The network's hosts section: every enabled, redeemed peer of ns. */
-void
-hosts_send(struct engine_net *en, struct netstate *ns)
-{
-	struct in_netreq	 nr;
-	struct in_hostent	 he;
-	const char		*suffix;
-	char			 defsuffix[IN_HOSTSZ];
-	size_t			 i;
-	uint32_t		 id;
-
-	if (!hosts_enabled(en))
-		return;
-	if (en->opts.host_suffix_set || en->opts.host_suffix[0] != '\0')
-		suffix = en->opts.host_suffix;
-	else {
-		snprintf(defsuffix, sizeof(defsuffix), "%s.wg", en->net.name);
-		suffix = defsuffix;
-	}
-	memset(&nr, 0, sizeof(nr));
-	strlcpy(nr.network, en->net.name, sizeof(nr.network));
-	id = engine_req_new(wg_log_answer, NULL);
-	engine_wg_compose(IMSG_WG_HOSTS_BEGIN, id, &nr, sizeof(nr));
-	for (i = 0; i < ns->npeers; i++) {
-		if (ns->peers[i].p.is_disabled ||
-		    !ns->peers[i].p.is_redeemed)
-			continue;
-		memset(&he, 0, sizeof(he));
-		strlcpy(he.ifname, en->net.name, sizeof(he.ifname));
-		he.ip = ns->peers[i].p.ip;
-		if (suffix[0] == '\0')
-			strlcpy(he.name, ns->peers[i].p.name,
-			    sizeof(he.name));
-		else if ((size_t)snprintf(he.name, sizeof(he.name), "%s.%s",
-		    ns->peers[i].p.name, suffix) >= sizeof(he.name))
-			continue;
-		engine_wg_compose(IMSG_WG_HOSTS_ENT, id, &he, sizeof(he));
-	}
-	engine_wg_compose(IMSG_WG_HOSTS_END, id, &nr, sizeof(nr));
-}
-
-/*
- * Endpoints WireGuard has seen, every IN_ENDPOINT_REFRESH seconds.  wgd
- * tells only those that changed since its last report, once it has told
- * this mirror everything; a reloaded mirror asks for all again, and an
- * answer meant for the mirror before it does not count.
- */
-
-struct refresh_req {
-	char		 net[IN_IFNAMSZ];
-	uint32_t	 round;
-};
-
-static void
-refresh_arm(struct engine_net *en)
-{
-	struct timeval	tv = { IN_ENDPOINT_REFRESH, 0 };
-
-	evtimer_add(&en->srv->refresh_ev, &tv);
-}
-
-static void
-refresh_start(int fd, short event, void *arg)
-{
-	struct engine_net	*en = arg;
-	struct in_netreq	 nr;
-	struct refresh_req	*rr;
-	uint32_t		 id;
-
-	refresh_arm(en);
-	if (++en->srv->ticks % HEAL_TICKS == 0 &&
-	    en->srv->wg_changes != en->srv->synced_gen)
-		heal_schedule(en);
-	if (en->srv->refreshing)
-		return;
-	if ((rr = calloc(1, sizeof(*rr))) == NULL)
-		return;
-	strlcpy(rr->net, en->net.name, sizeof(rr->net));
-	rr->round = en->srv->endpoints_round;
-	memset(&nr, 0, sizeof(nr));
-	strlcpy(nr.network, en->net.name, sizeof(nr.network));
-	nr.id = en->srv->endpoints_told ? 1 : 0;
-	en->srv->refreshing = 1;
-	id = engine_req_new(refresh_answer, rr);
-	if (engine_wg_compose(IMSG_WG_ENDPOINTS_REQ, id, &nr,
-	    sizeof(nr)) == -1) {
-		engine_req_cancel(id);
-		free(rr);
-		en->srv->refreshing = 0;
-	}
-}
-
-static void
-refresh_answer(struct imsg *imsg, void *arg)
-{
-	struct refresh_req	*rr = arg;
-	struct engine_net	*en;
-	struct in_wgstat	 st;
-	struct in_error		 e;
-	int			 told;
-
-	en = engine_net_find(rr->net);
-	switch (imsg->hdr.type) {
-	case IMSG_WG_STAT:
-		memcpy(&st, imsg->data, sizeof(st));
-		if (en != NULL && st.endpoint[0] != '\0')
-			ns_peer_set_observed(&en->state, st.public_key,
-			    st.endpoint);
-		return;
-	default:
-		told = !engine_imsg_error(imsg, &e);
-		/* the interface may be gone (userspace WireGuard died) */
-		if (!told && en != NULL && en->srv != NULL &&
-		    en->srv->wg_up && rr->round == en->srv->endpoints_round)
-			wg_step_failed(rr->net, e.msg);
-		if (en != NULL && en->srv != NULL) {
-			en->srv->refreshing = 0;
-			if (rr->round == en->srv->endpoints_round)
-				en->srv->endpoints_told = told;
-		}
-		free(rr);
-		return;
-	}
-}
-
-/*
- * Bringing a network up: load the mirror, bring WireGuard up and give it
- * every enabled peer, then the hosts file and the API listener.  Each
- * step finds the network again by name and start round: the network may
- * be stopped (uninstalled) or started anew while an answer is on its way,
- * and a step of an older start must not drive the current one.
- */
-struct start_req {
-	char		 net[IN_IFNAMSZ];
-	uint64_t	 round;
-};
-
-static uint64_t	start_rounds;
-
-static struct start_req *
-step_new(struct engine_net *en)
-{
-	struct start_req	*sr;
-
-	if ((sr = calloc(1, sizeof(*sr))) == NULL)
-		fatal("start");
-	strlcpy(sr->net, en->net.name, sizeof(sr->net));
-	sr->round = en->srv->start_round;
-	return (sr);
-}
-
-/* Does this answer end its request (no more will come for it)? */
-static int
-step_final(struct imsg *imsg)
-{
-	switch (imsg->hdr.type) {
-	case IMSG_DB_OK:
-	case IMSG_DB_ERR:
-	case IMSG_DB_END:
-	case IMSG_WG_OK:
-	case IMSG_WG_ERR:
-	case IMSG_WG_END:
-		return (1);
-	default:
-		return (0);
-	}
-}
-
-static void
-start_retry(int fd, short event, void *arg)
-{
-	server_net_start(arg);
-}
-
-/* The interface of a network, either role: configuration over defaults. */
-void
-engine_wgif(struct engine_net *en, struct in_wgif *wif)
-{
-	memset(wif, 0, sizeof(*wif));
-	strlcpy(wif->name, en->net.name, sizeof(wif->name));
-	wif->backend = en->opts.backend ? en->opts.backend :
-	    engine_conf.backend;
-	wif->address.ip = en->net.address;
-	wif->address.len = en->net.net.len;
-	wif->route = en->net.net;
-	wif->listen_port = en->opts.listen_port ? en->opts.listen_port :
-	    en->net.listen_port;
-	wif->mtu = en->opts.mtu ? en->opts.mtu : engine_conf.mtu ?
-	    engine_conf.mtu : IN_DEFAULT_MTU;
-}
-
-/* A failed start (database, WireGuard) is tried again a little later. */
-static void
-start_failed(struct engine_net *en)
-{
-	struct timeval	tv = { START_RETRY, 0 };
-
-	log_warnx("%s: trying again in %d seconds", en->net.name,
-	    START_RETRY);
-	evtimer_add(&en->srv->retry_ev, &tv);
-}
-
-/*
- * The network a step's answer is for, or NULL if that start is over.  A
- * request answers with rows before its end, and the context stays the
- * request's until the end: freeing it at a row would leave the next
- * answer with freed memory (and free it again).
- */
-static struct engine_net *
-step_net(struct imsg *imsg, struct start_req *sr)
-{
-	struct engine_net	*en;
-
-	en = engine_net_find(sr->net);
-	if (en == NULL || en->srv == NULL ||
-	    en->srv->start_round != sr->round) {
-		if (step_final(imsg))
-			free(sr);
-		return (NULL);
-	}
-	return (en);
-}
-
-void
-server_net_start(struct engine_net *en)
-{
-	struct in_netreq	nr;
-	uint32_t		id;
-
-	if (en->srv == NULL) {
-		if ((en->srv = calloc(1, sizeof(*en->srv))) == NULL)
-			fatal("server");
-		evtimer_set(&en->srv->refresh_ev, refresh_start, en);
-		evtimer_set(&en->srv->hosts_ev, hosts_timer, en);
-		evtimer_set(&en->srv->retry_ev, start_retry, en);
-		evtimer_set(&en->srv->heal_ev, heal_start, en);
-	}
-	ns_clear(&en->state);
-	en->loaded = 0;
-	en->srv->wg_up = 0;
-	/* the start gives WireGuard everything; a re-sync under way lapses */
-	evtimer_del(&en->srv->heal_ev);
-	en->srv->healing = 0;
-	en->srv->heal_fails = 0;
-	en->srv->heal_if = 0;
-	en->srv->endpoints_told = 0;
-	en->srv->endpoints_round++;
-	en->srv->start_round = ++start_rounds;
-	memset(&nr, 0, sizeof(nr));
-	strlcpy(nr.network, en->net.name, sizeof(nr.network));
-	id = engine_req_new(start_loaded, step_new(en));
-	if (engine_db_compose(IMSG_DB_LOAD, id, &nr, sizeof(nr)) == -1)
-		fatalx("cannot ask dbd for %s", en->net.name);
-}
-
-static void
-start_loaded(struct imsg *imsg, void *arg)
-{
-	struct engine_net	*en;
-	struct in_peer		 p;
-	struct in_cidr		 c;
-	struct in_assoc		 a;
-	struct in_error		 e;
-	struct in_wgif		 wif;
-	uint32_t		 id;
-
-	if ((en = step_net(imsg, arg)) == NULL)
-		return;
-	switch (imsg->hdr.type) {
-	case IMSG_DB_PEER:
-		memcpy(&p, imsg->data, sizeof(p));
-		p.keepalive = IN_DEFAULT_KEEPALIVE;
-		if (ns_peer_upsert(&en->state, &p, (char *)imsg->data +
-		    sizeof(p), p.candidates_len) == -1)
-			fatal("%s: loading peers", en->net.name);
-		return;
-	case IMSG_DB_CIDR:
-		memcpy(&c, imsg->data, sizeof(c));
-		if (ns_cidr_upsert(&en->state, &c) == -1)
-			fatal("%s: loading CIDRs", en->net.name);
-		return;
-	case IMSG_DB_ASSOC:
-		memcpy(&a, imsg->data, sizeof(a));
-		if (ns_assoc_upsert(&en->state, &a) == -1)
-			fatal("%s: loading associations", en->net.name);
-		return;
-	case IMSG_DB_END:
-		break;
-	default:
-		if (engine_imsg_error(imsg, &e))
-			log_warnx("%s: cannot load the database: %s",
-			    en->net.name, e.msg);
-		else
-			log_warnx("%s: load: unexpected %s", en->net.name,
-			    in_imsg_name(imsg->hdr.type));
-		free(arg);
-		start_failed(en);
-		return;
-	}
-	en->loaded = 1;
-	log_info("%s: %zu CIDRs, %zu peers, %zu associations", en->net.name,
-	    en->state.ncidrs, en->state.npeers, en->state.nassocs);
-
-	engine_wgif(en, &wif);
-	id = engine_req_new(start_wg_up, arg);
-	engine_wg_compose(IMSG_WG_IF_UP, id, &wif, sizeof(wif));
-}
-
-static void
-start_wg_up(struct imsg *imsg, void *arg)
-{
-	struct engine_net	*en;
-	struct in_wgkey		 k;
-	struct in_error		 e;
-
-	if ((en = step_net(imsg, arg)) == NULL)
-		return;
-	switch (imsg->hdr.type) {
-	case IMSG_WG_KEY:
-		memcpy(&k, imsg->data, sizeof(k));
-		if (in_key_ok(k.key) && strcmp(k.key,
-		    en->net.public_key) != 0) {
-			log_warnx("%s: WireGuard key differs from the "
-			    "database; using WireGuard's", en->net.name);
-			strlcpy(en->net.public_key, k.key,
-			    sizeof(en->net.public_key));
-		}
-		if (k.listen_port != 0)
-			en->net.listen_port = k.listen_port;
-		return;
-	case IMSG_WG_OK:
-		en->srv->wg_up = 1;
-		break;
-	default:
-		if (engine_imsg_error(imsg, &e))
-			log_warnx("%s: cannot bring WireGuard up: %s",
-			    en->net.name, e.msg);
-		free(arg);
-		start_failed(en);
-		return;
-	}
-
-	en->srv->synced_gen = en->srv->wg_changes;
-	wg_sync_send(en, start_synced, arg);
-}
-
-/* WireGuard's peers made what the mirror says: every enabled peer. */
-static uint32_t
-wg_sync_send(struct engine_net *en, engine_cb cb, void *arg)
-{
-	struct in_netreq	 nr;
-	struct in_wgpeer	 w;
-	struct in_peer		 p;
-	size_t			 i, n = 0;
-	uint32_t		 id;
-
-	memset(&nr, 0, sizeof(nr));
-	strlcpy(nr.network, en->net.name, sizeof(nr.network));
-	id = engine_req_new(cb, arg);
-	engine_wg_compose(IMSG_WG_SYNC_BEGIN, id, &nr, sizeof(nr));
-	for (i = 0; i < en->state.npeers; i++) {
-		if (en->state.peers[i].p.is_disabled ||
-		    is_server_peer(en, &en->state.peers[i].p.ip))
-			continue;
-		ns_peer_get(&en->state.peers[i], &p);
-		wgpeer_from(en->net.name, &p, &w);
-		engine_wg_compose(IMSG_WG_SYNC_PEER, id, &w, sizeof(w));
-		n++;
-	}
-	engine_wg_compose(IMSG_WG_SYNC_END, id, &nr, sizeof(nr));
-	log_debug("%s: %zu peers to WireGuard", en->net.name, n);
-	return (id);
-}
-
-static void
-start_synced(struct imsg *imsg, void *arg)
-{
-	struct engine_net	*en;
-	struct in_error		 e;
-	uint32_t		 id;
-
-	if ((en = step_net(imsg, arg)) == NULL)
-		return;
-	if (engine_imsg_error(imsg, &e))
-		wg_step_failed(en->net.name, e.msg);
-	hosts_schedule(en);
-	if (http_start(en) == -1)
-		log_warnx("%s: the API is not available", en->net.name);
-	else
-		en->srv->started = 1;
-	refresh_arm(en);
-	id = engine_req_new(start_addrs, arg);
-	engine_wg_compose(IMSG_WG_ADDRS_REQ, id, NULL, 0);
-}
-
-/* Completion of operations nobody waits for: log failures. */
-static void
-server_quiet(void *arg, int status, const char *err, json_t *result)
-{
-	if (status >= 400)
-		log_warnx("%s", err != NULL ? err : "failed");
-}
-
-/*
- * As upstream, the server offers its local addresses on the listen port
- * as NAT candidates of its own peer.
- */
-static void
-start_addrs(struct imsg *imsg, void *arg)
-{
-	struct engine_net	*en;
-	struct server_net	*srv;
-	struct in_ip		 ip;
-	struct ns_peer		*self;
-	struct in_peer		 p;
-	struct sop		*op;
-	char			 a[IN_ADDRSTRSZ], ep[IN_ENDPOINTSZ];
-	const char		*s;
-	size_t			 l;
-	int			 n;
-
-	if ((en = step_net(imsg, arg)) == NULL)
-		return;
-	srv = en->srv;
-	if (imsg->hdr.type == IMSG_WG_ADDR) {
-		memcpy(&ip, imsg->data, sizeof(ip));
-		if (srv->naddrs >= IN_MAXCANDIDATES ||
-		    in_prefix_contains(&en->net.net, &ip) ||
-		    in_ip_str(&ip, a, sizeof(a)) == -1)
-			return;
-		n = snprintf(ep, sizeof(ep), ip.af == AF_INET6 ? "[%s]:%u" :
-		    "%s:%u", a, en->net.listen_port);
-		if (n < 0 || (size_t)n >= sizeof(ep))
-			return;
-		for (s = srv->addrs; s < srv->addrs + srv->addrs_len;
-		    s += strlen(s) + 1)
-			if (strcmp(s, ep) == 0)
-				return;
-		l = strlen(ep) + 1;
-		if (srv->addrs_len + l > sizeof(srv->addrs))
-			return;
-		memcpy(srv->addrs + srv->addrs_len, ep, l);
-		srv->addrs_len += l;
-		srv->naddrs++;
-		return;
-	}
-	free(arg);
-	if ((self = ns_peer_by_ip(&en->state, &en->net.address)) == NULL ||
-	    imsg->hdr.type != IMSG_WG_END)
-		goto done;
-	if (self->p.candidates_len == srv->addrs_len &&
-	    (srv->addrs_len == 0 || memcmp(self->candidates, srv->addrs,
-	    srv->addrs_len) == 0))
-		goto done;
-	ns_peer_get(self, &p);
-	p.ncandidates = (uint8_t)srv->naddrs;
-	p.candidates_len = (uint16_t)srv->addrs_len;
-	if ((op = sop_new(en, SOP_SERVER_CANDIDATES, 204, server_quiet,
-	    NULL)) == NULL)
-		goto done;
-	log_debug("%s: %d local candidates for the server peer",
-	    en->net.name, srv->naddrs);
-	sop_send_peer(op, IMSG_DB_PEER_UPDATE, &p, srv->addrs);
- done:
-	srv->addrs_len = 0;
-	srv->naddrs = 0;
-}
-
-/*
- * Healing: WireGuard is made to agree with the mirror again.  First the
- * peers alone, as a diff (unchanged peers cost nothing); if that fails
- * the interface itself is brought up again (userspace WireGuard may have
- * died and taken it along), its peers given, and the API listener,
- * which was bound to the interface that went away, opened anew.
- */
-struct heal_req {
-	char		 net[IN_IFNAMSZ];
-	uint64_t	 round;
-	uint64_t	 gen;
-	int		 with_if;
-};
-
-static uint64_t	heal_rounds;
-
-static void	heal_wg_up(struct imsg *, void *);
-static void	heal_synced(struct imsg *, void *);
-
-static void
-heal_schedule(struct engine_net *en)
-{
-	struct server_net	*srv = en->srv;
-	struct timeval		 tv = { HEAL_DELAY, 0 };
-	int			 i;
-
-	if (srv == NULL)
-		return;
-	if (srv->healing) {
-		srv->heal_again = 1;
-		return;
-	}
-	if (evtimer_pending(&srv->heal_ev, NULL))
-		return;
-	for (i = 0; i < srv->heal_fails && tv.tv_sec < HEAL_MAXDELAY; i++)
-		tv.tv_sec *= 2;
-	if (tv.tv_sec > HEAL_MAXDELAY)
-		tv.tv_sec = HEAL_MAXDELAY;
-	evtimer_add(&srv->heal_ev, &tv);
-}
-
-/* The answer belongs to the re-sync under way, else it is dropped. */
-static struct engine_net *
-heal_net(struct heal_req *hr)
-{
-	struct engine_net	*en;
-
-	if ((en = engine_net_find(hr->net)) == NULL || en->srv == NULL ||
-	    !en->srv->healing || en->srv->heal_round != hr->round) {
-		free(hr);
-		return (NULL);
-	}
-	return (en);
-}
-
-static void
-heal_send(struct engine_net *en, struct heal_req *hr)
-{
-	struct in_wgif	wif;
-	uint32_t	id;
-
-	if (hr->with_if) {
-		engine_wgif(en, &wif);
-		id = engine_req_new(heal_wg_up, hr);
-		if (engine_wg_compose(IMSG_WG_IF_UP, id, &wif,
-		    sizeof(wif)) == -1) {
-			engine_req_cancel(id);
-			free(hr);
-			en->srv->healing = 0;
-			en->srv->heal_fails++;
-			heal_schedule(en);
-		}
-		return;
-	}
-	hr->gen = en->srv->wg_changes;
-	wg_sync_send(en, heal_synced, hr);
-}
-
-static void
-heal_start(int fd, short event, void *arg)
-{
-	struct engine_net	*en = arg;
-	struct server_net	*srv = en->srv;
-	struct heal_req		*hr;
-
-	/* a start under way gives WireGuard the whole mirror anyway */
-	if (!srv->wg_up || srv->healing)
-		return;
-	if ((hr = calloc(1, sizeof(*hr))) == NULL) {
-		heal_schedule(en);
-		return;
-	}
-	strlcpy(hr->net, en->net.name, sizeof(hr->net));
-	hr->round = srv->heal_round = ++heal_rounds;
-	hr->with_if = srv->heal_if;
-	srv->healing = 1;
-	srv->heal_again = 0;
-	heal_send(en, hr);
-}
-
-static void
-heal_wg_up(struct imsg *imsg, void *arg)
-{
-	struct heal_req		*hr = arg;
-	struct engine_net	*en;
-	struct in_error		 e;
-
-	if (imsg->hdr.type == IMSG_WG_KEY)
-		return;		/* the key and port are known already */
-	if ((en = heal_net(hr)) == NULL)
-		return;
-	if (imsg->hdr.type != IMSG_WG_OK) {
-		if (!engine_imsg_error(imsg, &e))
-			strlcpy(e.msg, "unexpected answer", sizeof(e.msg));
-		log_warnx("%s: WireGuard: bringing the interface up: %s",
-		    hr->net, e.msg);
-		free(hr);
-		en->srv->healing = 0;
-		en->srv->heal_fails++;
-		heal_schedule(en);
-		return;
-	}
-	hr->gen = en->srv->wg_changes;
-	wg_sync_send(en, heal_synced, hr);
-}
-
-static void
-heal_synced(struct imsg *imsg, void *arg)
-{
-	struct heal_req		*hr = arg;
-	struct engine_net	*en;
-	struct server_net	*srv;
-	struct in_error		 e;
-
-	if ((en = heal_net(hr)) == NULL)
-		return;
-	srv = en->srv;
-	if (engine_imsg_error(imsg, &e)) {
-		if (!hr->with_if) {
-			/* the interface itself, then */
-			log_warnx("%s: WireGuard peers: %s; bringing the "
-			    "interface up again", hr->net, e.msg);
-			hr->with_if = srv->heal_if = 1;
-			heal_send(en, hr);
-			return;
-		}
-		log_warnx("%s: WireGuard peers: %s", hr->net, e.msg);
-		free(hr);
-		srv->healing = 0;
-		srv->heal_fails++;
-		heal_schedule(en);
-		return;
-	}
-	if (hr->with_if) {
-		http_stop(en);
-		if (http_start(en) == -1) {
-			log_warnx("%s: the API is not available",
-			    en->net.name);
-			srv->started = 0;
-		} else
-			srv->started = 1;
-	}
-	if (srv->heal_fails > 0 || hr->with_if)
-		log_info("%s: WireGuard agrees with the database again",
-		    hr->net);
-	srv->synced_gen = hr->gen;
-	srv->healing = 0;
-	srv->heal_fails = 0;
-	srv->heal_if = 0;
-	free(hr);
-	if (srv->heal_again)
-		heal_schedule(en);
-}
-
-void
-server_net_stop(struct engine_net *en)
-{
-	if (en->srv == NULL)
-		return;
-	http_stop(en);
-	evtimer_del(&en->srv->heal_ev);
-	evtimer_del(&en->srv->refresh_ev);
-	evtimer_del(&en->srv->hosts_ev);
-	evtimer_del(&en->srv->retry_ev);
-	free(en->srv);
-	en->srv = NULL;
-	en->loaded = 0;
-}
-
-void
-server_net_reconf(struct engine_net *en)
-{
-	hosts_schedule(en);
-}
-
-/*
- * innernetctl new: a key pair from wgd (the private half never leaves
- * it), the database from dbd, then the network starts like any other.
- */
-struct net_create {
-	struct in_netcreate	 nc;
-	server_cb		 cb;
-	void			*arg;
-	int			 got_key;
-	int			 got_row;
-	struct in_network	 row;
-};
-
-static void	net_create_keyed(struct imsg *, void *);
-static void	net_create_stored(struct imsg *, void *);
-
-static void
-key_delete(const char *name)
-{
-	struct in_wgkey	k;
-	uint32_t	id;
-
-	memset(&k, 0, sizeof(k));
-	strlcpy(k.ifname, name, sizeof(k.ifname));
-	id = engine_req_new(wg_log_answer, NULL);
-	if (engine_wg_compose(IMSG_WG_KEY_DELETE, id, &k, sizeof(k)) == -1)
-		engine_req_cancel(id);
-}
-
-void
-server_net_create(const struct in_netcreate *nc, server_cb cb, void *arg)
-{
-	struct net_create	*c;
-	struct in_wgkey		 k;
-	uint32_t		 id;
-
-	if (!in_str_ok(nc->net.name) || !in_ifname_ok(nc->net.name) ||
-	    !in_str_ok(nc->root_name) || !in_str_ok(nc->server_name) ||
-	    !in_str_ok(nc->net.external_endpoint)) {
-		reply(cb, arg, 400, "invalid network", NULL);
-		return;
-	}
-	if (engine_net_find(nc->net.name) != NULL) {
-		reply(cb, arg, 400, "network exists already", NULL);
-		return;
-	}
-	if (!in_prefix_contains(&nc->net.net, &nc->net.address)) {
-		reply(cb, arg, 400, "server address outside of the network",
-		    NULL);
-		return;
-	}
-	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		reply(cb, arg, 500, "out of memory", NULL);
-		return;
-	}
-	c->nc = *nc;
-	c->nc.net.role = IN_ROLE_SERVER;
-	c->cb = cb;
-	c->arg = arg;
-	memset(&k, 0, sizeof(k));
-	strlcpy(k.ifname, nc->net.name, sizeof(k.ifname));
-	id = engine_req_new(net_create_keyed, c);
-	if (engine_wg_compose(IMSG_WG_KEY_NEW, id, &k, sizeof(k)) == -1) {
-		engine_req_cancel(id);
-		reply(cb, arg, 500, "cannot reach the WireGuard process",
-		    NULL);
-		free(c);
-	}
-}
-
-static void
-net_create_keyed(struct imsg *imsg, void *arg)
-{
-	struct net_create	*c = arg;
-	struct in_wgkey		 k;
-	struct in_error		 e;
-	uint32_t		 id;
-
-	switch (imsg->hdr.type) {
-	case IMSG_WG_KEY:
-		memcpy(&k, imsg->data, sizeof(k));
-		if (in_key_ok(k.key)) {
-			strlcpy(c->nc.net.public_key, k.key,
-			    sizeof(c->nc.net.public_key));
-			c->got_key = 1;
-		}
-		return;
-	case IMSG_WG_OK:
-		if (!c->got_key) {
-			reply(c->cb, c->arg, 500, "no key from WireGuard",
-			    NULL);
-			free(c);
-			return;
-		}
-		break;
-	default:
-		if (engine_imsg_error(imsg, &e))
-			reply(c->cb, c->arg, error_status(e.status), e.msg,
-			    NULL);
-		else
-			reply(c->cb, c->arg, 500, "unexpected answer", NULL);
-		free(c);
-		return;
-	}
-	id = engine_req_new(net_create_stored, c);
-	if (engine_db_compose(IMSG_DB_NETWORK_CREATE, id, &c->nc,
-	    sizeof(c->nc)) == -1) {
-		engine_req_cancel(id);
-		key_delete(c->nc.net.name);
-		reply(c->cb, c->arg, 500, "cannot reach the database process",
-		    NULL);
-		free(c);
-	}
-}
-
-static void
-net_create_stored(struct imsg *imsg, void *arg)
-{
-	struct net_create	*c = arg;
-	struct engine_net	*en;
-	struct in_error		 e;
-	json_t			*o;
-
-	switch (imsg->hdr.type) {
-	case IMSG_DB_NETWORK:
-		memcpy(&c->row, imsg->data, sizeof(c->row));
-		c->got_row = 1;
-		return;
-	case IMSG_DB_OK:
-		break;
-	default:
-		key_delete(c->nc.net.name);
-		if (engine_imsg_error(imsg, &e))
-			reply(c->cb, c->arg, error_status(e.status), e.msg,
-			    NULL);
-		else
-			reply(c->cb, c->arg, 500, "unexpected answer", NULL);
-		free(c);
-		return;
-	}
-	if (!c->got_row)
-		c->row = c->nc.net;
-	log_info("%s: network created", c->row.name);
-	en = engine_net_add(&c->row);
-	server_net_start(en);
-	o = json_pack("{s:s,s:s}", "network", c->row.name, "public_key",
-	    c->row.public_key);
-	if (o == NULL)
-		reply(c->cb, c->arg, 500, "out of memory", NULL);
-	else
-		reply(c->cb, c->arg, 201, NULL, o);
-	free(c);
-}
-
-/*
- * Deleting a network: WireGuard down, hosts section dropped, key
- * removed, database removed; later steps run even if an earlier one
- * fails (the interface may already be gone), except the last decides.
- */
-struct net_delete {
-	char		 name[IN_IFNAMSZ];
-	int		 step;
-	server_cb	 cb;
-	void		*arg;
-};
-
-static void	net_delete_next(struct imsg *, void *);
-
-static void
-net_delete_send(struct net_delete *d)
-{
-	struct in_netreq	nr;
-	struct in_wgkey		k;
-	uint32_t		id;
-	int			rc;
-
-	memset(&nr, 0, sizeof(nr));
-	strlcpy(nr.network, d->name, sizeof(nr.network));
-	memset(&k, 0, sizeof(k));
-	strlcpy(k.ifname, d->name, sizeof(k.ifname));
-	id = engine_req_new(net_delete_next, d);
-	switch (d->step) {
-	case 0:
-		rc = engine_wg_compose(IMSG_WG_IF_DOWN, id, &nr, sizeof(nr));
-		break;
-	case 1:
-		rc = engine_wg_compose(IMSG_WG_HOSTS_CLEAR, id, &nr,
-		    sizeof(nr));
-		break;
-	case 2:
-		rc = engine_wg_compose(IMSG_WG_KEY_DELETE, id, &k, sizeof(k));
-		break;
-	default:
-		rc = engine_db_compose(IMSG_DB_NETWORK_DELETE, id, &nr,
-		    sizeof(nr));
-		break;
-	}
-	if (rc == -1) {
-		engine_req_cancel(id);
-		reply(d->cb, d->arg, 500, "cannot reach a helper process",
-		    NULL);
-		free(d);
-	}
-}
-
-void
-server_net_delete(struct engine_net *en, server_cb cb, void *arg)
-{
-	struct net_delete	*d;
-
-	if ((d = calloc(1, sizeof(*d))) == NULL) {
-		reply(cb, arg, 500, "out of memory", NULL);
-		return;
-	}
-	strlcpy(d->name, en->net.name, sizeof(d->name));
-	d->cb = cb;
-	d->arg = arg;
-	log_info("%s: deleting the network", d->name);
-	if (en->net.role == IN_ROLE_SERVER)
-		server_net_stop(en);
-	else
-		client_net_stop(en);
-	net_delete_send(d);
-}
-
-static void
-net_delete_next(struct imsg *imsg, void *arg)
-{
-	struct net_delete	*d = arg;
-	struct engine_net	*en;
-	struct in_error		 e;
-	int			 err;
-
-	err = engine_imsg_error(imsg, &e);
-	if (d->step < 3) {
-		if (err)
-			log_debug("%s: delete step %d: %s", d->name, d->step,
-			    e.msg);
-		d->step++;
-		net_delete_send(d);
-		return;
-	}
-	if (err) {
-		reply(d->cb, d->arg, error_status(e.status), e.msg, NULL);
-		free(d);
-		return;
-	}
-	if ((en = engine_net_find(d->name)) != NULL) {
-		if (en->net.role == IN_ROLE_SERVER)
-			server_net_stop(en);
-		else
-			client_net_stop(en);
-		engine_net_remove(en);
-	}
-	reply(d->cb, d->arg, 204, NULL, NULL);
-	free(d);
-}

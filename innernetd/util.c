@@ -594,11 +594,10 @@ in_imsg_name(unsigned int type)
 		"WG_KEY_ABORT", "WG_KEY_DELETE", "WG_KEY", "WG_LISTEN_PORT",
 		"WG_PEER_SET", "WG_PEER_REMOVE", "WG_SYNC_BEGIN",
 		"WG_SYNC_PEER", "WG_SYNC_END", "WG_STATS_REQ", "WG_STAT",
-		"WG_HOSTS_BEGIN", "WG_HOSTS_ENT", "WG_HOSTS_END",
-		"WG_HOSTS_CLEAR", "WG_ADDRS_REQ", "WG_ADDR",
-		"WG_ENDPOINTS_REQ",
+		"WG_ADDRS_REQ", "WG_ADDR", "WG_ENDPOINTS_REQ",
 		"CTL_DATA", "CTL_END", "CTL_PROGRESS",
 		"CONF_RANGE",
+		"PARENT_LINK_REQ", "PARENT_LINK",
 		"DB_VERSION_GET", "DB_VERSION_SET", "DB_VERSION",
 	};
 	/* a type added to the enum and not here fails the build */

@@ -39,7 +39,7 @@ watch-bench: $(PROGS) $(WATCH_BENCH)
 EP_BENCH := $(B)/regress/ep_bench
 
 $(EP_BENCH): $(call obj,regress/bench/ep_bench.c \
-	$(filter-out innernet-wgd/wgd.c,$(WGD_SRCS)) $(COMMON_SRCS))
+	$(WG_SRCS) $(COMMON_SRCS))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_EVENT) $(LIB_MNL) $(LIB_SODIUM) \
 		$(LIB_BSD)

@@ -263,7 +263,7 @@ check "the state directory is full" on server sh -c \
     2>/dev/null && rm -f '$STATE/server/filler2'"
 check "an API write on a full disk is 500" test \
     "$(post_cidr full-api 1002)" = 500
-check "the 500 has an error message" jq -e '.error | length > 0' \
+check "the 500 has an error message" jqe '.error | length > 0' \
     "$T/admin/body"
 ctl server add-cidr "$NET" --name full-ctl --cidr 10.66.200.0/24 \
     --parent "$NET" --yes > "$T/ctl.out" 2>&1

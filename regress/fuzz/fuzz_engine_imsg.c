@@ -87,7 +87,6 @@ static const struct fzmsg dbd_msgs[] = {
 	{ IMSG_DB_CIDR, sizeof(struct in_cidr), K_CIDR },
 	{ IMSG_DB_ASSOC, sizeof(struct in_assoc), K_ASSOC },
 	{ IMSG_DB_PEER_EXPIRED, sizeof(struct in_netreq), K_NETREQ },
-	{ IMSG_PROCINFO_REQ, 0, K_NONE },
 	{ IMSG_PROCINFO, sizeof(struct in_procinfo), K_PROCINFO },
 };
 
@@ -98,7 +97,6 @@ static const struct fzmsg wgd_msgs[] = {
 	{ IMSG_WG_KEY, sizeof(struct in_wgkey), K_WGKEY },
 	{ IMSG_WG_STAT, sizeof(struct in_wgstat), K_WGSTAT },
 	{ IMSG_WG_ADDR, sizeof(struct in_ip), K_IP },
-	{ IMSG_PROCINFO_REQ, 0, K_NONE },
 	{ IMSG_PROCINFO, sizeof(struct in_procinfo), K_PROCINFO },
 };
 
@@ -106,7 +104,8 @@ static const struct fzmsg parent_msgs[] = {
 	{ IMSG_CONF_GLOBAL, sizeof(struct in_conf_global), K_CONF },
 	{ IMSG_CONF_NETOPTS, sizeof(struct in_netopts), K_NETOPTS },
 	{ IMSG_CONF_END, 0, K_NONE },
-	{ IMSG_PROCINFO_REQ, 0, K_NONE },
+	{ IMSG_WG_OK, 0, K_NONE },
+	{ IMSG_WG_ERR, sizeof(struct in_error), K_ERROR },
 	{ IMSG_PROCINFO, sizeof(struct in_procinfo), K_PROCINFO },
 };
 
@@ -373,7 +372,7 @@ request_id(uint8_t b)
 
 /* What the engine sent is its own business: the queue is dropped. */
 static void
-drop_sent(struct engine_pipe *p)
+drop_sent(struct proc_pipe *p)
 {
 	struct ibuf	*b;
 	struct imsg_hdr	 hdr;
@@ -401,7 +400,7 @@ run_loop(void)
 
 /* One message into the pipe's read buffer, then the engine's get loop. */
 static int
-deliver(struct engine_pipe *p, uint32_t type, uint32_t peerid,
+deliver(struct proc_pipe *p, uint32_t type, uint32_t peerid,
     const uint8_t *pl, size_t len)
 {
 	struct imsg_hdr	 hdr;
@@ -434,7 +433,7 @@ deliver(struct engine_pipe *p, uint32_t type, uint32_t peerid,
 	fuzz_fatal_jmp = &jb;
 	delivering = RB_FIND(engine_reqs, &reqs,
 	    &(struct engine_req){ .id = peerid });
-	/* pipe_handler without the read and write */
+	/* proc.c's get loop without the read and write */
 	for (;;) {
 		if ((n = imsg_get(&p->ibuf, &imsg)) == -1)
 			abort();
@@ -445,7 +444,6 @@ deliver(struct engine_pipe *p, uint32_t type, uint32_t peerid,
 		imsg_free(&imsg);
 		have = 0;
 	}
-	pipe_update(p);
 	/* a fatal error inside libevent's loop cannot be returned from */
 	fuzz_fatal_jmp = NULL;
 	delivering = NULL;
@@ -477,7 +475,7 @@ engine_reset(void)
 {
 	struct engine_req	*r;
 	struct engine_net	*en;
-	struct engine_pipe	*p;
+	struct proc_pipe	*p;
 	struct in_error		 e;
 	struct imsg		 imsg;
 	jmp_buf			 jb;
@@ -497,14 +495,14 @@ engine_reset(void)
 		while ((r = RB_MIN(engine_reqs, &reqs)) != NULL) {
 			if (r->type == IMSG_PROCINFO_REQ) {
 				RB_REMOVE(engine_reqs, &reqs, r);
-				free(r);
+				req_free(r);
 				continue;
 			}
 			/* the error of the process the request went to */
 			p = r->pipe != NULL ? r->pipe : &pipe_dbd;
 			memset(&imsg, 0, sizeof(imsg));
-			imsg.hdr.type = p == &pipe_wgd ? IMSG_WG_ERR :
-			    IMSG_DB_ERR;
+			imsg.hdr.type = p == &pipe_dbd ? IMSG_DB_ERR :
+			    IMSG_WG_ERR;
 			imsg.hdr.len = IMSG_HEADER_SIZE + sizeof(e);
 			imsg.hdr.peerid = r->id;
 			imsg.fd = -1;
@@ -520,11 +518,10 @@ engine_reset(void)
 	while ((r = RB_MIN(engine_reqs, &reqs)) != NULL) {
 		/* a callback that keeps asking: its argument is lost */
 		RB_REMOVE(engine_reqs, &reqs, r);
-		free(r);
+		req_free(r);
 	}
 	while ((en = TAILQ_FIRST(&engine_nets)) != NULL) {
-		server_net_stop(en);
-		client_net_stop(en);
+		net_stop(en);
 		engine_net_remove(en);
 	}
 	/* what libevent frees a pass later (connections) goes now */
@@ -545,8 +542,8 @@ engine_reset(void)
 }
 
 static void
-pipe_setup(int i, struct engine_pipe *p, const char *name,
-    void (*dispatch)(struct engine_pipe *, struct imsg *))
+pipe_setup(int i, struct proc_pipe *p, const char *name,
+    proc_dispatch_cb dispatch)
 {
 	int	sv[2];
 
@@ -555,7 +552,7 @@ pipe_setup(int i, struct engine_pipe *p, const char *name,
 	    fcntl(sv[0], F_SETFL, O_NONBLOCK) == -1 ||
 	    fcntl(sv[1], F_SETFL, O_NONBLOCK) == -1)
 		abort();
-	pipe_init(p, name, sv[0], dispatch);
+	proc_pipe_init(p, name, sv[0], dispatch, NULL, NULL);
 	far[i] = sv[1];
 }
 
@@ -577,7 +574,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static uint8_t		 pl[2048];
 	const struct fzmsg	*m;
 	struct fzmsg		 raw;
-	struct engine_pipe	*p;
+	struct proc_pipe	*p;
 	size_t			 off = 0, len, take;
 	uint32_t		 peerid;
 	uint8_t			 flags, tb, qb, lb;

@@ -22,7 +22,8 @@
  * in 198.18.0.0/15 (benchmarking, never a host's address here), not in
  * 127.0.0.0/8.  dbd and wgd
  * are absent: every mutation that gets that far fails with 500, which is
- * fine, the parsing and checks before it are what is fuzzed.
+ * fine, the parsing and checks before it are what is fuzzed.  An answer
+ * in HTML (libevent's own error page) is a crash: every error is JSON.
  *
  * http.c makes its TCP listener on the loopback interface (root or
  * Linux >= 5.7 for SO_BINDTODEVICE "lo"); the harness then puts a UNIX
@@ -45,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -128,6 +130,19 @@ engine_req_new(engine_cb cb, void *arg)
 	return (++id);
 }
 
+uint32_t
+engine_req_new_ctx(engine_cb cb, const void *ctx, size_t len)
+{
+	return (engine_req_new(cb, NULL));
+}
+
+uint32_t
+engine_req_adopt(engine_cb cb, void *arg)
+{
+	free(arg);
+	return (engine_req_new(cb, NULL));
+}
+
 void
 engine_req_cancel(uint32_t id)
 {
@@ -153,6 +168,13 @@ engine_wg_compose(uint32_t type, uint32_t id, const void *data, size_t len)
 }
 
 int
+engine_parent_compose(uint32_t type, uint32_t id, const void *data,
+    size_t len)
+{
+	return (-1);
+}
+
+int
 engine_imsg_error(struct imsg *imsg, struct in_error *e)
 {
 	return (0);
@@ -168,11 +190,6 @@ struct engine_net *
 engine_net_add(const struct in_network *net)
 {
 	return (&fuzz_net);
-}
-
-void
-client_net_stop(struct engine_net *en)
-{
 }
 
 void
@@ -257,13 +274,53 @@ fuzz_init(void)
 	abort();
 }
 
+/*
+ * Every answer is JSON, libevent's own refusals too: none may be of type
+ * text/html.  Only the headers are looked at (a JSON error may quote the
+ * request); the answers are walked by their Content-Length.
+ */
+static void
+check_answers(const char *p, size_t len)
+{
+	const char	*end, *line, *eol;
+	size_t		 body;
+
+	while (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
+		if ((end = memmem(p, len, "\r\n\r\n", 4)) == NULL)
+			return;
+		body = 0;
+		/* the header lines: each after a "\r\n", up to the next */
+		for (line = memmem(p, end + 2 - p, "\r\n", 2);
+		    line != NULL && line < end; line = eol) {
+			line += 2;
+			if ((eol = memmem(line, end + 2 - line, "\r\n",
+			    2)) == NULL)
+				break;
+			if (eol - line >= 13 &&
+			    strncasecmp(line, "Content-Type:", 13) == 0 &&
+			    memmem(line, eol - line, "html", 4) != NULL)
+				abort();
+			if (eol - line >= 15 &&
+			    strncasecmp(line, "Content-Length:", 15) == 0)
+				body = strtoul(line + 15, NULL, 10);
+		}
+		end += 4;
+		if (body > len - (end - p))
+			return;
+		len -= end - p + body;
+		p = end + body;
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	static int		 ready;
 	struct pollfd		 pfd;
+	static char		 ans[256 * 1024];
 	char			 buf[65536];
 	ssize_t			 n;
+	size_t			 anslen = 0;
 	size_t			 off = 0;
 	int			 fd, i, idle = 0, progress;
 
@@ -317,6 +374,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		if (n > 0) {
 			if (getenv("FUZZ_SHOW") != NULL)
 				write(STDERR_FILENO, buf, n);
+			if (n <= (ssize_t)(sizeof(ans) - anslen)) {
+				memcpy(ans + anslen, buf, n);
+				anslen += n;
+			}
 			idle = 0;
 			continue;
 		}
@@ -331,5 +392,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	}
 	close(fd);
 	event_base_loop(engine_base, EVLOOP_NONBLOCK);
+	check_answers(ans, anslen);
 	return (0);
 }

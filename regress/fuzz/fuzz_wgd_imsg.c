@@ -28,8 +28,8 @@
  * type is picked among the messages the chosen pipe accepts (or taken
  * raw), the length is the exact size (or off by up to 128 bytes either
  * way), and the interface name and key fields may be set to names and
- * keys the model knows, so that whole flows (IF_UP, SYNC_*, HOSTS_*,
- * keys, the parent's answers) happen.  The input's first byte makes
+ * keys the model knows, so that whole flows (IF_UP, SYNC_*, keys, the
+ * parent's answers and questions) happen.  The input's first byte makes
  * model operations fail.
  *
  * Checked: every message wgd sends the engine or the parent is well
@@ -37,8 +37,8 @@
  * that passed wgd's checks; no device, link or route is touched unless
  * a record says wgd made it, and then only inside the recorded network
  * (inside allowed-ranges, never /0, allowed IPs host addresses in it,
- * endpoints unicast); hosts lines passed to the parent lie in their
- * network; after a SYNC the device holds exactly the wanted peers.
+ * endpoints unicast); the parent is told the network only of a link wgd
+ * made; after a SYNC the device holds exactly the wanted peers.
  * Where wgd would exit (fatal), its state is put back and the input
  * ends.
  */
@@ -87,7 +87,6 @@ int	backend_record(const char *, const struct wg_backend *);
 
 #define FIX_NAME	0x01
 #define FIX_KEY		0x02
-#define FIX_HOST	0x04
 #define FIX_IF		0x08
 #define FIX_ALLOWED	0x10	/* a peer's allowed IP in the network */
 
@@ -98,7 +97,6 @@ struct fzmsg {
 };
 
 static const struct fzmsg engine_msgs[] = {
-	{ IMSG_PROCINFO_REQ, 0, 0 },
 	{ IMSG_WG_IF_UP, sizeof(struct in_wgif), FIX_NAME | FIX_IF },
 	{ IMSG_WG_IF_DOWN, sizeof(struct in_netreq), FIX_NAME },
 	{ IMSG_WG_KEY_SET, sizeof(struct in_wgkey), FIX_NAME | FIX_KEY },
@@ -115,10 +113,6 @@ static const struct fzmsg engine_msgs[] = {
 	{ IMSG_WG_SYNC_PEER, sizeof(struct in_wgpeer),
 	    FIX_NAME | FIX_KEY | FIX_ALLOWED },
 	{ IMSG_WG_SYNC_END, sizeof(struct in_netreq), FIX_NAME },
-	{ IMSG_WG_HOSTS_BEGIN, sizeof(struct in_netreq), FIX_NAME },
-	{ IMSG_WG_HOSTS_ENT, sizeof(struct in_hostent), FIX_NAME | FIX_HOST },
-	{ IMSG_WG_HOSTS_END, sizeof(struct in_netreq), FIX_NAME },
-	{ IMSG_WG_HOSTS_CLEAR, sizeof(struct in_netreq), FIX_NAME },
 	{ IMSG_WG_STATS_REQ, sizeof(struct in_netreq), FIX_NAME },
 	{ IMSG_WG_ADDRS_REQ, 0, 0 },
 	{ IMSG_WG_ENDPOINTS_REQ, sizeof(struct in_netreq), FIX_NAME },
@@ -126,12 +120,11 @@ static const struct fzmsg engine_msgs[] = {
 
 static const struct fzmsg parent_msgs[] = {
 	{ IMSG_CONF_GLOBAL, sizeof(struct in_conf_global), 0 },
-	{ IMSG_CONF_NETOPTS, sizeof(struct in_netopts), FIX_NAME },
 	{ IMSG_CONF_RANGE, sizeof(struct in_conf_range), 0 },
 	{ IMSG_CONF_END, 0, 0 },
-	{ IMSG_PROCINFO_REQ, 0, 0 },
 	{ IMSG_WG_OK, 0, 0 },
 	{ IMSG_WG_ERR, sizeof(struct in_error), 0 },
+	{ IMSG_PARENT_LINK_REQ, sizeof(struct in_netreq), FIX_NAME },
 };
 
 /* Two names for wgd to make, a bridge and someone else's WireGuard. */
@@ -139,7 +132,7 @@ static const char *fz_names[] = { "fz0", "fz1", "fzbr", "fzwg" };
 #define FZ_BRIDGE	"fzbr"
 #define FZ_BRIDGE_INDEX	50
 #define FZ_FOREIGN	"fzwg"
-/* The network FIX_IF, FIX_ALLOWED and FIX_HOST put things in. */
+/* The network FIX_IF and FIX_ALLOWED put things in. */
 #define FZ_NET		"10.7.0.0/24"
 
 static const char *fz_keys[] = {
@@ -769,7 +762,7 @@ fuzz_backend_record(const char *name, const struct wg_backend *be)
 
 /* What wgd sent, checked, then dropped; the parent starts wireguard-go. */
 static void
-check_sent(struct wgd_pipe *p)
+check_sent(struct proc_pipe *p)
 {
 	struct ibuf		*b;
 	struct imsg_hdr		 hdr;
@@ -779,8 +772,7 @@ check_sent(struct wgd_pipe *p)
 	const struct in_wgstat	*s;
 	const struct in_ip	*ip;
 	const struct in_wgif	*wif;
-	const struct in_hostent	*he;
-	const struct in_hostsend *hend;
+	const struct in_linknet	*ln;
 	const struct link_rec	*l;
 	size_t			 len;
 
@@ -808,8 +800,7 @@ check_sent(struct wgd_pipe *p)
 		case IMSG_WG_ERR:
 			e = data;
 			/* the status may be the parent's, passed on */
-			if (p != &pipe_engine || len != sizeof(*e) ||
-			    !in_str_ok(e->msg))
+			if (len != sizeof(*e) || !in_str_ok(e->msg))
 				abort();
 			break;
 		case IMSG_WG_KEY:
@@ -843,25 +834,16 @@ check_sent(struct wgd_pipe *p)
 			if (!(fail & FAIL_CREATE))
 				dev_add(wif->name, &wg_backend_userspace);
 			break;
-		case IMSG_PARENT_HOSTS:
-			he = data;
-			if (p != &pipe_parent || len != sizeof(*he) ||
-			    !in_str_ok(he->ifname) || !in_str_ok(he->name) ||
-			    he->name[0] == '\0' ||
-			    strpbrk(he->name, " \t\r\n#") != NULL ||
-			    (he->ip.af != AF_INET && he->ip.af != AF_INET6))
+		case IMSG_PARENT_LINK:
+			ln = data;
+			if (p != &pipe_parent || len != sizeof(*ln) ||
+			    !in_str_ok(ln->network))
 				abort();
-			/* a line of a network of ours, inside it */
-			if ((l = link_find(he->ifname)) == NULL ||
-			    !in_prefix_contains(&l->net, &he->ip) ||
-			    strncmp(he->name, "localhost", 9) == 0)
-				abort();
-			break;
-		case IMSG_PARENT_HOSTS_END:
-			hend = data;
-			if (p != &pipe_parent || len != sizeof(*hend) ||
-			    !in_str_ok(hend->network) ||
-			    !in_ifname_ok(hend->network))
+			/* only a link wgd made, with the network it recorded */
+			if ((l = link_find(ln->network)) == NULL ||
+			    l->net.len != ln->net.len ||
+			    in_ip_cmp(&l->net.ip, &ln->net.ip) != 0 ||
+			    !in_prefix_in_ranges(&ln->net, ranges, nranges))
 				abort();
 			break;
 		default:
@@ -876,7 +858,6 @@ static void
 wgd_reset(void)
 {
 	struct upwait	*u;
-	struct hostwait	*hw;
 	size_t		 i;
 
 	while (!TAILQ_EMPTY(&pendings))
@@ -884,10 +865,6 @@ wgd_reset(void)
 	while ((u = TAILQ_FIRST(&upwaits)) != NULL) {
 		TAILQ_REMOVE(&upwaits, u, entry);
 		free(u);
-	}
-	while ((hw = TAILQ_FIRST(&hostwaits)) != NULL) {
-		TAILQ_REMOVE(&hostwaits, hw, entry);
-		free(hw);
 	}
 	while (!TAILQ_EMPTY(&pendkeys))
 		pendkey_forget(TAILQ_FIRST(&pendkeys));
@@ -928,26 +905,18 @@ fz_host(void)
 		abort();
 	strlcpy(d->dev.public_key, fz_keys[3], sizeof(d->dev.public_key));
 	in_ranges_default(ranges, &nranges);
-	memset(netopts, 0, sizeof(netopts));
-	strlcpy(netopts[0].name, fz_names[1], sizeof(netopts[0].name));
-	strlcpy(netopts[0].host_suffix, "corp", sizeof(netopts[0].host_suffix));
-	nnetopts = 1;
-	nranges_new = nnetopts_new = 0;
-	configured = 1;
+	nranges_new = 0;
 }
 
 static void
-pipe_setup(struct wgd_pipe *p)
+pipe_setup(struct proc_pipe *p, const char *name, proc_dispatch_cb dispatch)
 {
 	int	sv[2];
 
 	/* a real descriptor for the event, never read: bytes go in below */
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
 		abort();
-	imsg_init(&p->ibuf, sv[0]);
-	p->events = EV_READ;
-	event_set(&p->ev, sv[0], EV_READ | EV_PERSIST, pipe_dispatch, p);
-	event_add(&p->ev, NULL);
+	proc_pipe_init(p, name, sv[0], dispatch, pipe_closed, NULL);
 }
 
 /* The parent's answer goes to one of the requests wgd made it. */
@@ -955,12 +924,9 @@ static uint32_t
 parent_peerid(uint8_t b)
 {
 	struct upwait	*u;
-	struct hostwait	*hw;
 	size_t		 n = 0, i;
 
 	TAILQ_FOREACH(u, &upwaits, entry)
-		n++;
-	TAILQ_FOREACH(hw, &hostwaits, entry)
 		n++;
 	if ((b & 0x80) || n == 0)
 		return (b & 0x7f);
@@ -968,9 +934,6 @@ parent_peerid(uint8_t b)
 	TAILQ_FOREACH(u, &upwaits, entry)
 		if (i-- == 0)
 			return (u->parent_id);
-	TAILQ_FOREACH(hw, &hostwaits, entry)
-		if (i-- == 0)
-			return (hw->parent_id);
 	abort();
 }
 
@@ -999,18 +962,6 @@ fixup(uint8_t *pl, size_t len, const struct fzmsg *m, uint8_t flags)
 			    IN_ENDPOINTSZ - 1] = '\0';
 	}
 	in_prefix_parse(FZ_NET, &net);
-	if (m->fix & FIX_HOST) {
-		/* the low byte of the address stays the input's */
-		pl[offsetof(struct in_hostent, ip)] = AF_INET;
-		memcpy(pl + offsetof(struct in_hostent, ip.u), &net.ip.u, 3);
-		memset(pl + offsetof(struct in_hostent, name), 0, IN_HOSTSZ);
-		snprintf((char *)pl + offsetof(struct in_hostent, name),
-		    IN_HOSTSZ, "p%u.%s", flags >> R_KEYSHIFT,
-		    strcmp(name, fz_names[1]) == 0 ? "corp" : name);
-		if ((flags >> R_KEYSHIFT) & 2)
-			strlcat((char *)pl + offsetof(struct in_hostent,
-			    name), ".wg", IN_HOSTSZ);
-	}
 	if (m->fix & FIX_ALLOWED) {
 		/* one host of the network, unless the input says more */
 		memcpy(&w, pl, sizeof(w));
@@ -1045,7 +996,7 @@ fixup(uint8_t *pl, size_t len, const struct fzmsg *m, uint8_t flags)
 
 /* One message into the pipe's read buffer, then wgd's get loop. */
 static int
-deliver(struct wgd_pipe *p, uint32_t type, uint32_t peerid,
+deliver(struct proc_pipe *p, uint32_t type, uint32_t peerid,
     const uint8_t *pl, size_t len)
 {
 	struct imsg_hdr	 hdr;
@@ -1071,23 +1022,18 @@ deliver(struct wgd_pipe *p, uint32_t type, uint32_t peerid,
 		return (-1);
 	}
 	fuzz_fatal_jmp = &jb;
-	/* pipe_dispatch without the read and write */
+	/* proc.c's get loop without the read and write */
 	for (;;) {
 		if ((n = imsg_get(&p->ibuf, &imsg)) == -1)
 			abort();
 		if (n == 0)
 			break;
 		have = 1;
-		if (p == &pipe_engine)
-			dispatch_engine(&imsg);
-		else
-			dispatch_parent(&imsg);
+		p->dispatch(p, &imsg);
 		imsg_free(&imsg);
 		have = 0;
 	}
 	fuzz_fatal_jmp = NULL;
-	pipe_update(&pipe_parent);
-	pipe_update(&pipe_engine);
 	check_sent(&pipe_parent);
 	check_sent(&pipe_engine);
 	return (0);
@@ -1100,7 +1046,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static uint8_t		 pl[2048];
 	const struct fzmsg	*m;
 	struct fzmsg		 raw;
-	struct wgd_pipe		*p;
+	struct proc_pipe	*p;
 	size_t			 off = 1, len, take;
 	uint32_t		 peerid;
 	uint8_t			 flags, tb, ib, lb;
@@ -1109,8 +1055,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (sodium_init() == -1)
 			abort();
 		event_init();
-		pipe_setup(&pipe_parent);
-		pipe_setup(&pipe_engine);
+		pipe_setup(&pipe_parent, PROC_PARENT, dispatch_parent);
+		pipe_setup(&pipe_engine, PROC_ENGINE, dispatch_engine);
 		fz_host();
 		show = getenv("FUZZ_SHOW") != NULL;
 		ready = 1;

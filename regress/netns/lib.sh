@@ -27,6 +27,17 @@ INET="${RUN}inet"
 ok() { echo "ok - $*"; }
 notok() { echo "not ok - $*"; FAILED=1; }
 
+# jqe FILTER [FILE]: jq -e that fails on empty input (jq -e alone exits 0
+# when it reads nothing, so a command that printed nothing would pass).
+jqe() {
+	if [ $# -ge 2 ]; then _jin=$(cat "$2"); else _jin=$(cat); fi
+	if [ -z "$_jin" ]; then
+		echo "# jq: empty input" >&2
+		return 1
+	fi
+	printf '%s\n' "$_jin" | jq -e "$1"
+}
+
 # check DESCRIPTION command...: one assertion.
 check() {
 	_d=$1; shift

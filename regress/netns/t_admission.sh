@@ -115,16 +115,16 @@ cid=$(jq -r '.id // empty' "$T/slow/body")
 check "a CIDR to aim at" test -n "$cid"
 st=$(hp_api slow DELETE "/v1/admin/cidrs/$cid/extra")
 check "DELETE /v1/admin/cidrs/$cid/extra is 404 (status $st)" test "$st" = 404
-check "the 404 body is JSON" jq -e '.error' "$T/slow/body"
+check "the 404 body is JSON" jqe '.error' "$T/slow/body"
 cidr_exists() {
-	ctl server -j list-cidrs "$NET" | jq -e ".[] | select(.id == $cid)"
+	ctl server -j list-cidrs "$NET" | jqe ".[] | select(.id == $cid)"
 }
 check "CIDR $cid is still there" cidr_exists
 st=$(hp_api user1 GET /v1/user/state/extra)
 check "GET /v1/user/state/extra is 404 (status $st)" test "$st" = 404
 st=$(hp_api user1 PATCH /v1/user/state)
 check "PATCH is 405 (status $st)" test "$st" = 405
-check "the 405 body is JSON" jq -e '.error' "$T/user1/body"
+check "the 405 body is JSON" jqe '.error' "$T/user1/body"
 st=$(hp_api user1 OPTIONS /v1/user/state)
 check "OPTIONS is 405 (status $st)" test "$st" = 405
 check "the set is still running" daemon_running server

@@ -84,7 +84,7 @@ expect() {
 }
 
 body_has() {
-	jq -e "$1" "$T/body" >/dev/null
+	jqe "$1" "$T/body" >/dev/null
 }
 
 check "server daemon starts" daemon_start server

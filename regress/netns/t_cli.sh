@@ -13,7 +13,7 @@ host_add admin 192.0.2.2
 
 jqok() {
 	_h=$1 _f=$2; shift 2
-	ctl "$_h" -j "$@" | jq -e "$_f" >/dev/null
+	ctl "$_h" -j "$@" | jqe "$_f" >/dev/null
 }
 # says HOST PATTERN innernetctl-args...: exit 0 and stdout matches.
 says() {

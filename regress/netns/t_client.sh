@@ -21,7 +21,7 @@ peer_field() {
 # jqok HOST FILTER innernetctl-args...: the -j answer passes the filter.
 jqok() {
 	_h=$1 _f=$2; shift 2
-	ctl "$_h" -j "$@" | jq -e "$_f" >/dev/null
+	ctl "$_h" -j "$@" | jqe "$_f" >/dev/null
 }
 restart() { daemon_stop "$1"; daemon_start "$1"; }
 listen_port() { on "$1" wg show corp listen-port; }

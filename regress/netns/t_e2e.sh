@@ -19,7 +19,7 @@ host_behind db1 203.0.113.2
 
 jqok() {
 	_h=$1 _f=$2; shift 2
-	ctl "$_h" -j "$@" | jq -e "$_f" >/dev/null
+	ctl "$_h" -j "$@" | jqe "$_f" >/dev/null
 }
 peer_field() {
 	ctl server -j list-peers $NET |

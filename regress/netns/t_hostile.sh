@@ -3,9 +3,10 @@
 # harness plays the engine (and the parent, starting wireguard-go) and
 # sends what a taken engine could.  wgd must refuse every request about
 # a link it did not make, any network outside allowed-ranges or /0, a
-# peer or hosts line outside its network, and unbounded streams; and
-# nothing of the host may change: links, addresses, routes, the hosts
-# file, the keys of a WireGuard device someone else made.  Every run of
+# peer outside its network, and unbounded streams, and name to the
+# parent only the networks of its own links; and nothing of the host
+# may change: links, addresses, routes, the keys of a WireGuard device
+# someone else made.  Every run of
 # the harness is a new wgd, so what wgd keeps across restarts is tested
 # too.  HOSTILE_WGD=<an older innernet-wgd> HOSTILE_NO_RANGES=1 runs the
 # same attacks against a wgd from before these checks.
@@ -21,12 +22,11 @@ WGD=${HOSTILE_WGD:-$BIN/innernet-wgd}
 net_init
 host_add h 192.0.2.1
 S=$T/h/state
-HF=$T/h/hosts
 
 # engine VERB ARGS...: one request from the hostile engine, answer in
 # $T/out.
 engine() {
-	on h "$HOSTILE" "$WGD" "$S" "$HF" "$@" > "$T/out" 2>&1
+	on h "$HOSTILE" "$WGD" "$S" "$@" > "$T/out" 2>&1
 	sed 's/^/# /' "$T/out"
 }
 answered() { grep -q "^$1" "$T/out"; }
@@ -57,7 +57,6 @@ snapshot() {
 	on h ip -4 route show table all | grep -v 'dev inwg0'
 	on h ip -6 route show table all | grep -v 'dev inwg0\|fe80'
 	on h wg show hwg0 dump
-	cat "$HF"
 }
 
 # A network of ours, the control: wgd makes it and may act on it.
@@ -132,22 +131,19 @@ check "a peer inside the network is set" answered ok
 check "and is on the device" sh -c "nsenter -t $(cat "$T/h/anchor.pid") \
     -m -n wg show inwg0 allowed-ips | grep -q '10.77.0.5/32'"
 
-# Hosts lines: a peer name under the suffix, an address inside.
-engine hosts inwg0 198.51.100.66 deb.debian.org
-check "hosts: deb.debian.org refused" refused
-check "and never reached the parent" sh -c "! grep -q hosts-entry $T/out"
-engine hosts inwg0 10.77.0.5 localhost
-check "hosts: localhost refused" refused
-engine hosts inwg0 10.77.0.5 localhost.inwg0.wg
-check "hosts: localhost under the suffix refused" refused
-engine hosts inwg0 198.51.100.66 alice.inwg0.wg
-check "hosts: an address outside the network refused" refused
-engine hosts hbr0 10.77.0.5 alice.hbr0.wg
-check "hosts: for a link innernet did not make refused" refused
-engine hosts inwg0 10.77.0.5 alice.inwg0.wg
-check "hosts: a peer of the network passes" answered ok
-check "to the parent" grep -q "^hosts-entry alice.inwg0.wg 10.77.0.5" \
-    "$T/out"
+# The hosts file is the parent's: it asks wgd for the root CIDR of the
+# network's link, and holds every line to it (the lines themselves are
+# refused in regress/unit/test_hosts.c, on the parent's hosts path).
+# wgd names only links it made.
+engine link inwg0
+check "PARENT_LINK names the network wgd recorded" \
+    answered "link 10.77.0.0/24"
+engine link hbr0
+check "PARENT_LINK for a link innernet did not make refused" refused
+engine link hwg0
+check "PARENT_LINK for someone else's WireGuard device refused" refused
+engine link lo
+check "PARENT_LINK for lo refused" refused
 
 # Streams: bounded by the network, one at a time.
 engine flood inwg0 200000 10.77.0.0/24

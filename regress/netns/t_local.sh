@@ -131,6 +131,6 @@ admin_lists() {
 }
 check "the admin peer still lists the peers" admin_lists
 check "the admin peer's answer has the peers" \
-    jq -e 'length >= 2' "$T/admin/body"
+    jqe 'length >= 2' "$T/admin/body"
 check "the set is still running" daemon_running server
 exit $FAILED

@@ -186,9 +186,9 @@ expect "a chunked body over max-body is 413" 413 hp_api admin POST \
     /v1/admin/cidrs -H 'Content-Type: application/json' \
     -H 'Transfer-Encoding: chunked' --data-binary "@$T/big.json"
 big=$(head -c 9000 /dev/zero | tr '\0' a)
-expect "a header over the header limit is 400" 400 \
+expect "a header over the header limit is 431" 431 \
     hp_api admin GET /v1/user/state -H "X-Padding: $big"
-expect "many headers over the header limit are 400" 400 \
+expect "many headers over the header limit are 431" 431 \
     hp_api admin GET /v1/user/state $(i=0; while [ $i -lt 300 ]; do
     echo "-H X-Pad$i:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"; i=$((i + 1)); done)
 expect "a path over the path limit is 404" 404 \

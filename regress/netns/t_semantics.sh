@@ -17,7 +17,7 @@ field() {
 	    jq -r ".[] | select(.name == \"$1\") | .$2"
 }
 has_peer() {
-	ctl server -j list-peers corp | jq -e ".[] | select(.name == \"$1\")" \
+	ctl server -j list-peers corp | jqe ".[] | select(.name == \"$1\")" \
 	    >/dev/null
 }
 # fails_saying TEXT command...: the command fails and its output says TEXT.

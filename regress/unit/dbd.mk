@@ -4,7 +4,7 @@
 UNIT_TESTS += $(B)/regress/test_db
 
 $(B)/regress/test_db: $(call obj,regress/unit/test_db.c \
-	$(filter-out innernet-dbd/dbd.c,$(DBD_SRCS)) $(COMMON_SRCS))
+	$(DB_SRCS) $(COMMON_SRCS))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_EVENT) $(LIB_SQLITE) $(LIB_JANSSON) \
 		$(LIB_SODIUM) $(LIB_BSD)
@@ -14,7 +14,7 @@ $(B)/obj/regress/unit/test_db.o: CFLAGS += -Iinnernet-dbd
 # libFuzzer target (regress/fuzz/fuzz.mk builds it with `make fuzz`): the
 # database layer behind dbd's dispatch checks.
 FZ		?= build-fuzz
-fuzz_db_imsg_SRCS := $(filter-out innernet-dbd/dbd.c,$(DBD_SRCS)) \
+fuzz_db_imsg_SRCS := $(DB_SRCS) \
 	innernetd/util.c innernetd/log.c
 fuzz_db_imsg_LIBS = $(LIB_SQLITE) $(LIB_JANSSON) $(LIB_SODIUM) $(LIB_BSD)
 $(FZ)/fuzz_db_imsg: FUZZ_CFLAGS += -Iinnernet-dbd

@@ -5,7 +5,7 @@
 UNIT_TESTS += $(B)/regress/test_genl
 
 $(B)/regress/test_genl: $(call obj,regress/unit/test_genl.c \
-	$(filter-out innernet-wgd/wgd.c,$(WGD_SRCS)) $(COMMON_SRCS))
+	$(WG_SRCS) $(COMMON_SRCS))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_EVENT) $(LIB_MNL) $(LIB_SODIUM) \
 		$(LIB_BSD)
@@ -17,7 +17,7 @@ $(B)/obj/regress/unit/test_genl.o: CFLAGS += -Iinnernet-wgd
 UNIT_TESTS += $(B)/regress/test_endpoints
 
 $(B)/regress/test_endpoints: $(call obj,regress/unit/test_endpoints.c \
-	$(filter-out innernet-wgd/wgd.c,$(WGD_SRCS)) $(COMMON_SRCS))
+	$(WG_SRCS) $(COMMON_SRCS))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_EVENT) $(LIB_MNL) $(LIB_SODIUM) \
 		$(LIB_BSD)

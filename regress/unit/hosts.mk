@@ -1,10 +1,9 @@
-# innernet-wgd's hosts file section on real files.
+# The parent's hosts file section on real files.
 
 UNIT_TESTS += $(B)/regress/test_hosts
 
 $(B)/regress/test_hosts: $(call obj,regress/unit/test_hosts.c \
-	innernet-wgd/hosts.c $(COMMON_SRCS))
+	innernetd/hosts.c $(COMMON_SRCS))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_EVENT) $(LIB_SODIUM) $(LIB_BSD)
 
-$(B)/obj/regress/unit/test_hosts.o: CFLAGS += -Iinnernet-wgd

@@ -1,4 +1,4 @@
 UNIT_TESTS += $(B)/regress/test_imsg
-$(B)/regress/test_imsg: $(call obj,regress/unit/test_imsg.c $(wildcard imsg/*.c))
+$(B)/regress/test_imsg: $(call obj,regress/unit/test_imsg.c $(IMSG_SRCS))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_BSD)

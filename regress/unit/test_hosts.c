@@ -22,15 +22,19 @@
 
 #include <sys/types.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "wgd.h"
+#include "config.h"
+#include "hosts.h"
+#include "proc.h"
 
 static int	failed;
 
@@ -167,6 +171,178 @@ entry_checks(void)
 	    "no network, no entry");
 }
 
+/*
+ * The parent's hosts path, driven as the engine and wgd drive it: the
+ * engine's lines, wgd's answer naming the network's root CIDR, the
+ * answer the engine gets and what the file holds.  A compromised engine
+ * may send any line; only peer names under the suffix with an address
+ * inside the network wgd recorded reach the file.
+ */
+static struct proc_pipe		 p_engine, p_wgd;	/* the parent's ends */
+static struct imsgbuf		 engine_end, wgd_end;	/* ours */
+static struct innernet_conf	 pconf;
+static int			 link_asked;
+
+static void
+pump(struct proc_pipe *p)
+{
+	int	tries;
+
+	for (tries = 0; p->ibuf.w.queued && tries < 100; tries++)
+		if (msgbuf_write(&p->ibuf.w) <= 0 && errno != EAGAIN)
+			abort();
+}
+
+static int
+next(struct imsgbuf *ib, struct imsg *imsg)
+{
+	ssize_t	n;
+
+	if ((n = imsg_get(ib, imsg)) != 0)
+		return (n == -1 ? -1 : 0);
+	if (imsg_read(ib) <= 0 || imsg_get(ib, imsg) <= 0)
+		return (-1);
+	return (0);
+}
+
+/*
+ * A section from the engine: 0 when the parent wrote it, else the
+ * status of its error answer.  linknet: what wgd says of the network's
+ * link, NULL for a link wgd did not make.
+ */
+static int
+section(uint32_t id, const char *network, const struct in_hostent *ents,
+    size_t n, const char *linknet)
+{
+	struct imsg		 fake, imsg;
+	struct in_netreq	 nr, req;
+	struct in_linknet	 ln;
+	struct in_error		 e;
+	size_t			 i;
+	int			 status = -1;
+
+	memset(&fake, 0, sizeof(fake));
+	fake.hdr.type = IMSG_PARENT_HOSTS;
+	fake.hdr.peerid = id;
+	for (i = 0; i < n; i++)
+		hosts_line(&p_engine, &fake, &ents[i]);
+	memset(&nr, 0, sizeof(nr));
+	strlcpy(nr.network, network, sizeof(nr.network));
+	hosts_end(&nr, id);
+	pump(&p_wgd);
+	link_asked = 0;
+	if (n > 0) {
+		if (next(&wgd_end, &imsg) == -1 ||
+		    imsg.hdr.type != IMSG_PARENT_LINK_REQ ||
+		    imsg_get_data(&imsg, &req, sizeof(req)) == -1 ||
+		    strcmp(req.network, network) != 0)
+			return (-1);
+		link_asked = 1;
+		if (linknet != NULL) {
+			memset(&ln, 0, sizeof(ln));
+			strlcpy(ln.network, network, sizeof(ln.network));
+			in_prefix_parse(linknet, &ln.net);
+			hosts_link(&ln, imsg.hdr.peerid);
+		} else {
+			memset(&e, 0, sizeof(e));
+			e.status = 403;
+			strlcpy(e.msg, "not made by innernet", sizeof(e.msg));
+			hosts_link_refused(&e, imsg.hdr.peerid);
+		}
+		imsg_free(&imsg);
+	}
+	pump(&p_engine);
+	if (next(&engine_end, &imsg) == -1 || imsg.hdr.peerid != id)
+		return (-1);
+	if (imsg.hdr.type == IMSG_WG_OK)
+		status = 0;
+	else if (imsg.hdr.type == IMSG_WG_ERR &&
+	    imsg_get_data(&imsg, &e, sizeof(e)) == 0)
+		status = e.status;
+	imsg_free(&imsg);
+	return (status);
+}
+
+static struct in_hostent
+line(const char *ip, const char *name)
+{
+	struct in_hostent	he;
+
+	he = ent(ip, name);
+	strlcpy(he.ifname, "inwg0", sizeof(he.ifname));
+	return (he);
+}
+
+static void
+parent_path(void)
+{
+	struct in_hostent	 e[3];
+	char			 before[65536], *got;
+	size_t			 len;
+	int			 es[2], ws[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, es) == -1 ||
+	    socketpair(AF_UNIX, SOCK_STREAM, 0, ws) == -1)
+		abort();
+	event_init();
+	proc_pipe_init(&p_engine, PROC_ENGINE, es[0], NULL, NULL, NULL);
+	proc_pipe_init(&p_wgd, PROC_WGD, ws[0], NULL, NULL, NULL);
+	imsg_init(&engine_end, es[1]);
+	imsg_init(&wgd_end, ws[1]);
+	memset(&pconf, 0, sizeof(pconf));
+	strlcpy(pconf.global.hosts_file, path, sizeof(pconf.global.hosts_file));
+	in_ranges_default(pconf.ranges, &pconf.nranges);
+	hosts_init(&p_engine, &p_wgd, &pconf);
+
+	put(foreign_head, strlen(foreign_head));
+	got = get(&len);
+	memcpy(before, got, len + 1);
+
+	e[0] = line("10.77.0.5", "deb.debian.org");
+	CHECK(section(1, "inwg0", e, 1, "10.77.0.0/24") == 403,
+	    "parent: a name outside the suffix (deb.debian.org) is refused");
+	e[0] = line("10.77.0.5", "localhost");
+	CHECK(section(2, "inwg0", e, 1, "10.77.0.0/24") == 403,
+	    "parent: localhost is refused");
+	e[0] = line("10.77.0.5", "localhost.inwg0.wg");
+	CHECK(section(3, "inwg0", e, 1, "10.77.0.0/24") == 403,
+	    "parent: localhost under the suffix is refused");
+	e[0] = line("198.51.100.66", "alice.inwg0.wg");
+	CHECK(section(4, "inwg0", e, 1, "10.77.0.0/24") == 403,
+	    "parent: an address outside the link's network is refused");
+	e[0] = line("10.77.0.5", "alice.hbr0.wg");
+	strlcpy(e[0].ifname, "hbr0", sizeof(e[0].ifname));
+	CHECK(section(5, "hbr0", e, 1, NULL) == 403 && link_asked,
+	    "parent: a section for a link wgd did not make is refused");
+	e[0] = line("203.0.113.5", "alice.inwg0.wg");
+	CHECK(section(6, "inwg0", e, 1, "203.0.113.0/24") == 403,
+	    "parent: a network outside allowed-ranges is refused");
+	e[0] = line("10.77.0.5", "alice.inwg0.wg");
+	strlcpy(e[0].ifname, "inwg1", sizeof(e[0].ifname));
+	CHECK(section(7, "inwg0", e, 1, "10.77.0.0/24") == 400,
+	    "parent: a line for another network is refused");
+	e[0] = line("10.77.0.5", "alice.inwg0.wg");
+	e[1] = line("10.77.0.6", "localhost.inwg0.wg");
+	CHECK(section(8, "inwg0", e, 2, "10.77.0.0/24") == 403,
+	    "parent: one bad line refuses the whole section");
+	got = get(&len);
+	CHECK(strcmp(got, before) == 0,
+	    "parent: nothing refused reached the file");
+
+	e[0] = line("10.77.0.5", "alice.inwg0.wg");
+	e[1] = line("10.77.0.6", "bob.inwg0.wg");
+	CHECK(section(9, "inwg0", e, 2, "10.77.0.0/24") == 0,
+	    "parent: peers of the network pass");
+	got = get(&len);
+	CHECK(strstr(got, "10.77.0.5 alice.inwg0.wg\n10.77.0.6 "
+	    "bob.inwg0.wg\n") != NULL, "parent: and are written");
+	CHECK(section(10, "inwg0", NULL, 0, NULL) == 0 && !link_asked,
+	    "parent: a section without lines is dropped");
+	got = get(&len);
+	CHECK(strcmp(got, before) == 0,
+	    "parent: the file is as it was before innernet");
+}
+
 int
 main(void)
 {
@@ -259,6 +435,7 @@ main(void)
 	    34) == 0, "a missing file is created");
 	CHECK(leftovers() == 0, "no temporary file is left behind");
 
+	parent_path();
 	unlink(path);
 	rmdir(dir);
 	entry_checks();

@@ -18,15 +18,15 @@
  * A compromised engine against the real innernet-wgd (t_hostile.sh runs
  * this inside a host of its own):
  *
- *	hostile WGD STATEDIR HOSTSFILE VERB ARGS...
+ *	hostile WGD STATEDIR VERB ARGS...
  *
  * starts WGD with socketpairs as its parent and engine pipes, plays the
  * parent (the configuration with the default allowed-ranges, starting
- * wireguard-go when asked, taking hosts sections and printing every
- * entry that reaches it), sends what VERB says as an engine could, and
- * prints the answer: "ok", "err STATUS MESSAGE", or "exit" when wgd
- * went away.  Each run is a new wgd, so whatever it keeps across a
- * restart is tested on every run.  Verbs:
+ * wireguard-go when asked), sends what VERB says as an engine could (or,
+ * for "link", as the parent does), and prints the answer: "ok", "err
+ * STATUS MESSAGE", "link CIDR", or "exit" when wgd went away.  Each run
+ * is a new wgd, so whatever it keeps across a restart is tested on every
+ * run.  Verbs:
  *
  *	up NAME ADDRESS/LEN ROUTE		IF_UP, userspace WireGuard
  *	down NAME				IF_DOWN
@@ -34,7 +34,9 @@
  *	port NAME PORT				LISTEN_PORT
  *	peer NAME KEY ENDPOINT|- ALLOWED...	PEER_SET
  *	stats NAME				STATS_REQ
- *	hosts NAME ADDRESS HOSTNAME		one hosts line
+ *	link NAME				the parent's PARENT_LINK_REQ:
+ *						the network a hosts section
+ *						of NAME must lie in
  *	flood NAME COUNT NET/24			a SYNC of COUNT peers inside
  *						NET; prints "rss-growth KB"
  *						of wgd as well
@@ -90,8 +92,7 @@ static int		 done;
 static __attribute__((__noreturn__)) void
 usage(void)
 {
-	fprintf(stderr, "usage: hostile wgd statedir hostsfile verb "
-	    "args...\n");
+	fprintf(stderr, "usage: hostile wgd statedir verb args...\n");
 	exit(2);
 }
 
@@ -209,7 +210,7 @@ wggo(const char *name)
 }
 
 static void
-start_wgd(const char *wgd, const char *statedir, const char *hostsfile)
+start_wgd(const char *wgd, const char *statedir)
 {
 	int	ps[2], es[2];
 
@@ -226,7 +227,7 @@ start_wgd(const char *wgd, const char *statedir, const char *hostsfile)
 		closefrom(PROC_FD_ENGINE + 1);
 		become_wgd_user(CAPBIT(CAP_NET_ADMIN));
 		execl(wgd, "innernet-wgd", "-d", "-u", INNERNET_WGD_USER, "-s",
-		    statedir, "-H", hostsfile, (char *)NULL);
+		    statedir, (char *)NULL);
 		_exit(127);
 	default:
 		break;
@@ -261,14 +262,14 @@ configure(void)
 	flush(&parent);
 }
 
-/* The parent's part: start wireguard-go, or take a hosts section. */
+/* The parent's part: start wireguard-go, or hear wgd's PARENT_LINK. */
 static void
-parent_msg(struct imsg *imsg)
+parent_msg(struct imsg *imsg, uint32_t want)
 {
 	struct in_wgif		wif;
-	struct in_hostent	he;
+	struct in_linknet	ln;
 	struct in_error		e;
-	char			ip[IN_ADDRSTRSZ];
+	char			net[IN_CIDRSTRSZ];
 
 	switch (imsg->hdr.type) {
 	case IMSG_PARENT_WGGO_START:
@@ -287,16 +288,24 @@ parent_msg(struct imsg *imsg)
 			    NULL, 0);
 		flush(&parent);
 		break;
-	case IMSG_PARENT_HOSTS:
-		if (imsg_get_data(imsg, &he, sizeof(he)) == -1)
-			errx(2, "bad PARENT_HOSTS");
-		he.name[sizeof(he.name) - 1] = '\0';
-		in_ip_str(&he.ip, ip, sizeof(ip));
-		printf("hosts-entry %s %s\n", he.name, ip);
+	case IMSG_PARENT_LINK:
+		if (imsg_get_data(imsg, &ln, sizeof(ln)) == -1)
+			errx(2, "bad PARENT_LINK");
+		if (in_prefix_str(&ln.net, net, sizeof(net)) == -1)
+			strlcpy(net, "?", sizeof(net));
+		if (imsg->hdr.peerid == want) {
+			printf("link %s\n", net);
+			done = 1;
+		}
 		break;
-	case IMSG_PARENT_HOSTS_END:
-		send_msg(&parent, IMSG_WG_OK, imsg->hdr.peerid, NULL, 0);
-		flush(&parent);
+	case IMSG_WG_ERR:
+		if (imsg_get_data(imsg, &e, sizeof(e)) == -1)
+			errx(2, "bad WG_ERR");
+		e.msg[sizeof(e.msg) - 1] = '\0';
+		if (imsg->hdr.peerid == want) {
+			printf("err %d %s\n", e.status, e.msg);
+			done = 1;
+		}
 		break;
 	default:
 		break;
@@ -378,7 +387,7 @@ await(uint32_t want)
 			}
 			while ((n = imsg_get(ib, &imsg)) > 0) {
 				if (i == 0)
-					parent_msg(&imsg);
+					parent_msg(&imsg, want);
 				else
 					engine_msg(&imsg, want);
 				imsg_free(&imsg);
@@ -451,13 +460,12 @@ main(int argc, char *argv[])
 	struct in_wgkey		 k;
 	struct in_wgpeer	 w;
 	struct in_netreq	 nr;
-	struct in_hostent	 he;
 	const char		*verb, *name;
 	uint32_t		 id = 1, i, count;
 	long			 before, after;
 	int			 status, a;
 
-	if (argc < 6 && !(argc == 3 && strcmp(argv[1], "wggo") == 0))
+	if (argc < 5 && !(argc == 3 && strcmp(argv[1], "wggo") == 0))
 		usage();
 	if (sodium_init() == -1)
 		errx(2, "libsodium");
@@ -465,60 +473,54 @@ main(int argc, char *argv[])
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 3 && strcmp(argv[1], "wggo") == 0)
 		return (wggo(argv[2]) == -1 ? 1 : 0);
-	verb = argv[4];
-	name = argv[5];
-	start_wgd(argv[1], argv[2], argv[3]);
+	verb = argv[3];
+	name = argv[4];
+	start_wgd(argv[1], argv[2]);
 	configure();
 
-	if (strcmp(verb, "up") == 0 && argc == 8) {
+	if (strcmp(verb, "up") == 0 && argc == 7) {
 		memset(&wif, 0, sizeof(wif));
 		strlcpy(wif.name, name, sizeof(wif.name));
 		wif.backend = IN_BACKEND_USERSPACE;
-		prefix_arg(argv[6], &wif.address);
-		prefix_arg(argv[7], &wif.route);
+		prefix_arg(argv[5], &wif.address);
+		prefix_arg(argv[6], &wif.route);
 		wif.mtu = IN_DEFAULT_MTU;
 		send_msg(&engine, IMSG_WG_IF_UP, id, &wif, sizeof(wif));
-	} else if (strcmp(verb, "down") == 0 && argc == 6) {
+	} else if (strcmp(verb, "down") == 0 && argc == 5) {
 		netreq(&nr, name);
 		send_msg(&engine, IMSG_WG_IF_DOWN, id, &nr, sizeof(nr));
-	} else if ((strcmp(verb, "keyset") == 0 && argc == 7) ||
-	    (strcmp(verb, "keynew") == 0 && argc == 6) ||
-	    (strcmp(verb, "port") == 0 && argc == 7)) {
+	} else if ((strcmp(verb, "keyset") == 0 && argc == 6) ||
+	    (strcmp(verb, "keynew") == 0 && argc == 5) ||
+	    (strcmp(verb, "port") == 0 && argc == 6)) {
 		memset(&k, 0, sizeof(k));
 		strlcpy(k.ifname, name, sizeof(k.ifname));
 		if (verb[0] == 'p')
-			k.listen_port = (uint16_t)atoi(argv[6]);
-		else if (argc == 7)
-			strlcpy(k.key, argv[6], sizeof(k.key));
+			k.listen_port = (uint16_t)atoi(argv[5]);
+		else if (argc == 6)
+			strlcpy(k.key, argv[5], sizeof(k.key));
 		send_msg(&engine, verb[0] == 'p' ? IMSG_WG_LISTEN_PORT :
-		    argc == 7 ? IMSG_WG_KEY_SET : IMSG_WG_KEY_NEW, id, &k,
+		    argc == 6 ? IMSG_WG_KEY_SET : IMSG_WG_KEY_NEW, id, &k,
 		    sizeof(k));
-	} else if (strcmp(verb, "peer") == 0 && argc >= 9) {
+	} else if (strcmp(verb, "peer") == 0 && argc >= 8) {
 		memset(&w, 0, sizeof(w));
 		strlcpy(w.ifname, name, sizeof(w.ifname));
-		strlcpy(w.public_key, argv[6], sizeof(w.public_key));
-		if (strcmp(argv[7], "-") != 0)
-			strlcpy(w.endpoint, argv[7], sizeof(w.endpoint));
+		strlcpy(w.public_key, argv[5], sizeof(w.public_key));
+		if (strcmp(argv[6], "-") != 0)
+			strlcpy(w.endpoint, argv[6], sizeof(w.endpoint));
 		w.keepalive = -1;
-		for (a = 8; a < argc && w.nallowed < IN_MAXALLOWEDIPS; a++)
+		for (a = 7; a < argc && w.nallowed < IN_MAXALLOWEDIPS; a++)
 			in_prefix_parse(argv[a], &w.allowed[w.nallowed++]);
 		send_msg(&engine, IMSG_WG_PEER_SET, id, &w, sizeof(w));
-	} else if (strcmp(verb, "stats") == 0 && argc == 6) {
+	} else if (strcmp(verb, "stats") == 0 && argc == 5) {
 		netreq(&nr, name);
 		send_msg(&engine, IMSG_WG_STATS_REQ, id, &nr, sizeof(nr));
-	} else if (strcmp(verb, "hosts") == 0 && argc == 8) {
+	} else if (strcmp(verb, "link") == 0 && argc == 5) {
 		netreq(&nr, name);
-		memset(&he, 0, sizeof(he));
-		strlcpy(he.ifname, name, sizeof(he.ifname));
-		if (in_ip_parse(argv[6], &he.ip) == -1)
-			errx(2, "bad address %s", argv[6]);
-		strlcpy(he.name, argv[7], sizeof(he.name));
-		send_msg(&engine, IMSG_WG_HOSTS_BEGIN, id, &nr, sizeof(nr));
-		send_msg(&engine, IMSG_WG_HOSTS_ENT, id, &he, sizeof(he));
-		send_msg(&engine, IMSG_WG_HOSTS_END, id, &nr, sizeof(nr));
-	} else if (strcmp(verb, "flood") == 0 && argc == 8) {
-		count = (uint32_t)strtoul(argv[6], NULL, 10);
-		prefix_arg(argv[7], &wif.route);
+		send_msg(&parent, IMSG_PARENT_LINK_REQ, id, &nr, sizeof(nr));
+		flush(&parent);
+	} else if (strcmp(verb, "flood") == 0 && argc == 7) {
+		count = (uint32_t)strtoul(argv[5], NULL, 10);
+		prefix_arg(argv[6], &wif.route);
 		/* wgd has read its configuration once it answers */
 		send_msg(&engine, IMSG_PROCINFO_REQ, 99, NULL, 0);
 		flush(&engine);
@@ -541,7 +543,7 @@ main(int argc, char *argv[])
 		after = rss_kb();
 		printf("rss-growth %ld\n", after - before);
 		send_msg(&engine, IMSG_WG_SYNC_END, id, &nr, sizeof(nr));
-	} else if (strcmp(verb, "twosync") == 0 && argc == 6) {
+	} else if (strcmp(verb, "twosync") == 0 && argc == 5) {
 		netreq(&nr, name);
 		send_msg(&engine, IMSG_WG_SYNC_BEGIN, id, &nr, sizeof(nr));
 		send_msg(&engine, IMSG_WG_SYNC_BEGIN, id + 1, &nr, sizeof(nr));

@@ -7,7 +7,7 @@ WGD_PROBE := $(B)/regress/uapi_probe
 WGD_HOSTILE := $(B)/regress/hostile_wgd
 
 $(WGD_PROBE): $(call obj,regress/wgd/uapi_probe.c \
-	$(filter-out innernet-wgd/wgd.c,$(WGD_SRCS)) $(COMMON_SRCS))
+	$(WG_SRCS) $(COMMON_SRCS))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_EVENT) $(LIB_MNL) $(LIB_SODIUM) \
 		$(LIB_BSD)

@@ -16,7 +16,15 @@
 
 
 /*
- * The hosts file: each network owns one section between the markers
+ * The hosts file, which the parent alone writes: renaming over
+ * /etc/hosts needs write access to all of /etc, which no sandboxed
+ * process gets.  The engine says what a network's section holds; each
+ * line is checked here, once, against what root configured: a name
+ * under the network's host suffix, an address inside the root CIDR wgd
+ * recorded for the network's link, and that CIDR inside allowed-ranges.
+ * One bad line and nothing of the section is written.
+ *
+ * Each network owns one section between the markers
  * upstream writes ("# DO NOT EDIT innernet <if> BEGIN" ... "END"); every
  * other byte of the file is kept as it was.  Rewritten through a
  * temporary file in the same directory, fsync'd, renamed over; where
@@ -38,9 +46,35 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "wgd.h"
+#include "config.h"
+#include "hosts.h"
+#include "proc.h"
 
 #define HOSTS_MAXSIZE	(16 * 1024 * 1024)
+
+/*
+ * A hosts section from the engine, written in the order they came once
+ * wgd has named the root CIDR of the network's link.
+ */
+struct hosts_req {
+	TAILQ_ENTRY(hosts_req) entry;
+	uint32_t	 id;		/* the engine's request */
+	uint32_t	 link_id;	/* our PARENT_LINK_REQ to wgd */
+	char		 network[IN_IFNAMSZ];
+	struct in_hostent *ents;
+	size_t		 n, cap;
+	int		 ended;		/* PARENT_HOSTS_END came */
+	int		 known;		/* wgd answered: net or status */
+	struct in_prefix net;
+	int		 status;	/* wgd's refusal */
+	char		 err[IN_ERRSZ];
+};
+static TAILQ_HEAD(hosts_reqs, hosts_req) hosts_reqs =
+    TAILQ_HEAD_INITIALIZER(hosts_reqs);
+static size_t		 hosts_nreqs;
+static uint32_t		 hosts_link_ids;
+static struct proc_pipe		*hosts_engine, *hosts_wgd;
+static const struct innernet_conf *conf;
 
 /*
  * Build the new file from the old: our section replaced in place (or
@@ -337,4 +371,210 @@ hosts_entry_ok(const struct in_hostent *he, const char *suffix,
 		return (0);
 	}
 	return (1);
+}
+
+/*
+ * A network's section, checked whole, then written: 0, or the status of
+ * the error answer with err set.  net is the root CIDR of the network's
+ * link (unused when there are no lines: the section is dropped).
+ */
+int
+hosts_apply(const char *path, const char *network, const char *suffix,
+    const struct in_prefix *net, const struct in_prefix *ranges,
+    size_t nranges, const struct in_hostent *ents, size_t nents, char *err,
+    size_t errlen)
+{
+	size_t	i;
+
+	if (nents > 0 && !in_prefix_in_ranges(net, ranges, nranges)) {
+		snprintf(err, errlen, "%s: hosts: the network lies outside "
+		    "allowed-ranges", network);
+		return (403);
+	}
+	for (i = 0; i < nents; i++) {
+		if (!in_str_ok(ents[i].ifname) ||
+		    strcmp(ents[i].ifname, network) != 0) {
+			snprintf(err, errlen, "%s: a hosts entry for another "
+			    "network", network);
+			return (400);
+		}
+		if (!hosts_entry_ok(&ents[i], suffix, net, err, errlen))
+			return (403);
+	}
+	if (hosts_rewrite(path, network, ents, nents, err, errlen) == -1)
+		return (500);
+	return (0);
+}
+
+void
+hosts_init(struct proc_pipe *engine, struct proc_pipe *wgd,
+    const struct innernet_conf *c)
+{
+	hosts_engine = engine;
+	hosts_wgd = wgd;
+	conf = c;
+}
+
+/*
+ * The parent's part: the engine sends a network's lines; wgd, which
+ * recorded the root CIDR of each link it made where the engine cannot
+ * write, names the network the lines must lie in.  Sections are written
+ * in the order they came, each answered to the engine.
+ */
+static const struct in_netopts *
+netopts_find(const char *network)
+{
+	size_t	i;
+
+	for (i = 0; i < conf->nnets; i++)
+		if (strcmp(conf->nets[i].name, network) == 0)
+			return (&conf->nets[i]);
+	return (NULL);
+}
+
+static void
+hosts_answer(uint32_t id, int status, const char *msg)
+{
+	struct proc_pipe	*engine = hosts_engine;
+	struct in_error		 e;
+
+	if (status == 0) {
+		proc_compose(engine, IMSG_WG_OK, id, NULL, 0);
+		return;
+	}
+	memset(&e, 0, sizeof(e));
+	e.status = status;
+	strlcpy(e.msg, msg, sizeof(e.msg));
+	log_warnx("%s", e.msg);
+	proc_compose(engine, IMSG_WG_ERR, id, &e, sizeof(e));
+}
+
+/* Write the sections whose network is known, oldest first. */
+static void
+hosts_run(void)
+{
+	struct hosts_req	*r;
+	char			 suffix[IN_HOSTSZ], err[IN_ERRSZ];
+	int			 status;
+
+	while ((r = TAILQ_FIRST(&hosts_reqs)) != NULL && r->ended &&
+	    (r->n == 0 || r->known)) {
+		TAILQ_REMOVE(&hosts_reqs, r, entry);
+		hosts_nreqs--;
+		if (r->status != 0)
+			hosts_answer(r->id, r->status, r->err);
+		else {
+			hosts_suffix(r->network, netopts_find(r->network),
+			    suffix, sizeof(suffix));
+			status = hosts_apply(conf->global.hosts_file,
+			    r->network, suffix, &r->net, conf->ranges,
+			    conf->nranges, r->ents, r->n, err, sizeof(err));
+			hosts_answer(r->id, status, err);
+		}
+		/* a large network's lines are not kept */
+		free(r->ents);
+		free(r);
+	}
+}
+
+/* The section the engine is sending, or a new one. */
+static struct hosts_req *
+hosts_req_open(uint32_t id)
+{
+	struct hosts_req	*r;
+
+	if ((r = TAILQ_LAST(&hosts_reqs, hosts_reqs)) != NULL && !r->ended) {
+		if (r->id != id)
+			fatalx("engine: interleaved hosts sections");
+		return (r);
+	}
+	if (hosts_nreqs >= 2 * IN_MAXNETWORKS)
+		fatalx("engine: too many hosts sections at once");
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		fatal(NULL);
+	r->id = id;
+	TAILQ_INSERT_TAIL(&hosts_reqs, r, entry);
+	hosts_nreqs++;
+	return (r);
+}
+
+void
+hosts_line(struct proc_pipe *p, struct imsg *imsg, const struct in_hostent *he)
+{
+	struct hosts_req	*r = hosts_req_open(imsg->hdr.peerid);
+	struct in_hostent	*nv;
+	size_t			 cap;
+
+	if (!in_str_ok(he->ifname) || !in_str_ok(he->name))
+		proc_bad(p, imsg, "unterminated string");
+	if (r->n >= IN_MAXNETPEERS)
+		proc_bad(p, imsg, "more lines than a network has peers");
+	if (r->n == r->cap) {
+		cap = r->cap ? r->cap * 2 : 256;
+		if ((nv = reallocarray(r->ents, cap, sizeof(*nv))) == NULL)
+			fatal(NULL);
+		r->ents = nv;
+		r->cap = cap;
+	}
+	r->ents[r->n++] = *he;
+}
+
+void
+hosts_end(const struct in_netreq *nr, uint32_t id)
+{
+	struct hosts_req	*r = hosts_req_open(id);
+	struct in_netreq	 req;
+
+	r->ended = 1;
+	if (!in_str_ok(nr->network) || !in_ifname_ok(nr->network)) {
+		r->known = 1;
+		r->status = 400;
+		strlcpy(r->err, "hosts: invalid network name", sizeof(r->err));
+	} else if (r->n > 0) {
+		strlcpy(r->network, nr->network, sizeof(r->network));
+		r->link_id = ++hosts_link_ids;
+		memset(&req, 0, sizeof(req));
+		strlcpy(req.network, nr->network, sizeof(req.network));
+		proc_compose(hosts_wgd, IMSG_PARENT_LINK_REQ,
+		    r->link_id, &req, sizeof(req));
+	} else
+		strlcpy(r->network, nr->network, sizeof(r->network));
+	hosts_run();
+}
+
+static struct hosts_req *
+hosts_req_asked(uint32_t link_id)
+{
+	struct hosts_req	*r;
+
+	TAILQ_FOREACH(r, &hosts_reqs, entry)
+		if (r->ended && !r->known && r->n > 0 &&
+		    r->link_id == link_id)
+			return (r);
+	fatalx("wgd: answer to an unknown request");
+}
+
+void
+hosts_link(const struct in_linknet *ln, uint32_t link_id)
+{
+	struct hosts_req	*r = hosts_req_asked(link_id);
+
+	if (!in_str_ok(ln->network) || strcmp(ln->network, r->network) != 0)
+		fatalx("wgd: PARENT_LINK for another network");
+	r->known = 1;
+	r->net = ln->net;
+	hosts_run();
+}
+
+void
+hosts_link_refused(const struct in_error *e, uint32_t link_id)
+{
+	struct hosts_req	*r = hosts_req_asked(link_id);
+
+	if (!in_str_ok(e->msg))
+		fatalx("wgd: unterminated string in WG_ERR");
+	r->known = 1;
+	r->status = e->status;
+	strlcpy(r->err, e->msg, sizeof(r->err));
+	hosts_run();
 }

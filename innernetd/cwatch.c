@@ -59,7 +59,7 @@ enum cw_kind { CW_PROBE, CW_FETCH, CW_WATCH };
 
 struct cwatch {
 	uint64_t		 serial;
-	int			 capable;	/* 1 yes, -1 no, 0 unknown */
+	int			 capable; /* 1 yes, -1 no, 0 not yet */
 	time_t			 probe_after;
 	struct creq		*probe;
 	struct creq		*watch;		/* the held request */
@@ -89,7 +89,7 @@ struct creq {
 /* What an answer said, once decoded. */
 struct canswer {
 	int		 status;
-	const char	*state;			/* "full", "delta", NULL */
+	const char	*state;		/* "full", "delta", NULL */
 	char		 version[DELTA_VERSIONSZ];
 	int		 refused;
 	json_t		*j;
@@ -399,7 +399,8 @@ cw_request(struct engine_net *en, enum cw_kind kind, const char *path,
 	struct evhttp_request		*req;
 	struct evkeyvalq		*hdrs;
 	struct creq			*r;
-	char				 host[IN_ADDRSTRSZ], hp[IN_ADDRSTRSZ + 8];
+	char				 host[IN_ADDRSTRSZ];
+	char				 hp[IN_ADDRSTRSZ + 8];
 	char				 uri[256];
 
 	if (!chttp_route_ok(&en->net) ||

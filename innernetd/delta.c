@@ -158,7 +158,8 @@ delta_build(struct netstate *ns, const struct dlog *dl, uint64_t since,
 	const struct dlog_ent	*e;
 	struct ns_peer		*np;
 	struct in_cidr		*c;
-	json_t			*doc = NULL, *peers, *rpeers, *cidrs, *rcidrs;
+	json_t			*doc = NULL, *peers, *rpeers;
+	json_t			*cidrs, *rcidrs;
 	int64_t			*pid = NULL, *cid = NULL;
 	size_t			 i, k, np_n = 0, nc_n = 0, nchanges;
 	int			 rc = DELTA_FULL;
@@ -184,7 +185,7 @@ delta_build(struct netstate *ns, const struct dlog *dl, uint64_t since,
 		switch (e->what) {
 		case NS_CH_PEER:
 		case NS_CH_OBSERVED:
-			/* a peer the caller never saw is none of its business */
+			/* a peer the caller never saw: none of its business */
 			if (cidr_marked(ns, mark, e->cidr))
 				pid[np_n++] = e->id;
 			break;

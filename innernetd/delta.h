@@ -31,7 +31,7 @@
 struct dlog_ent {
 	uint64_t	counter;
 	int64_t		id;
-	int64_t		cidr;		/* of the peer, when it changed */
+	int64_t		cidr;	/* the peer's, when it changed */
 	uint8_t		what;		/* enum ns_change */
 };
 
@@ -61,7 +61,7 @@ int	 gz_inflate(const void *, size_t, size_t, uint8_t **, size_t *);
 /* The HTTP headers and query of the extension. */
 #define WATCH_CAP		"innernet_c_watch"
 #define WATCH_HDR_VERSION	"X-Innernet-Version"
-#define WATCH_HDR_STATE		"X-Innernet-State"	/* full | delta */
+#define WATCH_HDR_STATE		"X-Innernet-State" /* full, delta */
 #define WATCH_HDR_WATCH		"X-Innernet-Watch"	/* refused */
 #define WATCH_HOLD		55	/* seconds, the longest hold */
 

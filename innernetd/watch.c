@@ -66,7 +66,7 @@ struct wclass {
 	int64_t			 cidr_id;
 	int			 refs;
 	uint64_t		 treegen;	/* of mark */
-	uint8_t			*mark;		/* visible CIDRs, by index */
+	uint8_t			*mark; /* visible CIDRs, by index */
 	/* the last delta made for the class */
 	uint64_t		 dsince, dnow;
 	char			*doc;
@@ -281,15 +281,15 @@ answer_doc(struct watch_net *wn, struct api_req *ar, const char *doc,
     size_t len, int refused)
 {
 	struct evhttp_request	*req;
+	struct evkeyvalq	*out;
 	struct evbuffer		*buf;
 
 	if ((req = api_request(ar)) != NULL) {
 		answer_headers(wn, req, "delta");
+		out = evhttp_request_get_output_headers(req);
 		if (refused)
-			evhttp_add_header(evhttp_request_get_output_headers(req),
-			    WATCH_HDR_WATCH, "refused");
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Content-Type", "application/json");
+			evhttp_add_header(out, WATCH_HDR_WATCH, "refused");
+		evhttp_add_header(out, "Content-Type", "application/json");
 		if ((buf = evbuffer_new()) == NULL ||
 		    evbuffer_add(buf, doc, len) == -1)
 			evhttp_send_reply(req, 500, "Internal Server Error",
@@ -310,7 +310,8 @@ answer_nothing(struct watch_net *wn, struct api_req *ar, int refused)
 	if ((req = api_request(ar)) != NULL) {
 		answer_headers(wn, req, NULL);
 		if (refused)
-			evhttp_add_header(evhttp_request_get_output_headers(req),
+			evhttp_add_header(
+			    evhttp_request_get_output_headers(req),
 			    WATCH_HDR_WATCH, "refused");
 		evhttp_send_reply(req, 304, "Not Modified", NULL);
 	}

@@ -307,17 +307,18 @@ memory(int nwatchers)
 	struct evhttp		*http;
 	struct evhttp_bound_socket *bs;
 	struct sockaddr_in	 sin;
-	struct rlimit		 rl = { nwatchers * 2 + 64, nwatchers * 2 + 64 };
+	struct rlimit		 rl;
 	socklen_t		 len = sizeof(sin);
 	int			 p[2], i, fd, port;
 	pid_t			 srv, cli;
 	long			 before, after;
-	char			 req[] = "GET /v1/user/state?since=0&watch=55 "
-				    "HTTP/1.1\r\nHost: x\r\nX-Innernet-Server-Key:"
-				    " AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
-				    "\r\n\r\n";
+	char			 req[] =
+	    "GET /v1/user/state?since=0&watch=55 HTTP/1.1\r\nHost: x\r\n"
+	    "X-Innernet-Server-Key: "
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n";
 	char			 c;
 
+	rl.rlim_cur = rl.rlim_max = nwatchers * 2 + 64;
 	if (setrlimit(RLIMIT_NOFILE, &rl) == -1 || pipe(p) == -1)
 		return;
 	if ((srv = fork()) == 0) {

@@ -136,7 +136,7 @@ random_change(struct netstate *ns, int n)
 	struct ns_peer	*np;
 	struct in_assoc	 a;
 	int64_t		 id = arc4random_uniform(MAXPEER) + 2;
-	int64_t		 leaf = arc4random_uniform(5) + 3;	/* 3..7 */
+	int64_t		 leaf = arc4random_uniform(5) + 3; /* 3-7 */
 	char		 ep[32];
 	int		 r = arc4random_uniform(100);
 

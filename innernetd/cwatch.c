@@ -431,6 +431,12 @@ cw_request(struct engine_net *en, enum cw_kind kind, const char *path,
 	    en->net.server_public_key);
 	if (kind != CW_PROBE)
 		evhttp_add_header(hdrs, "Accept-Encoding", "gzip");
+	/*
+	 * One request a connection: kept alive, libevent would keep it
+	 * open until the server's idle timeout, one more against the
+	 * server's max-per-source for each fetch.
+	 */
+	evhttp_add_header(hdrs, "Connection", "close");
 	if (evhttp_make_request(conn, req, EVHTTP_REQ_GET, uri) == -1) {
 		evhttp_connection_free(conn);
 		free(r);

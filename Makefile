@@ -148,7 +148,7 @@ UNIT_TESTS :=
 include regress/unit/config.mk regress/unit/ctl.mk regress/unit/dbd.mk \
 	regress/unit/engine.mk regress/unit/genl.mk regress/unit/hosts.mk \
 	regress/unit/imsg.mk regress/unit/inputs.mk regress/unit/sandbox.mk \
-	regress/wgd/wgd.mk regress/fuzz/fuzz.mk regress/bench/bench.mk \
+	regress/unit/watch.mk regress/wgd/wgd.mk regress/fuzz/fuzz.mk regress/bench/bench.mk \
 	regress/load/load.mk
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

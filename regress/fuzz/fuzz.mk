@@ -62,7 +62,8 @@ $(FZ)/fuzz_engine_imsg: innernetd/engine.c innernetd/engine.h \
 	regress/fuzz/fuzzlog.h
 
 FUZZ_TARGETS	:= fuzz_imsg fuzz_config fuzz_invite fuzz_json fuzz_http \
-	fuzz_netlink fuzz_uapi fuzz_wgd_imsg fuzz_engine_imsg fuzz_db_imsg
+	fuzz_netlink fuzz_uapi fuzz_wgd_imsg fuzz_engine_imsg fuzz_db_imsg \
+	fuzz_delta
 
 # Every library shared, as in sanitizer builds: a harness may define a
 # function of libevent's in its place, which a static archive would

@@ -73,6 +73,8 @@ LIB_SODIUM = $(call pcs,libsodium)
 LIB_BSD = $(call pcs,libbsd-overlay)
 LIB_YAML = $(call pcs,yaml-0.1)
 LIB_JANSSON = $(call pcs,jansson)
+# zlib: gzip of full states for our watching clients (README, Dependencies)
+LIB_Z = $(call pcs,zlib)
 
 # What every program links: the imsg library, the portable layer, and
 # the shared set kept in innernetd/ (as bgpctl links bgpd's util.c):
@@ -85,7 +87,8 @@ COMMON_SRCS	:= $(IMSG_SRCS) $(COMPAT_SRCS) \
 # innernetd: the parent, and the engine it starts as `innernetd -E'.
 PARENT_SRCS	:= innernetd/innernetd.c innernetd/config.c innernetd/hosts.c
 # The engine: setup and registry, control socket, the network machine,
-# the server role, the client role and install, then what they share.
+# the server role, the client role and install, then what they share;
+# last the watch, our extension (server, client, deltas).
 ENGINE_SRCS	:= innernetd/engine.c innernetd/req.c innernetd/netlist.c \
 	innernetd/control.c innernetd/ctl.c innernetd/import.c innernetd/net.c \
 	innernetd/server.c innernetd/server_wg.c innernetd/http.c \
@@ -93,13 +96,14 @@ ENGINE_SRCS	:= innernetd/engine.c innernetd/req.c innernetd/netlist.c \
 	innernetd/client.c innernetd/client_wg.c innernetd/client_admin.c \
 	innernetd/chttp.c innernetd/install.c innernetd/nat.c \
 	innernetd/hostlines.c innernetd/pin.c innernetd/netstate.c \
-	innernetd/json.c
+	innernetd/json.c innernetd/watch.c innernetd/cwatch.c \
+	innernetd/delta.c
 INNERNETD_SRCS	:= $(PARENT_SRCS) $(ENGINE_SRCS)
 
 # innernet-dbd: main and dispatch, then the database layer.
 DB_SRCS		:= innernet-dbd/db.c innernet-dbd/db_network.c \
 	innernet-dbd/db_peer.c innernet-dbd/db_cidr.c innernet-dbd/db_assoc.c \
-	innernet-dbd/db_client.c
+	innernet-dbd/db_client.c innernet-dbd/db_version.c
 DBD_SRCS	:= innernet-dbd/dbd.c $(DB_SRCS)
 
 # innernet-wgd: main and dispatch, then WireGuard, links, keys, netlink.
@@ -123,7 +127,7 @@ $(B)/obj/%.o: %.c innernetd/innernet.h
 
 $(B)/innernetd: $(call obj,$(INNERNETD_SRCS) $(COMMON_SRCS))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_EVENT) $(LIB_JANSSON) $(LIB_SODIUM) \
-		$(LIB_YAML) $(LIB_BSD)
+		$(LIB_YAML) $(LIB_Z) $(LIB_BSD)
 
 $(B)/innernet-dbd: $(call obj,$(DBD_SRCS) $(COMMON_SRCS))
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_EVENT) $(LIB_SQLITE) $(LIB_JANSSON) \
@@ -144,7 +148,7 @@ UNIT_TESTS :=
 include regress/unit/config.mk regress/unit/ctl.mk regress/unit/dbd.mk \
 	regress/unit/engine.mk regress/unit/genl.mk regress/unit/hosts.mk \
 	regress/unit/imsg.mk regress/unit/inputs.mk regress/unit/sandbox.mk \
-	regress/wgd/wgd.mk regress/fuzz/fuzz.mk regress/bench/bench.mk \
+	regress/unit/watch.mk regress/wgd/wgd.mk regress/fuzz/fuzz.mk regress/bench/bench.mk \
 	regress/load/load.mk
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
@@ -177,6 +181,7 @@ deps:
 		--no-install-recommends \
 		build-essential clang pkg-config libevent-dev libsqlite3-dev \
 		libmnl-dev libsodium-dev libbsd-dev libyaml-dev libjansson-dev \
+		zlib1g-dev \
 		wireguard-go wireguard-tools iproute2 iputils-ping procps \
 		sqlite3 mandoc netcat-openbsd curl jq nftables wrk systemd python3 \
 		gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
@@ -188,7 +193,7 @@ deps:
 demo:
 	@command -v wireguard-go >/dev/null 2>&1 && command -v jq \
 		>/dev/null 2>&1 && $(PKG_CONFIG) --exists libevent sqlite3 \
-		libmnl libsodium libbsd-overlay yaml-0.1 jansson || $(MAKE) deps
+		libmnl libsodium libbsd-overlay yaml-0.1 jansson zlib || $(MAKE) deps
 	@$(MAKE) all
 	@B=$(B) sh regress/netns/demo.sh
 

@@ -452,6 +452,34 @@ answer(struct proc_pipe *p, uint32_t id, int rc, const struct in_error *err,
 	send_ok(p, id);
 }
 
+/* The version of a server network's state (db_version.c). */
+static void
+version_get(struct proc_pipe *p, struct imsg *imsg,
+    const struct in_version *req)
+{
+	struct in_version	 v = *req;
+	struct in_error		 err;
+	struct db		*db;
+
+	need_str(p, imsg, in_str_ok(v.network));
+	if ((db = request_db(p, imsg->hdr.peerid, v.network)) != NULL)
+		answer(p, imsg->hdr.peerid, db_version_get(db, &v, &err), &err,
+		    IMSG_DB_VERSION, &v, sizeof(v));
+}
+
+static void
+version_set(struct proc_pipe *p, struct imsg *imsg,
+    const struct in_version *v)
+{
+	struct in_error	 err;
+	struct db	*db;
+
+	need_str(p, imsg, in_str_ok(v->network));
+	if ((db = request_db(p, imsg->hdr.peerid, v->network)) != NULL)
+		answer(p, imsg->hdr.peerid, db_version_set(db, v, &err), &err,
+		    0, NULL, 0);
+}
+
 static void
 answer_peer(struct proc_pipe *p, uint32_t id, int rc,
     const struct in_error *err, const struct db_peer *dp)
@@ -747,6 +775,7 @@ dispatch_engine(struct proc_pipe *p, struct imsg *imsg)
 	struct in_cidrreq	 cr;
 	struct in_assocreq	 ar;
 	struct in_override	 ov;
+	struct in_version	 ver;
 	struct in_peer		 peer;
 	struct in_cidr		 cidr;
 	const char		*cand;
@@ -791,6 +820,14 @@ dispatch_engine(struct proc_pipe *p, struct imsg *imsg)
 	case IMSG_DB_PEER_DELETE:
 		proc_get(p, imsg, &nr, sizeof(nr));
 		peer_delete(p, imsg, &nr);
+		break;
+	case IMSG_DB_VERSION_GET:
+		proc_get(p, imsg, &ver, sizeof(ver));
+		version_get(p, imsg, &ver);
+		break;
+	case IMSG_DB_VERSION_SET:
+		proc_get(p, imsg, &ver, sizeof(ver));
+		version_set(p, imsg, &ver);
 		break;
 	case IMSG_DB_OVERRIDE:
 		proc_get(p, imsg, &ov, sizeof(ov));

@@ -103,6 +103,12 @@ int		 db_column_text(sqlite3_stmt *, int, char *, size_t);
 int		 db_column_ip(sqlite3_stmt *, int, struct in_ip *);
 int		 db_fsync_dir(const char *);
 
+/* db_version.c: the version watching clients name (server role) */
+int		 db_version_get(struct db *, struct in_version *,
+		    struct in_error *);
+int		 db_version_set(struct db *, const struct in_version *,
+		    struct in_error *);
+
 /* db_network.c: the innernet_network row and whole networks */
 int		 dbenv_open_all(struct dbenv *);
 void		 dbenv_close_all(struct dbenv *);

@@ -52,7 +52,7 @@ api_user(struct api_req *ar, struct engine_net *en, struct ns_peer *caller,
 		if (!user_capable(caller))
 			api_done(ar, 401, "not a redeemed peer", NULL);
 		else
-			api_reply_state(ar, en, caller);
+			watch_reply_state(ar, en, caller);
 	} else if (method == API_GET && strcmp(route, "capabilities") == 0) {
 		if ((o = json_pack("{s:b, s:i}",
 		    "unspecified_ip_in_override_endpoint", 1,
@@ -60,6 +60,7 @@ api_user(struct api_req *ar, struct engine_net *en, struct ns_peer *caller,
 			api_done(ar, 500, "out of memory", NULL);
 			return;
 		}
+		watch_capabilities(o);
 		api_done(ar, 200, NULL, o);
 		json_decref(o);
 	} else if (method == API_POST && strcmp(route, "redeem") == 0) {

@@ -152,7 +152,7 @@ chttp_done(struct evhttp_request *req, void *arg)
  * server's internal address tells which way the request would leave;
  * anything but our own overlay address is a route outside the tunnel.
  */
-static int
+int
 chttp_route_ok(const struct in_network *net)
 {
 	struct sockaddr_storage	 dst, src;
@@ -208,7 +208,7 @@ chttp_refused(int fd, short event, void *arg)
  * from outside the tunnel completes the handshake, and nothing we send
  * leaves by another interface.
  */
-static void
+void
 chttp_bind(struct evhttp_connection *conn, const struct in_network *net)
 {
 	struct bufferevent	*bev;

@@ -182,6 +182,7 @@ client_fini(struct engine_net *en)
 
 	if (cli == NULL)
 		return;
+	cwatch_stop(en);
 	evtimer_del(&cli->fetch_ev);
 	evtimer_del(&cli->nat_ev);
 	waiters_reply(cli, 503, "the network was stopped", NULL);
@@ -298,6 +299,7 @@ fetch_begin(struct engine_net *en)
 {
 	struct client_net	*cli = en->cli;
 	struct fetchctx		 fc;
+	int			 rc;
 
 	if (en->lifecycle != NET_RUNNING) {
 		net_start(en);
@@ -310,8 +312,10 @@ fetch_begin(struct engine_net *en)
 	net_ref_set(&fc.ref, en);
 	ns_init(&fc.ns);
 	cli->fetching = 1;
-	if (chttp(&en->net, EVHTTP_REQ_GET, "/user/state", NULL, cli->etag,
-	    fetch_got, &fc, sizeof(fc)) == -1)
+	if ((rc = cwatch_fetch(en, fetch_got, &fc, sizeof(fc))) == 1)
+		rc = chttp(&en->net, EVHTTP_REQ_GET, "/user/state", NULL,
+		    cli->etag, fetch_got, &fc, sizeof(fc));
+	if (rc == -1)
 		fetch_end(en, 500, "cannot make the request", NULL);
 }
 
@@ -498,6 +502,7 @@ fetch_end(struct engine_net *en, int status, const char *err, json_t *res)
 	fetch_arm(en, 0);
 	waiters_reply(cli, status, err, res);
 	json_decref(res);
+	cwatch_fetched(en, status);
 }
 
 void

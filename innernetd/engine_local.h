@@ -41,6 +41,8 @@ struct evhttp_request;
 struct ns_index;
 struct server_net;
 struct client_net;
+struct watch_net;
+struct cwatch;
 
 int	 engine_main(int, char **);
 
@@ -148,6 +150,10 @@ struct engine_net {
 	 */
 	struct netstate		 cache;
 	struct client_net	*cli;		/* timers, progress: client.c */
+
+	/* the watch extension: server side (watch.c), client (cwatch.c) */
+	struct watch_net	*watch;
+	struct cwatch		*cw;
 };
 TAILQ_HEAD(engine_nets, engine_net);
 
@@ -254,6 +260,17 @@ int	 candidate_append(char *, size_t, size_t *, const struct in_ip *,
 	    uint16_t, int);
 
 /* netstate.c: the mirror and the visibility rule */
+enum ns_change {
+	NS_CH_PEER,		/* a peer added, changed or removed */
+	NS_CH_PEER_MOVED,	/* a peer changed its CIDR */
+	NS_CH_OBSERVED,		/* the endpoint WireGuard saw changed */
+	NS_CH_CIDR,		/* a CIDR added, renamed or removed */
+	NS_CH_ASSOC,		/* an association added or removed */
+	NS_CH_RESET		/* anything: cleared, reloaded, merged */
+};
+typedef void	(*ns_change_fn)(struct netstate *, enum ns_change, int64_t,
+		    int64_t);
+extern ns_change_fn ns_change_hook;
 void	 ns_init(struct netstate *);
 void	 ns_clear(struct netstate *);
 int	 ns_peer_upsert(struct netstate *, const struct in_peer *,
@@ -391,6 +408,31 @@ void	 api_user(struct api_req *, struct engine_net *, struct ns_peer *,
 	    int, char **, int);
 void	 api_admin(struct api_req *, struct engine_net *, struct ns_peer *,
 	    int, char **, int);
+
+/* http.c: for watch.c, which answers some requests itself */
+struct evhttp_request *api_request(struct api_req *);
+void	 api_release(struct api_req *);
+
+/*
+ * watch.c: GET /v1/user/state?since=...&watch=... (our extension):
+ * versions, deltas, held requests woken by changes.
+ */
+void	 watch_start(struct engine_net *);
+void	 watch_stop(struct engine_net *);
+void	 watch_reply_state(struct api_req *, struct engine_net *,
+	    struct ns_peer *);
+void	 watch_capabilities(json_t *);
+
+/* client.c: requests to the server go through the tunnel only */
+struct evhttp_connection;
+int	 chttp_route_ok(const struct in_network *);
+void	 chttp_bind(struct evhttp_connection *, const struct in_network *);
+
+/* cwatch.c: the client's side of it */
+int	 cwatch_fetch(struct engine_net *, void (*)(void *, int,
+	    const char *, json_t *, const char *), const void *, size_t);
+void	 cwatch_fetched(struct engine_net *, int);
+void	 cwatch_stop(struct engine_net *);
 
 /*
  * control.c: the UNIX control socket, JSON documents over imsg.  Each

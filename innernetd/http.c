@@ -776,6 +776,8 @@ conn_admit(struct http_conn *hc)
 			return (-1);
 		}
 		conn_drop(victim);
+		/* it may have been its source's last: the source is gone */
+		src = RB_FIND(http_sources, &http_sources, &key);
 	}
 	if (src == NULL) {
 		if ((src = calloc(1, sizeof(*src))) == NULL)
@@ -1108,6 +1110,7 @@ http_start(struct engine_net *en)
 	en->state_cache = hs;
 	http_nlisteners++;
 	http_check_probe(en);
+	watch_start(en);
 	log_info("%s: API listening on port %u", en->net.name,
 	    en->net.listen_port);
 	return (0);
@@ -1129,6 +1132,7 @@ http_stop(struct engine_net *en)
 
 	if (hs == NULL)
 		return;
+	watch_stop(en);
 	/* Answers still being prepared will find their request gone. */
 	while ((ar = TAILQ_FIRST(&hs->pending)) != NULL) {
 		TAILQ_REMOVE(&hs->pending, ar, entry);
@@ -1217,6 +1221,21 @@ void
 api_done_empty(void *arg, int status, const char *err, json_t *res)
 {
 	api_finish(arg, status, err, res, 1);
+}
+
+/* watch.c answers some requests itself: the request, then its end. */
+struct evhttp_request *
+api_request(struct api_req *ar)
+{
+	return (ar->req);
+}
+
+void
+api_release(struct api_req *ar)
+{
+	if (ar->hs != NULL)
+		TAILQ_REMOVE(&ar->hs->pending, ar, entry);
+	free(ar);
 }
 
 json_t *

@@ -315,6 +315,17 @@ struct in_override {
 	uint8_t		pad[1];
 };
 
+/*
+ * The version of a server network's state: an epoch drawn once and kept
+ * in the database, and a counter that only grows (its reserved ceiling
+ * is what the database keeps, so a restart never reuses a value).
+ */
+struct in_version {
+	char		network[IN_IFNAMSZ];
+	uint64_t	epoch;
+	uint64_t	counter;
+};
+
 /* dbd: redeem: the peer with this id takes public_key. */
 struct in_redeem {
 	char		network[IN_IFNAMSZ];
@@ -529,6 +540,17 @@ enum imsg_type {
 	 */
 	IMSG_PARENT_LINK_REQ,
 	IMSG_PARENT_LINK,
+
+	/*
+	 * engine <-> dbd, server role: the version of a network's state
+	 * that watching clients name (innernetd(8), Watching).  GET: struct
+	 * in_version with a fresh random epoch, used if the database has
+	 * none yet -> DB_VERSION (the stored one), OK | ERR.  SET: struct
+	 * in_version, the counter reserved so far -> OK | ERR.
+	 */
+	IMSG_DB_VERSION_GET,
+	IMSG_DB_VERSION_SET,
+	IMSG_DB_VERSION,	/* struct in_version (row) */
 
 	IMSG_MAX
 };

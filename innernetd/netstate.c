@@ -171,6 +171,19 @@ index_stale(struct netstate *ns)
 		ns->index->stale = 1;
 }
 
+/*
+ * Told of every change of any mirror, after it is made: the watch of a
+ * server network (watch.c) keeps its change log by it.  NULL: nobody.
+ */
+ns_change_fn	 ns_change_hook;
+
+static void
+changed(struct netstate *ns, enum ns_change what, int64_t id, int64_t cidr)
+{
+	if (ns_change_hook != NULL)
+		ns_change_hook(ns, what, id, cidr);
+}
+
 void
 ns_init(struct netstate *ns)
 {
@@ -196,6 +209,7 @@ ns_clear(struct netstate *ns)
 	free(ns->assocs);
 	index_free(ns->index);
 	ns_init(ns);
+	changed(ns, NS_CH_RESET, 0, 0);
 }
 
 static int
@@ -288,6 +302,7 @@ ns_peer_upsert(struct netstate *ns, const struct in_peer *p,
 	char		*c = NULL, *ep = NULL;
 	size_t		 i;
 	int		 found, append;
+	enum ns_change	 what = NS_CH_PEER;
 
 	if (len > 0) {
 		if ((c = malloc(len)) == NULL)
@@ -302,6 +317,8 @@ ns_peer_upsert(struct netstate *ns, const struct in_peer *p,
 	i = find_id(ns->peers, ns->npeers, sizeof(*ns->peers), p->id, &found);
 	if (found) {
 		np = &ns->peers[i];
+		if (np->p.cidr_id != p->cidr_id)
+			what = NS_CH_PEER_MOVED;
 		if (strcmp(np->p.public_key, p->public_key) != 0)
 			np->observed[0] = '\0';
 		if (in_ip_cmp(&np->p.ip, &p->ip) != 0 ||
@@ -334,6 +351,7 @@ ns_peer_upsert(struct netstate *ns, const struct in_peer *p,
 	if (!found && ns->index != NULL && !ns->index->stale)
 		index_insert(ns, i);
 	ns->generation++;
+	changed(ns, what, p->id, p->cidr_id);
 	return (0);
 }
 
@@ -378,6 +396,7 @@ ns_peers_merge(struct netstate *ns, struct netstate *from)
 	ns_clear(from);
 	index_stale(ns);
 	ns->generation++;
+	changed(ns, NS_CH_RESET, 0, 0);
 	return (0);
 }
 
@@ -386,16 +405,19 @@ ns_peer_remove(struct netstate *ns, int64_t id)
 {
 	size_t	i;
 	int	found;
+	int64_t	cidr;
 
 	i = find_id(ns->peers, ns->npeers, sizeof(*ns->peers), id, &found);
 	if (!found)
 		return (-1);
+	cidr = ns->peers[i].p.cidr_id;
 	peer_free(&ns->peers[i]);
 	memmove(&ns->peers[i], &ns->peers[i + 1],
 	    (ns->npeers - i - 1) * sizeof(*ns->peers));
 	ns->npeers--;
 	index_stale(ns);
 	ns->generation++;
+	changed(ns, NS_CH_PEER, id, cidr);
 	return (0);
 }
 
@@ -416,6 +438,7 @@ ns_cidr_upsert(struct netstate *ns, const struct in_cidr *c)
 	}
 	ns->cidrs[i] = *c;
 	ns->generation++;
+	changed(ns, NS_CH_CIDR, c->id, c->id);
 	return (0);
 }
 
@@ -432,6 +455,7 @@ ns_cidr_remove(struct netstate *ns, int64_t id)
 	    (ns->ncidrs - i - 1) * sizeof(*ns->cidrs));
 	ns->ncidrs--;
 	ns->generation++;
+	changed(ns, NS_CH_CIDR, id, id);
 	return (0);
 }
 
@@ -453,6 +477,7 @@ ns_assoc_upsert(struct netstate *ns, const struct in_assoc *a)
 	}
 	ns->assocs[i] = *a;
 	ns->generation++;
+	changed(ns, NS_CH_ASSOC, a->id, 0);
 	return (0);
 }
 
@@ -470,6 +495,7 @@ ns_assoc_remove(struct netstate *ns, int64_t id)
 	    (ns->nassocs - i - 1) * sizeof(*ns->assocs));
 	ns->nassocs--;
 	ns->generation++;
+	changed(ns, NS_CH_ASSOC, id, 0);
 	return (0);
 }
 
@@ -678,6 +704,7 @@ ns_peer_set_observed(struct netstate *ns, const char *key,
 		return (0);
 	}
 	ns->endpoint_generation++;
+	changed(ns, NS_CH_OBSERVED, np->p.id, np->p.cidr_id);
 	return (1);
 }
 

@@ -262,6 +262,8 @@ req_answered_by(uint32_t type, uint32_t answer)
 		    type == IMSG_DB_CIDR_UPDATE);
 	case IMSG_DB_ASSOC:
 		return (type == IMSG_DB_LOAD || type == IMSG_DB_ASSOC_ADD);
+	case IMSG_DB_VERSION:
+		return (type == IMSG_DB_VERSION_GET);
 	case IMSG_WG_KEY:
 		return (type == IMSG_WG_IF_UP || type == IMSG_WG_KEY_SET ||
 		    type == IMSG_WG_KEY_NEW || type == IMSG_WG_KEY_PENDING);
@@ -388,6 +390,15 @@ row_override(struct proc_pipe *p, struct imsg *imsg,
 }
 
 static void
+row_version(struct proc_pipe *p, struct imsg *imsg,
+    const struct in_version *v)
+{
+	if (!in_str_ok(v->network))
+		proc_bad(p, imsg, "version");
+	req_deliver(p, imsg, 0);
+}
+
+static void
 row_key(struct proc_pipe *p, struct imsg *imsg, const struct in_wgkey *k)
 {
 	if (!in_str_ok(k->ifname) || !in_str_ok(k->key))
@@ -441,6 +452,7 @@ dispatch_dbd(struct proc_pipe *p, struct imsg *imsg)
 	struct in_cidr		cidr;
 	struct in_assoc		assoc;
 	struct in_override	ov;
+	struct in_version	ver;
 	struct in_error		e;
 
 	switch (imsg->hdr.type) {
@@ -471,6 +483,10 @@ dispatch_dbd(struct proc_pipe *p, struct imsg *imsg)
 	case IMSG_DB_OVERRIDE:
 		proc_get(p, imsg, &ov, sizeof(ov));
 		row_override(p, imsg, &ov);
+		break;
+	case IMSG_DB_VERSION:
+		proc_get(p, imsg, &ver, sizeof(ver));
+		row_version(p, imsg, &ver);
 		break;
 	case IMSG_PROCINFO:
 		answer_procinfo(p, imsg);

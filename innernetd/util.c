@@ -598,6 +598,7 @@ in_imsg_name(unsigned int type)
 		"CTL_DATA", "CTL_END", "CTL_PROGRESS",
 		"CONF_RANGE",
 		"PARENT_LINK_REQ", "PARENT_LINK",
+		"DB_VERSION_GET", "DB_VERSION_SET", "DB_VERSION",
 	};
 	/* a type added to the enum and not here fails the build */
 	_Static_assert(sizeof(names) / sizeof(names[0]) == IMSG_MAX,

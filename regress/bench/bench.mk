@@ -7,11 +7,30 @@ BENCH_SIZES	?= 100 1000 10000 50000
 BENCH_DURATION	?= 10
 BENCH_ROUNDS	?= 4
 
-bench: $(PROGS)
+# The watch's figures (regress/bench/watch.sh, run by `make bench` too):
+# thousands of watchers in one process, and the time from disable-peer
+# to the peer gone from real watching clients' WireGuard.
+WATCH_BENCH := $(B)/regress/watch_bench
+
+$(WATCH_BENCH): $(call obj,regress/bench/watch_bench.c innernetd/delta.c \
+	innernetd/netstate.c innernetd/json.c $(COMMON_SRCS))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIB_EVENT) $(LIB_JANSSON) $(LIB_SODIUM) \
+		$(LIB_Z) $(LIB_BSD)
+
+bench: $(PROGS) $(WATCH_BENCH)
 	@sh regress/bench/deps.sh
 	@B=$(B) BENCH_SIZES="$(BENCH_SIZES)" \
 		BENCH_DURATION=$(BENCH_DURATION) BENCH_ROUNDS=$(BENCH_ROUNDS) \
 		sh regress/bench/run.sh
+	@B=$(B) BENCH_SIZES="$(BENCH_SIZES)" \
+		BENCH_RESULTS=$${BENCH_RESULTS:-regress/bench/RESULTS.md} \
+		sh regress/bench/watch.sh
+
+watch-bench: $(PROGS) $(WATCH_BENCH)
+	@B=$(B) BENCH_SIZES="$(BENCH_SIZES)" sh regress/bench/watch.sh
+
+.PHONY: watch-bench
 
 .PHONY: bench
 

@@ -22,11 +22,15 @@ fuzz_invite_LIBS = $(LIB_JANSSON) $(LIB_SODIUM) $(LIB_BSD)
 fuzz_json_SRCS	:= $(FUZZ_ENGINE_SRCS) $(IMSG_SRCS)
 fuzz_json_LIBS	 = $(LIB_JANSSON) $(LIB_SODIUM) $(LIB_EVENT) $(LIB_BSD)
 fuzz_http_SRCS	:= innernetd/http.c innernetd/api_user.c innernetd/api_admin.c \
-	compat/memtrim.c \
+	compat/memtrim.c innernetd/watch.c innernetd/delta.c \
 	innernetd/server.c innernetd/server_wg.c innernetd/net.c \
 	innernetd/hostlines.c \
 	innernetd/statedoc.c $(FUZZ_ENGINE_SRCS) $(IMSG_SRCS)
-fuzz_http_LIBS	 = $(LIB_JANSSON) $(LIB_SODIUM) $(LIB_EVENT) $(LIB_BSD)
+fuzz_http_LIBS	 = $(LIB_JANSSON) $(LIB_SODIUM) $(LIB_EVENT) $(LIB_Z) $(LIB_BSD)
+# What a watching client takes from the server: gzip bodies, deltas
+# applied to the state it holds, versions.
+fuzz_delta_SRCS	:= innernetd/delta.c $(FUZZ_ENGINE_SRCS) $(IMSG_SRCS)
+fuzz_delta_LIBS	 = $(LIB_JANSSON) $(LIB_SODIUM) $(LIB_EVENT) $(LIB_Z) $(LIB_BSD)
 # innernet-wgd without main and its dispatch: netlink answers (WireGuard
 # dumps, the family lookup, address dumps) and the UAPI get=1 answer.
 FUZZ_WGD_SRCS	:= $(WG_SRCS) innernetd/util.c innernetd/log.c
@@ -53,14 +57,15 @@ fuzz_engine_imsg_SRCS := $(filter-out innernetd/engine.c innernetd/req.c \
 	innernetd/netlist.c innernetd/control.c innernetd/ctl.c \
 	innernetd/import.c, $(ENGINE_SRCS)) $(FUZZ_DISPATCH_SRCS)
 fuzz_engine_imsg_LIBS = $(LIB_EVENT) $(LIB_JANSSON) $(LIB_SODIUM) \
-	$(LIB_BSD)
+	$(LIB_Z) $(LIB_BSD)
 $(FZ)/fuzz_engine_imsg: FUZZ_CFLAGS += -Iregress/fuzz
 $(FZ)/fuzz_engine_imsg: innernetd/engine.c innernetd/req.c \
 	innernetd/netlist.c innernetd/engine_local.h \
 	regress/fuzz/fuzzlog.h
 
 FUZZ_TARGETS	:= fuzz_imsg fuzz_config fuzz_invite fuzz_json fuzz_http \
-	fuzz_netlink fuzz_uapi fuzz_wgd_imsg fuzz_engine_imsg fuzz_db_imsg
+	fuzz_netlink fuzz_uapi fuzz_wgd_imsg fuzz_engine_imsg fuzz_db_imsg \
+	fuzz_delta
 
 # Every library shared, as in sanitizer builds: a harness may define a
 # function of libevent's in its place, which a static archive would

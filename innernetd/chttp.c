@@ -288,6 +288,12 @@ chttp_t(const struct in_network *net, enum evhttp_cmd_type cmd,
 	    net->server_public_key);
 	if (etag != NULL && etag[0] != '\0')
 		evhttp_add_header(hdrs, "If-None-Match", etag);
+	/*
+	 * One request a connection: said, so that the server closes it at
+	 * once rather than holding it against this peer's connection cap
+	 * until its idle timeout.
+	 */
+	evhttp_add_header(hdrs, "Connection", "close");
 	if (body != NULL) {
 		if ((s = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY)) ==
 		    NULL) {

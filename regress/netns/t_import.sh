@@ -89,10 +89,11 @@ check "the upstream peers are there" test "$(ctl server -j list-peers \
     "innernet-server,laptop"
 check "the key went into wgd's store, 0600" \
     test "$(stat -c %a "$T/server/state/keys/evilcorp.key")" = 600
-check "WireGuard has the server's key" \
-    test "$(on server wg show evilcorp public-key)" = "$spub"
-check "and upstream's listen port" \
-    test "$(on server wg show evilcorp listen-port)" = 51820
+# The import's answer comes once the network is recorded; its interface
+# comes up just after.
+wg_is() { test "$(on server wg show evilcorp "$1" 2>/dev/null)" = "$2"; }
+check "WireGuard has the server's key" wait_until 10 wg_is public-key "$spub"
+check "and upstream's listen port" wait_until 10 wg_is listen-port 51820
 check_fails "importing it twice is refused" ctl server import \
     --state-dir "$T/server/state" --server-config "$U/evilcorp.conf" --database "$U/evilcorp.db"
 

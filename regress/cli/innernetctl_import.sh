@@ -30,7 +30,8 @@ cat > "$t/types.c" <<'C'
 #include "innernet.h"
 int main(void) { printf("%d %d\n", IMSG_CTL_DATA, IMSG_CTL_END); return 0; }
 C
-${CC:-cc} -I"$TOP/innernetd" -o "$t/types" "$t/types.c" ||
+${CC:-cc} -I"$TOP/innernetd" -I"$TOP/imsg" -I"$TOP/compat" \
+    -o "$t/types" "$t/types.c" ||
     { notok "the control message types"; exit 1; }
 set -- $("$t/types")
 data=$1 end=$2

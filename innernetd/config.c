@@ -84,6 +84,7 @@ config_defaults(struct in_conf_global *g)
 	strlcpy(g->wg_userspace, wg, sizeof(g->wg_userspace));
 	g->backend = IN_BACKEND_AUTO;
 	g->write_hosts = 1;
+	g->watch = 1;
 	g->fetch_interval = IN_FETCH_INTERVAL;
 	g->mtu = IN_DEFAULT_MTU;
 	g->max_connections = 1024;
@@ -429,6 +430,8 @@ top_key(struct cfg *c, const char *key, yaml_node_t *v, void *arg)
 		return (get_number(c, v, key, 576, 9000, &g->mtu));
 	if (strcmp(key, "fetch-interval") == 0)
 		return (get_number(c, v, key, 1, 86400, &g->fetch_interval));
+	if (strcmp(key, "watch") == 0)
+		return (get_bool(c, v, key, &g->watch));
 	if (strcmp(key, "api") == 0)
 		return (walk_map(c, v, "api", api_key, NULL));
 	if (strcmp(key, "allowed-ranges") == 0)
@@ -628,12 +631,13 @@ config_print(FILE *f, const struct innernet_conf *conf)
 	fprintf(f, "user: %s\nwgd-user: %s\nstate-dir: %s\n"
 	    "control-socket: %s\nhosts-file: %s\nwrite-hosts: %s\nbackend: %s\n"
 	    "wireguard-userspace: %s\nmtu: %u\nfetch-interval: %u\n"
-	    "api:\n  max-connections: %u\n  max-per-source: %u\n"
+	    "watch: %s\napi:\n  max-connections: %u\n  max-per-source: %u\n"
 	    "  max-body: %u\n  timeout: %u\n  header-timeout: %u\n"
 	    "  body-timeout: %u\n",
 	    g->user, g->wgd_user, g->state_dir, g->socket_path, g->hosts_file,
 	    g->write_hosts == 2 ? "no" : "yes", backend_name(g->backend),
-	    g->wg_userspace, g->mtu, g->fetch_interval, g->max_connections,
+	    g->wg_userspace, g->mtu, g->fetch_interval,
+	    g->watch == 2 ? "no" : "yes", g->max_connections,
 	    g->max_per_source, g->max_body, g->timeout, g->header_timeout,
 	    g->body_timeout);
 	fprintf(f, "allowed-ranges:\n");

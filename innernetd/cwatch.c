@@ -112,7 +112,8 @@ cw_get(struct engine_net *en)
 
 	if (en->cw != NULL)
 		return (en->cw);
-	if (en->net.role != IN_ROLE_CLIENT ||
+	/* watch: no polls as upstream, our server not even asked */
+	if (en->net.role != IN_ROLE_CLIENT || engine_conf.watch == 2 ||
 	    (cw = calloc(1, sizeof(*cw))) == NULL)
 		return (NULL);
 	cw->serial = ++cw_serial;

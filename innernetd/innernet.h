@@ -248,7 +248,8 @@ struct in_conf_global {
 	uint8_t		backend;		/* enum in_backend */
 	uint8_t		write_hosts;		/* 1 yes 2 no */
 	uint8_t		verbose;
-	uint8_t		pad[5];
+	uint8_t		watch;			/* client: 1 yes 2 no */
+	uint8_t		pad[4];
 	uint32_t	fetch_interval;
 	uint32_t	mtu;
 	uint32_t	max_connections;	/* HTTP API */

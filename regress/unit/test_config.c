@@ -84,7 +84,8 @@ main(void)
 	    strcmp(c.global.socket_path,
 	    "/var/run/innernet/innernetd.sock") == 0 &&
 	    c.global.mtu == 1280 && c.global.fetch_interval == 60 &&
-	    c.global.write_hosts == 1 && c.global.max_body == 1048576 &&
+	    c.global.write_hosts == 1 && c.global.watch == 1 &&
+	    c.global.max_body == 1048576 &&
 	    c.global.max_per_source == 32 && c.global.header_timeout == 10 &&
 	    c.global.body_timeout == 30 && c.nnets == 0,
 	    "an empty file gives the defaults", err);
@@ -101,7 +102,7 @@ main(void)
 	check(parse("user: _wg\nstate-dir: /srv/in\ncontrol-socket: /run/x.sock"
 	    "\nhosts-file: /tmp/hosts\nwrite-hosts: off\nbackend: kernel\n"
 	    "wireguard-userspace: boringtun\nmtu: 1420\nfetch-interval: 5\n"
-	    "api:\n  max-connections: 7\n  max-body: 2048\n  timeout: 3\n"
+	    "watch: no\napi:\n  max-connections: 7\n  max-body: 2048\n  timeout: 3\n"
 	    "  max-per-source: 4\n  header-timeout: 5\n  body-timeout: 6\n"
 	    "networks:\n  a-b:\n    host-suffix: \"\"\n  c:\n",
 	    &c, err, sizeof(err)) == 0 &&
@@ -111,6 +112,7 @@ main(void)
 	    c.global.backend == IN_BACKEND_KERNEL &&
 	    strcmp(c.global.wg_userspace, "boringtun") == 0 &&
 	    c.global.mtu == 1420 && c.global.fetch_interval == 5 &&
+	    c.global.watch == 2 &&
 	    c.global.max_connections == 7 && c.global.max_body == 2048 &&
 	    c.global.timeout == 3 && c.global.max_per_source == 4 &&
 	    c.global.header_timeout == 5 && c.global.body_timeout == 6 &&

@@ -125,17 +125,6 @@ cidr_marked(struct netstate *ns, const uint8_t *mark, int64_t cidr)
 	return (mark[i]);
 }
 
-static json_t *
-peer_json(const struct ns_peer *np)
-{
-	struct in_peer	p;
-	char		cands[NS_MERGED_CANDSZ];
-	size_t		len;
-
-	len = ns_peer_merged(np, &p, cands, sizeof(cands));
-	return (json_from_peer(&p, cands, len));
-}
-
 static int
 append_id(json_t *a, int64_t id)
 {
@@ -215,7 +204,8 @@ delta_build(struct netstate *ns, const struct dlog *dl, uint64_t since,
 		np = ns_peer_by_id(ns, pid[k]);
 		if (np != NULL && !np->p.is_disabled && np->p.is_redeemed &&
 		    cidr_marked(ns, mark, np->p.cidr_id)) {
-			if (json_array_append_new(peers, peer_json(np)) == -1)
+			if (json_array_append_new(peers,
+			    state_peer_json(np)) == -1)
 				goto done;
 		} else if (append_id(rpeers, pid[k]) == -1)
 			goto done;
@@ -265,8 +255,8 @@ delta_full(struct netstate *ns, const struct ns_peer *caller)
 		if (ns->peers[i].p.is_disabled || !ns->peers[i].p.is_redeemed ||
 		    !cidr_marked(ns, mark, ns->peers[i].p.cidr_id))
 			continue;
-		if (json_array_append_new(peers, peer_json(&ns->peers[i])) ==
-		    -1)
+		if (json_array_append_new(peers,
+		    state_peer_json(&ns->peers[i])) == -1)
 			goto fail;
 	}
 	for (i = 0; i < ns->ncidrs; i++)

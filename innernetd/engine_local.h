@@ -307,6 +307,7 @@ int	 pin_merge(struct netstate *, struct netstate *, size_t *, size_t *,
 
 /* json.c: the upstream JSON shapes */
 json_t	*json_from_peer(const struct in_peer *, const char *, size_t);
+json_t	*state_peer_json(const struct ns_peer *);
 json_t	*json_from_cidr(const struct in_cidr *);
 json_t	*json_from_assoc(const struct in_assoc *);
 int	 json_to_peer_contents(json_t *, struct in_peer *, char *, size_t,
@@ -329,7 +330,6 @@ void	 hosts_send(struct engine_net *, struct netstate *);
 /* statedoc.c: the state document of a server network */
 int	 server_state_write(struct engine_net *, const struct ns_peer *, int,
 	    size_t *);
-json_t	*state_peer_json(const struct ns_peer *);
 json_t	*state_cidrs_json(struct netstate *);
 
 /*

@@ -147,6 +147,18 @@ json_from_peer(const struct in_peer *p, const char *cands, size_t len)
 	return (o);
 }
 
+/* A peer with its observed endpoint among its candidates. */
+json_t *
+state_peer_json(const struct ns_peer *np)
+{
+	struct in_peer	p;
+	char		cands[NS_MERGED_CANDSZ];
+	size_t		len;
+
+	len = ns_peer_merged(np, &p, cands, sizeof(cands));
+	return (json_from_peer(&p, cands, len));
+}
+
 json_t *
 json_from_cidr(const struct in_cidr *c)
 {

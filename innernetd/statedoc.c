@@ -28,18 +28,6 @@
 
 #include "engine_local.h"
 
-/* A peer with its observed endpoint among its candidates. */
-json_t *
-state_peer_json(const struct ns_peer *np)
-{
-	struct in_peer	p;
-	char		cands[NS_MERGED_CANDSZ];
-	size_t		len;
-
-	len = ns_peer_merged(np, &p, cands, sizeof(cands));
-	return (json_from_peer(&p, cands, len));
-}
-
 json_t *
 state_cidrs_json(struct netstate *ns)
 {
